@@ -1,0 +1,153 @@
+"""Users, their roles and their login sessions."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from config import encryption
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    TRADER = "trader", "Trader"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+# viewer < trader < manager < admin
+ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.TRADER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Log-in is by e-mail, case-insensitively.
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, username: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("email is required")
+        if not username:
+            raise ValueError("username is required")
+        user = self.model(email=self.normalize_email(email).lower(), username=username, **fields)
+        user.set_password(password)
+        user.set_webhook_secret()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, username: str, password: str | None = None, **fields: Any) -> User:
+        fields["role"] = Role.ADMIN
+        return self.create_user(email, username, password, **fields)
+
+
+class User(AbstractBaseUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField("e-mail", max_length=254, unique=True)
+    username = models.CharField(max_length=150, unique=True, validators=[UnicodeUsernameValidator()])
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.TRADER, db_index=True)
+    is_active = models.BooleanField(default=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # AES-GCM ciphertext bound to this row (config/encryption.py): a database dump does not reveal
+    # it, yet the owner can see it again to paste into TradingView.
+    webhook_secret_encrypted = models.TextField(blank=True, default="", editable=False)
+    webhook_secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["username"]
+
+    class Meta:
+        ordering = ("created_at",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    # --- roles ----------------------------------------------------------------------------------
+    def has_role(self, minimum: str) -> bool:
+        return self.is_active and ROLE_RANK.get(self.role, -1) >= ROLE_RANK[minimum]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    # Django admin reads these: only the admin role may use it, with every permission.
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and self.is_admin
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_active and self.is_admin
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        return self.is_superuser
+
+    def has_perms(self, perm_list: Any, obj: object = None) -> bool:
+        return self.is_superuser
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_superuser
+
+    # --- webhook secret -------------------------------------------------------------------------
+    def _webhook_aad(self) -> bytes:
+        return encryption.associated_data("accounts.User", "webhook_secret", self.pk)
+
+    def set_webhook_secret(self) -> str:
+        """Give the user a new random webhook secret and return it (the caller saves)."""
+        secret = secrets.token_urlsafe(32)
+        self.webhook_secret_encrypted = encryption.encrypt(secret, aad=self._webhook_aad())
+        self.webhook_secret_rotated_at = timezone.now()
+        return secret
+
+    @property
+    def webhook_secret(self) -> str:
+        return encryption.decrypt(self.webhook_secret_encrypted, aad=self._webhook_aad())
+
+    def webhook_secret_matches(self, candidate: str) -> bool:
+        return secrets.compare_digest(self.webhook_secret.encode(), candidate.encode())
+
+
+class UserSession(models.Model):
+    """One login: the refresh-token family it holds, where it came from, and whether it ended.
+
+    Access tokens carry the session id (`sid`), so revoking a session ends its access tokens at
+    once, not when they expire 24 hours later.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    # The jti of the one refresh token that is currently valid for this session.
+    refresh_jti = models.CharField(max_length=64, db_index=True)
+    ip = models.CharField("IP address", max_length=64, blank=True, default="")
+    user_agent = models.CharField(max_length=400, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes: ClassVar = [models.Index(fields=["user", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.ip or '?'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

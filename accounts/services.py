@@ -1,0 +1,317 @@
+"""Account use cases: register, log in and out, passwords, sessions, roles, webhook secret.
+
+Each runs in one transaction and writes its audit entry in it. Validation problems raise Django's
+`ValidationError` with a field dict (the API turns it into a 400 naming the fields).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from auditlog.services import record
+from config.request_meta import client_ip
+
+from . import lockout
+from .models import ROLE_RANK, User, UserSession
+from .sessions import TokenPair, session_for_refresh, session_revoke, session_start, sessions_revoke_all
+
+
+class InvalidCredentials(Exception):
+    """Wrong e-mail or password, or an inactive account (the caller cannot tell which)."""
+
+
+class LoginLocked(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class RegistrationClosed(Exception):
+    pass
+
+
+# --- registration and login ---------------------------------------------------------------------
+def _validate_new_password(password: str, *, user: User, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def _check_unique(*, email: str | None = None, username: str | None = None, exclude: Any = None) -> None:
+    errors: dict[str, list[str]] = {}
+    users = User.objects.exclude(pk=exclude) if exclude else User.objects.all()
+    if email is not None and users.filter(email__iexact=email).exists():
+        errors["email"] = ["A user with this e-mail already exists."]
+    if username is not None and users.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with this username already exists."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def user_register(*, email: str, username: str, password: str, request: HttpRequest | None) -> TokenPair:
+    if not settings.ACCOUNTS_SELF_REGISTRATION:
+        raise RegistrationClosed("Self-registration is disabled; ask an admin for an account.")
+    email = User.objects.normalize_email(email).lower()
+    _check_unique(email=email, username=username)
+    candidate = User(email=email, username=username)
+    _validate_new_password(password, user=candidate, field="password")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email, username, password, role=settings.ACCOUNTS_DEFAULT_ROLE)
+            pair = session_start(user=user, request=request)
+            record(
+                action="auth.register",
+                actor=user,
+                resource=user,
+                request=request,
+                changes={"email": email, "username": username, "role": user.role},
+            )
+    except IntegrityError:
+        # Lost a race with an identical registration: report it as the duplicate it is.
+        _check_unique(email=email, username=username)
+        raise
+    return pair
+
+
+def user_login(*, email: str, password: str, request: HttpRequest) -> TokenPair:
+    ip = client_ip(request)
+    wait = lockout.retry_after(email, ip)
+    if wait:
+        raise LoginLocked(wait)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        failures = lockout.register_failure(email, ip)
+        target = User.objects.filter(email__iexact=email).first()
+        with transaction.atomic():
+            record(
+                action="auth.login_failed",
+                owner=target,
+                resource_type="accounts.User",
+                resource_id=target.pk if target else "",
+                request=request,
+                changes={"email": email, "failures_in_window": failures},
+            )
+        wait = lockout.retry_after(email, ip)
+        if wait:
+            raise LoginLocked(wait)
+        raise InvalidCredentials("Invalid e-mail or password.")
+    lockout.clear(email, ip)
+    with transaction.atomic():
+        pair = session_start(user=user, request=request)
+        record(action="auth.login", actor=user, resource=pair.session, request=request)
+    return pair
+
+
+def user_logout(*, user: User, raw_refresh: str, request: HttpRequest) -> None:
+    session = session_for_refresh(raw_refresh=raw_refresh, user=user)
+    with transaction.atomic():
+        session_revoke(session=session, reason="logout")
+        record(action="auth.logout", actor=user, resource=session, request=request)
+
+
+# --- passwords ----------------------------------------------------------------------------------
+def password_reset_token(user: User) -> str:
+    """Single-use (it embeds the password hash and last login) and expiring (PASSWORD_RESET_TIMEOUT)."""
+    return f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
+
+
+def password_reset_request(*, email: str, request: HttpRequest | None) -> None:
+    """Mail a reset link when the account exists; say nothing either way (no enumeration)."""
+    from .tasks import send_password_reset_email
+
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return
+    with transaction.atomic():
+        record(action="auth.password_reset_requested", actor=None, owner=user, resource=user, request=request)
+        # The task makes the token itself, so no secret ever travels through the broker.
+        transaction.on_commit(lambda: send_password_reset_email.delay(user_id=str(user.pk)))
+
+
+def _user_for_reset_token(token: str) -> User:
+    invalid = ValidationError({"token": ["This reset link is invalid or has expired."]})
+    uidb64, sep, check = token.partition(".")
+    if not sep:
+        raise invalid
+    try:
+        user_id = force_str(urlsafe_base64_decode(uidb64))
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+    except (ValueError, TypeError, ValidationError):
+        user = None
+    if user is None or not default_token_generator.check_token(user, check):
+        raise invalid
+    return user
+
+
+def password_reset_confirm(*, token: str, new_password: str, request: HttpRequest | None) -> User:
+    user = _user_for_reset_token(token)
+    _validate_new_password(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        ended = sessions_revoke_all(user=user, reason="password_reset")
+        record(
+            action="auth.password_reset",
+            actor=None,
+            owner=user,
+            resource=user,
+            request=request,
+            changes={"sessions_ended": ended},
+        )
+    return user
+
+
+def password_change(
+    *, user: User, current_password: str, new_password: str, keep: UserSession | None, request: HttpRequest
+) -> int:
+    """Change the password; every other session ends. Returns how many ended."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is not correct."]})
+    if current_password == new_password:
+        raise ValidationError({"new_password": ["The new password must differ from the current one."]})
+    _validate_new_password(new_password, user=user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        ended = sessions_revoke_all(user=user, reason="password_change", keep=keep)
+        record(
+            action="auth.password_change",
+            actor=user,
+            resource=user,
+            request=request,
+            changes={"other_sessions_ended": ended},
+        )
+    return ended
+
+
+# --- profile, sessions, roles -------------------------------------------------------------------
+def profile_update(
+    *,
+    user: User,
+    username: str | None,
+    email: str | None,
+    current_password: str | None,
+    request: HttpRequest,
+) -> User:
+    changes: dict[str, Any] = {}
+    if email is not None:
+        email = User.objects.normalize_email(email).lower()
+    if email is not None and email != user.email:
+        if not current_password or not user.check_password(current_password):
+            raise ValidationError({"current_password": ["Enter your current password to change the e-mail."]})
+        _check_unique(email=email, exclude=user.pk)
+        changes["email"] = {"before": user.email, "after": email}
+        user.email = email
+    if username is not None and username != user.username:
+        _check_unique(username=username, exclude=user.pk)
+        changes["username"] = {"before": user.username, "after": username}
+        user.username = username
+    if changes:
+        with transaction.atomic():
+            user.save(update_fields=[field for field in ("email", "username") if field in changes])
+            record(action="user.profile_update", actor=user, resource=user, request=request, changes=changes)
+    return user
+
+
+def session_end(*, user: User, session: UserSession, request: HttpRequest) -> None:
+    """The owner ends one of their sessions (the caller has already scoped `session` to them)."""
+    with transaction.atomic():
+        session_revoke(session=session, reason="revoked_by_user")
+        record(
+            action="auth.session_revoke",
+            actor=user,
+            owner=session.user,
+            resource=session,
+            request=request,
+            changes={"ip": session.ip, "user_agent": session.user_agent},
+        )
+
+
+def user_update_by_admin(
+    *, admin: User, target: User, role: str | None, is_active: bool | None, request: HttpRequest
+) -> User:
+    if target.pk == admin.pk and (
+        (role is not None and role != target.role) or (is_active is not None and not is_active)
+    ):
+        raise ValidationError({"role": ["You cannot change your own role or deactivate yourself."]})
+    if role is not None and role not in ROLE_RANK:
+        raise ValidationError({"role": [f"Unknown role; one of {', '.join(ROLE_RANK)}."]})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=target.pk)
+        changes: dict[str, Any] = {}
+        if role is not None and role != locked.role:
+            changes["role"] = {"before": locked.role, "after": role}
+            locked.role = role
+        if is_active is not None and is_active != locked.is_active:
+            changes["is_active"] = {"before": locked.is_active, "after": is_active}
+            locked.is_active = is_active
+        if not changes:
+            return locked
+        locked.save(update_fields=[*changes])
+        if locked.is_active is False:
+            changes["sessions_ended"] = sessions_revoke_all(user=locked, reason="deactivated")
+        action = "user.role_change" if "role" in changes else "user.update"
+        record(action=action, actor=admin, owner=locked, resource=locked, request=request, changes=changes)
+    return locked
+
+
+# --- webhook secret -----------------------------------------------------------------------------
+def webhook_url(user: User) -> str:
+    return f"{settings.PUBLIC_URL}/api/v1/webhooks/{user.pk}"
+
+
+def webhook_alert_template(secret: str) -> dict[str, Any]:
+    """The TradingView alert message to paste, as in reference/trading-semantics.md."""
+    return {
+        "secret": secret,
+        "source": "tradingview",
+        "timestamp": "{{timenow}}",
+        "tv": {
+            "exchange": "{{exchange}}",
+            "symbol": "{{ticker}}",
+            "timeframe": "{{interval}}",
+            "action": "{{strategy.order.action}}",
+            "market_position": "{{strategy.market_position}}",
+            "market_position_size": "{{strategy.market_position_size}}",
+            "prev_market_position": "{{strategy.prev_market_position}}",
+            "prev_market_position_size": "{{strategy.prev_market_position_size}}",
+            "entry_price": "{{strategy.order.price}}",
+            "close_price": "{{close}}",
+            "order_size": "{{strategy.order.contracts}}",
+        },
+        "strategy_info": {
+            "trade_id": "{{strategy.order.id}}",
+            "alert_name": "My strategy",
+            "alert_message": "{{strategy.order.comment}}",
+        },
+        "execution_intent": {
+            "type": "signal",
+            "side": "buy",
+            "strategy": "grid",
+            "position_size_type": "quote",
+            "precision_mode": "auto",
+        },
+        "risk": {"stop_loss": None, "take_profit": None, "max_slippage_percent": 0.2},
+    }
+
+
+def webhook_secret_rotate(*, user: User, request: HttpRequest) -> str:
+    """A new secret; alerts still carrying the old one are refused from now on."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        secret = locked.set_webhook_secret()
+        locked.save(update_fields=["webhook_secret_encrypted", "webhook_secret_rotated_at"])
+        record(action="webhook_secret.rotate", actor=user, resource=locked, request=request)
+    user.webhook_secret_encrypted = locked.webhook_secret_encrypted
+    user.webhook_secret_rotated_at = locked.webhook_secret_rotated_at
+    return secret

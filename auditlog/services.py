@@ -1,0 +1,63 @@
+"""The one way other apps write to the audit trail.
+
+Call `record(...)` inside the same `transaction.atomic()` block as the change it describes, so the
+entry exists exactly when the change does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from config.request_meta import client_ip, user_agent
+
+from .models import AuditLog
+
+# Keys whose values never enter the audit trail, however a caller spells them.
+_SECRET_KEY = re.compile(r"(?i)(password|secret|token|api[_-]?key|passphrase|private)")
+REDACTED = "[redacted]"
+
+
+def scrub(value: Any) -> Any:
+    """A JSON-safe copy of `value` with every secret-looking key's value replaced."""
+    if isinstance(value, dict):
+        return {str(k): REDACTED if _SECRET_KEY.search(str(k)) else scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def record(
+    *,
+    action: str,
+    actor: Any = None,
+    owner: Any = None,
+    resource: models.Model | None = None,
+    resource_type: str = "",
+    resource_id: Any = "",
+    changes: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditLog:
+    """Write one audit entry. `actor` did `action`; `owner` (default: the actor) is whose data it
+    concerns; `resource` or `resource_type`/`resource_id` names what it touched; `changes` holds
+    before/after values (secrets are scrubbed); `request` gives IP and user agent."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    if resource is not None:
+        resource_type = resource_type or resource._meta.label
+        resource_id = resource_id or resource.pk
+    return AuditLog.objects.create(
+        actor=actor,
+        owner=owner if owner is not None else actor,
+        actor_label=getattr(actor, "email", "") or "",
+        action=action,
+        resource_type=resource_type,
+        resource_id=str(resource_id or ""),
+        changes=scrub(changes or {}),
+        ip=client_ip(request) if request is not None else "",
+        user_agent=user_agent(request) if request is not None else "",
+    )

@@ -1,0 +1,23 @@
+"""The Celery application. Settings come from Django's (`CELERY_*`), see config/settings.py."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("tradefleet")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# Platform tasks that live in config/ rather than in an app.
+app.autodiscover_tasks(["config"], related_name="heartbeat")
+
+
+@app.on_after_finalize.connect
+def _db_reuse(sender: Celery, **_: object) -> None:
+    # Celery's Django fixup reads this key under its old upper-case name only.
+    from django.conf import settings
+
+    sender.conf["CELERY_DB_REUSE_MAX"] = settings.CELERY_DB_REUSE_MAX

@@ -1,0 +1,52 @@
+"""Reading configuration from the environment.
+
+Every setting comes from here: typed helpers from django-environ, each value also readable from a
+file named by `<NAME>_FILE` (Docker and Kubernetes secrets), and the few values that embedded mode
+generates once and keeps under `var/` so that a second `make run` finds them again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.FileAwareEnv()
+
+
+def var_dir() -> Path:
+    """Where embedded mode keeps its database, generated keys and other local state."""
+    path = Path(env.str("TRADEFLEET_VAR_DIR", default=str(BASE_DIR / "var")))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def local_secret(name: str, *, generate: Callable[[], str] | None = None) -> str:
+    """A random secret generated on first use and kept in `var/<name>` (embedded mode only)."""
+    path = var_dir() / name
+    if path.exists():
+        return path.read_text().strip()
+    value = generate() if generate else secrets.token_urlsafe(48)
+    # Created with 0600 so that other local users cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """The same Redis server with another logical database, so cache, broker and channel layer
+    never share keys (clearing the cache must never drop queued tasks)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def redis_db(url: str) -> int:
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0

@@ -1,0 +1,35 @@
+"""Logging helpers: a filter that keeps secrets out of every log line."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Values of these keys are replaced wherever they appear as key=value or "key": "value".
+_SECRET_KEYS = r"(password|passwd|secret|token|api[_-]?key|access|refresh|authorization|passphrase)"  # noqa: S105  key names to redact, not a password
+_PATTERNS = [
+    re.compile(rf'(?i)("{_SECRET_KEYS}"\s*:\s*")[^"]*(")'),
+    re.compile(rf"(?i)('{_SECRET_KEYS}'\s*:\s*')[^']*(')"),
+    re.compile(rf"(?i)(\b{_SECRET_KEYS}=)[^&\s,]+()"),
+    re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+()"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: f"{m.group(1)}[redacted]{m.group(m.lastindex)}", text)
+    return text
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Rewrites the formatted message so that tokens, passwords and keys never reach a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string is the caller's bug, not a reason to drop the line
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

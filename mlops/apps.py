@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MlopsConfig(AppConfig):
+    name = "mlops"
+    verbose_name = "Machine learning"

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import Role, User
+from accounts.sessions import session_start
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    # Throttle and lockout counters live in the cache; every test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # PBKDF2 at production strength costs ~250 ms a hash; the smoke test keeps the real one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _static_without_collectstatic(settings) -> None:
+    # Production uses the hashed-manifest storage, which needs `collectstatic` (the Docker build
+    # runs it); tests serve pages straight from the apps' static folders instead.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def trader(db: None) -> User:
+    return UserFactory(role=Role.TRADER)
+
+
+@pytest.fixture
+def other_trader(db: None) -> User:
+    return UserFactory(role=Role.TRADER)
+
+
+@pytest.fixture
+def viewer(db: None) -> User:
+    return UserFactory(role=Role.VIEWER)
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return UserFactory(role=Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return UserFactory(role=Role.ADMIN)
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], APIClient]:
+    """An API client logged in as `user` through a real session (tokens as the API issues them)."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        pair = session_start(user=user, request=None)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair.access}")
+        client.tokens = pair  # type: ignore[attr-defined]  # tests read the pair back
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for: Callable[[User], APIClient], trader: User) -> APIClient:
+    return client_for(trader)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from config.logging import RedactSecretsFilter, redact
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ('{"email": "a@b.c", "password": "hunter2-Long"}', "hunter2-Long"),
+        ("{'api_key': 'AKIA123456'}", "AKIA123456"),
+        ("GET /ws/events/?token=eyJhbGciOi.abc.def HTTP/1.1", "eyJhbGciOi.abc.def"),
+        ("Authorization: Bearer eyJ0eXAi.payload.sig", "eyJ0eXAi.payload.sig"),
+        ("refresh=abc.def.ghi&x=1", "abc.def.ghi"),
+    ],
+)
+def test_secrets_are_redacted(line, secret):
+    cleaned = redact(line)
+    assert secret not in cleaned
+    assert "[redacted]" in cleaned
+
+
+def test_filter_rewrites_records_with_arguments():
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "login body %s", ('{"password": "p4ss-Word-99"}',), None
+    )
+    RedactSecretsFilter().filter(record)
+    assert "p4ss-Word-99" not in record.getMessage()
+
+
+def test_plain_lines_are_untouched():
+    assert redact("order 42 filled at 101.5") == "order 42 filled at 101.5"
