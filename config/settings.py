@@ -130,7 +130,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if EMBEDDED:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # with a host: kombu warns at every connect without
 else:
     _db = redis_db(REDIS_URL)
     CACHES = {

@@ -1,0 +1,275 @@
+"""The whole platform in one process (`make run`, `manage.py run_embedded`).
+
+One ASGI server (uvicorn) serves HTTP and WebSocket on the main thread's event loop; in embedded
+mode (no REDIS_URL: broker `memory://`, in-memory channel layer) a Celery worker and beat run as
+threads of the same process, since an in-memory broker cannot be shared with other processes.
+With REDIS_URL set only the web server runs here; workers and beat are separate processes.
+
+Ctrl-C or SIGTERM: uvicorn stops accepting, closes the sockets and returns; then beat and the
+worker stop (a task that is running is given a few seconds) and the threads are joined.
+See reference/stack-notes.md, "One-process embedded mode", for the traps avoided here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from urllib.parse import urlsplit
+
+import uvicorn
+from celery import beat
+from django.conf import settings
+from django.db import connections
+
+from notifications import events
+
+from .celery import app
+
+logger = logging.getLogger("tradefleet.embedded")
+
+WORKER_START_TIMEOUT = 30.0
+WORKER_STOP_TIMEOUT = 10.0
+BEAT_STOP_TIMEOUT = 5.0
+
+
+def describe_mode(*, concurrency: int) -> str:
+    """One line saying what this process runs and on what (never a credential)."""
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    if engine == "sqlite3":
+        database = f"SQLite {db['NAME']}"
+    else:
+        database = (
+            f"{engine} {db.get('NAME')} on {db.get('HOST') or 'local socket'}:{db.get('PORT') or 'default'}"
+        )
+    if settings.EMBEDDED:
+        return (
+            f"Tradefleet embedded mode: database {database}; broker memory:// (in-process); "
+            f"in-memory channel layer; local-memory cache; Celery worker ({concurrency} threads) "
+            "and beat run inside this process"
+        )
+    redis = urlsplit(settings.REDIS_URL)
+    return (
+        f"Tradefleet production mode: database {database}; broker, cache and channel layer on Redis "
+        f"{redis.hostname}:{redis.port or 6379}; this process serves HTTP and WebSocket only: start "
+        "workers with `celery -A config worker` and one scheduler with `celery -A config beat`"
+    )
+
+
+class EmbeddedWorker:
+    """A Celery worker with a thread pool, running in a thread of this process.
+
+    `WorkController`, not `app.Worker`: the latter installs signal handlers, which only the main
+    thread may do. It is stopped the way its own signal handlers would (`state.should_stop`, read
+    by the consumer loop in the worker's thread), so no Celery object is touched across threads.
+    """
+
+    def __init__(self, *, concurrency: int = 2, hostname: str | None = None) -> None:
+        self.concurrency = concurrency
+        self.hostname = hostname or f"embedded@{socket.gethostname()}"
+        self._thread: threading.Thread | None = None
+
+    def start(self, *, timeout: float = WORKER_START_TIMEOUT) -> None:
+        from celery.app.trace import setup_worker_optimizations
+        from celery.worker import state
+
+        # What `celery worker` does first (app.Worker): among others, tasks see our hostname.
+        setup_worker_optimizations(app, self.hostname)
+        state.should_stop = None
+        state.should_terminate = None
+        ready = threading.Event()
+        controller = app.WorkController(
+            hostname=self.hostname,
+            pool_cls="threads",
+            concurrency=self.concurrency,
+            loglevel=settings.LOG_LEVEL,
+            ready_callback=lambda consumer: ready.set(),
+            # Nothing to meet or to tell: this is the only worker on this broker.
+            without_mingle=True,
+            without_gossip=True,
+            without_heartbeat=True,
+            task_events=False,
+        )
+        self._thread = threading.Thread(
+            target=self._run, args=(controller,), name="celery-worker", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not ready.wait(0.05):
+            if not self._thread.is_alive():
+                raise RuntimeError("the embedded Celery worker failed to start (see the log above)")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the embedded Celery worker did not start within {timeout:.0f} s")
+
+    @staticmethod
+    def _run(controller: object) -> None:
+        try:
+            controller.start()  # type: ignore[attr-defined]  # a WorkController, built per app
+        finally:
+            connections.close_all()
+
+    def request_stop(self) -> None:
+        """Ask for a warm shutdown (running tasks may finish); `join` waits for it."""
+        from celery.worker import state
+
+        if self._thread is not None:
+            state.should_stop = 0  # exit code 0; the consumer loop checks it at least every 2 s
+
+    def join(self, *, timeout: float = WORKER_STOP_TIMEOUT) -> bool:
+        """True when the worker thread has ended."""
+        from celery.worker import state
+
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.warning("the Celery worker is still busy after %.0f s; leaving it behind", timeout)
+            return False
+        state.should_stop = None
+        self._thread = None
+        return True
+
+
+class EmbeddedBeat:
+    """Celery beat with django-celery-beat's database scheduler, in a thread of this process.
+
+    This is what `celery.beat.EmbeddedService(app, thread=True, scheduler_cls=...)` builds (a
+    `Service` ticking at least every second, so that it stops promptly), run in our own thread so
+    that its database connection is closed when it ends. The scheduler must be given explicitly:
+    the service ignores CELERY_BEAT_SCHEDULER.
+    """
+
+    def __init__(self) -> None:
+        from django_celery_beat.schedulers import DatabaseScheduler
+
+        self._service = beat.Service(app, max_interval=1, scheduler_cls=DatabaseScheduler)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="celery-beat", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            app.set_current()
+            self._service.start()
+        except Exception:
+            logger.exception("the embedded Celery beat stopped on an error")
+        finally:
+            connections.close_all()
+
+    def request_stop(self) -> None:
+        if self._thread is not None:
+            self._service.stop(wait=False)  # wait=True would block forever if beat never started
+
+    def join(self, *, timeout: float = BEAT_STOP_TIMEOUT) -> bool:
+        """True when the beat thread has ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.warning("Celery beat did not stop within %.0f s; leaving it behind", timeout)
+            return False
+        self._thread = None
+        return True
+
+
+def _send_startup_heartbeat() -> None:
+    # The health view shows live workers from the heartbeat; beat's first one is 30 s away.
+    from .heartbeat import heartbeat
+
+    heartbeat.delay()
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    concurrency: int = 2,
+    before_start: Callable[[], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
+    """Run until SIGINT or SIGTERM. `before_start` runs once the port is ours, before any thread
+    starts; `on_ready` once the server accepts connections. Returns 0 when everything stopped, 1
+    when a thread was left running (the caller should then end the process without waiting)."""
+    config = uvicorn.Config(
+        "config.asgi:application",
+        host=host,
+        port=port,
+        lifespan="off",
+        # Keep Django's logging (and its filter that redacts `token=` from the WebSocket URL).
+        log_config=None,
+        ws="websockets-sansio",
+        # Clients only send pings; 64 KiB is plenty and caps what a client can make us buffer.
+        ws_max_size=64 * 1024,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    logger.info(describe_mode(concurrency=concurrency))
+    # Bind first: a port already in use ends the start here (exit 1), before anything else happens.
+    sock = config.bind_socket()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        # Before and after uvicorn's own handlers are in place (uvicorn also re-raises the signal
+        # it caught once it has stopped: this handler absorbs it instead of a KeyboardInterrupt).
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    worker: EmbeddedWorker | None = None
+    scheduler: EmbeddedBeat | None = None
+    stopped = True
+    try:
+        if before_start is not None:
+            before_start()
+        if settings.EMBEDDED:
+            worker = EmbeddedWorker(concurrency=concurrency)
+            worker.start()
+            scheduler = EmbeddedBeat()
+            scheduler.start()
+            _send_startup_heartbeat()
+        # The event loop thread must not hold a database connection; requests use their own.
+        connections.close_all()
+        if not server.should_exit:
+            with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+                runner.run(_serve(server, sock, on_ready))
+    finally:
+        logger.info("stopping: web server closed%s", "; stopping beat and the worker" if worker else "")
+        # Both are asked at once, then awaited: beat wakes within 1 s, the worker within 2 s.
+        for service in (scheduler, worker):
+            if service is not None:
+                service.request_stop()
+        for service in (scheduler, worker):
+            if service is not None:
+                stopped = service.join() and stopped
+        events.set_server_loop(None)
+        sock.close()
+        connections.close_all()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    logger.info("Tradefleet stopped%s", "" if stopped else " (a thread did not stop in time)")
+    return 0 if stopped else 1
+
+
+async def _serve(server: uvicorn.Server, sock: socket.socket, on_ready: Callable[[], None] | None) -> None:
+    # Sends to the in-memory channel layer from other threads are scheduled on this loop.
+    events.set_server_loop(asyncio.get_running_loop())
+
+    async def announce() -> None:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        if on_ready is not None:
+            on_ready()
+
+    announcer = asyncio.create_task(announce())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        announcer.cancel()
+        events.set_server_loop(None)
