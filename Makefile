@@ -20,7 +20,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@touch $@
 
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
+	@echo "Preparing the database (migrations)..."
+	@$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed

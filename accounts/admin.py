@@ -3,13 +3,17 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from auditlog.services import record
 
 from .models import User, UserSession
 from .sessions import session_revoke, sessions_revoke_all
+
+# Changes to these fields appear in the audit trail with before and after values.
+AUDITED_FIELDS = ("email", "username", "role", "is_active")
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -44,32 +48,84 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ()
     actions = ("end_all_sessions",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            # An admin who demotes or deactivates themself locks themself out of this very page.
+            fields += ("role", "is_active")
+        return fields
+
     def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
-        before = User.objects.filter(pk=obj.pk).values("role", "is_active").first() if change else None
+        before = User.objects.filter(pk=obj.pk).values(*AUDITED_FIELDS).first() if change else None
         if not change:
             obj.set_webhook_secret()
         super().save_model(request, obj, form, change)
-        changes = {
-            key: {"before": before[key], "after": getattr(obj, key)}
-            for key in ("role", "is_active")
-            if before and before[key] != getattr(obj, key)
-        }
-        if before and not obj.is_active and before["is_active"]:
-            changes["sessions_ended"] = sessions_revoke_all(user=obj, reason="deactivated")
-        action = "user.create" if not change else ("user.role_change" if "role" in changes else "user.update")
-        if not change or changes:
+        if not change:
             record(
-                action=action,
+                action="user.create",
                 actor=request.user,
                 owner=obj,
                 resource=obj,
                 request=request,
-                changes=changes or {"email": obj.email, "role": obj.role},
+                changes={"email": obj.email, "username": obj.username, "role": obj.role},
             )
+            return
+        changes = {
+            key: {"before": before[key], "after": getattr(obj, key)}
+            for key in AUDITED_FIELDS
+            if before and before[key] != getattr(obj, key)
+        }
+        if not changes:
+            return
+        if before and not obj.is_active and before["is_active"]:
+            changes["sessions_ended"] = sessions_revoke_all(user=obj, reason="deactivated")
+        action = "user.role_change" if "role" in changes else "user.update"
+        record(action=action, actor=request.user, owner=obj, resource=obj, request=request, changes=changes)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was valid and saved
+            user = User.objects.get(pk=id)
+            with transaction.atomic():
+                ended = sessions_revoke_all(user=user, reason="password_set_by_admin")
+                record(
+                    action="auth.password_set",
+                    actor=request.user,
+                    owner=user,
+                    resource=user,
+                    request=request,
+                    changes={"sessions_ended": ended},
+                )
+        return response
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        record(
+            action="user.delete",
+            actor=request.user,
+            resource=obj,
+            request=request,
+            changes={"email": obj.email, "username": obj.username, "role": obj.role},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
 
     @admin.action(description="End all sessions of the selected users")
     def end_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        ended = sum(sessions_revoke_all(user=user, reason="ended_by_admin") for user in queryset)
+        ended = 0
+        for user in queryset:
+            count = sessions_revoke_all(user=user, reason="ended_by_admin")
+            record(
+                action="auth.sessions_end_all",
+                actor=request.user,
+                owner=user,
+                resource=user,
+                request=request,
+                changes={"sessions_ended": count},
+            )
+            ended += count
         self.message_user(request, f"{ended} session(s) ended.", messages.SUCCESS)
 
 
@@ -96,6 +152,9 @@ class UserSessionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: UserSession | None = None) -> bool:
+        return False  # revoke instead: a deleted row would hide that the session ever existed
 
     @admin.action(description="Revoke the selected sessions")
     def revoke(self, request: HttpRequest, queryset: QuerySet[UserSession]) -> None:

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  registers the OpenAPI auth scheme
+        from . import schema, signals  # noqa: F401  register the OpenAPI scheme and audit hooks

@@ -88,24 +88,13 @@ def user_login(*, email: str, password: str, request: HttpRequest) -> TokenPair:
     wait = lockout.retry_after(email, ip)
     if wait:
         raise LoginLocked(wait)
+    # The backend counts the failure towards the lockout; a signal writes the audit entry.
     user = authenticate(request, username=email, password=password)
     if user is None:
-        failures = lockout.register_failure(email, ip)
-        target = User.objects.filter(email__iexact=email).first()
-        with transaction.atomic():
-            record(
-                action="auth.login_failed",
-                owner=target,
-                resource_type="accounts.User",
-                resource_id=target.pk if target else "",
-                request=request,
-                changes={"email": email, "failures_in_window": failures},
-            )
         wait = lockout.retry_after(email, ip)
         if wait:
             raise LoginLocked(wait)
         raise InvalidCredentials("Invalid e-mail or password.")
-    lockout.clear(email, ip)
     with transaction.atomic():
         pair = session_start(user=user, request=request)
         record(action="auth.login", actor=user, resource=pair.session, request=request)
@@ -243,7 +232,8 @@ def user_update_by_admin(
     if target.pk == admin.pk and (
         (role is not None and role != target.role) or (is_active is not None and not is_active)
     ):
-        raise ValidationError({"role": ["You cannot change your own role or deactivate yourself."]})
+        field = "role" if role is not None and role != target.role else "is_active"
+        raise ValidationError({field: ["You cannot change your own role or deactivate yourself."]})
     if role is not None and role not in ROLE_RANK:
         raise ValidationError({"role": [f"Unknown role; one of {', '.join(ROLE_RANK)}."]})
     with transaction.atomic():

@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from auditlog.services import record
 from config.request_meta import client_ip, user_agent
+from notifications import events
 
 from .models import User, UserSession
 
@@ -58,7 +60,8 @@ def session_start(*, user: User, request: HttpRequest | None) -> TokenPair:
     session.refresh_jti = refresh["jti"]
     session.expires_at = _expiry(refresh)
     session.save()
-    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh), session=session)
 
 
@@ -69,7 +72,11 @@ def parse_refresh(raw: str) -> RefreshToken:
 
 def session_refresh(*, raw_refresh: str, request: HttpRequest | None) -> TokenPair:
     """Rotate a refresh token: a new pair for the same session; the old refresh token is dead."""
-    old = parse_refresh(raw_refresh)
+    try:
+        old = parse_refresh(raw_refresh)
+    except TokenError:
+        _audit_if_reused(raw_refresh, request)
+        raise
     session_id = old.get(SESSION_CLAIM)
     if not session_id:
         raise SessionEnded("token has no session")
@@ -88,13 +95,31 @@ def session_refresh(*, raw_refresh: str, request: HttpRequest | None) -> TokenPa
             ip=client_ip(request) if request else session.ip,
             user_agent=user_agent(request) if request else session.user_agent,
         )
-        if swapped != 1:
-            # Lost the race, or the token was rotated before: someone holds a stale copy.
-            record(action="auth.refresh_reused", owner=session.user, resource=session, request=request)
-            raise SessionEnded("refresh token was already used")
-        _blacklist_jti(old["jti"])
+        if swapped == 1:
+            _blacklist_jti(old["jti"])
+    if swapped != 1:
+        # Lost the race to a concurrent refresh of the same token: someone holds a stale copy.
+        record(action="auth.refresh_reused", owner=session.user, resource=session, request=request)
+        raise SessionEnded("refresh token was already used")
     session.refresh_jti = new["jti"]
     return TokenPair(access=str(new.access_token), refresh=str(new), session=session)
+
+
+def _audit_if_reused(raw: str, request: HttpRequest | None) -> None:
+    """A genuine (correctly signed, unexpired) refresh token that was already rotated or logged
+    out is presented again: a stolen copy, or a client bug. Record it for the owner."""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        return  # forged or expired: nothing to say about any session
+    if (
+        payload.get("token_type") != "refresh"
+        or not BlacklistedToken.objects.filter(token__jti=payload.get("jti")).exists()
+    ):
+        return
+    session = UserSession.objects.select_related("user").filter(pk=payload.get(SESSION_CLAIM)).first()
+    if session is not None:
+        record(action="auth.refresh_reused", owner=session.user, resource=session, request=request)
 
 
 def _blacklist_jti(jti: str) -> None:
@@ -111,6 +136,8 @@ def session_revoke(*, session: UserSession, reason: str) -> bool:
     )
     if ended:
         _blacklist_jti(session.refresh_jti)
+        # Its open WebSockets close too (after commit), not at their next ping.
+        events.end_session_sockets(session.pk)
     return bool(ended)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,3 +22,12 @@ def _db_reuse(sender: Celery, **_: object) -> None:
     from django.conf import settings
 
     sender.conf["CELERY_DB_REUSE_MAX"] = settings.CELERY_DB_REUSE_MAX
+
+
+@worker_ready.connect
+def _serve_worker_metrics(**_: object) -> None:
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if port:
+        from .metrics import start_worker_metrics_server
+
+        start_worker_metrics_server(int(port))

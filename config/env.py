@@ -14,10 +14,26 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from environ.fileaware_mapping import FileAwareMapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.FileAwareEnv()
+
+class _StrippedFileAwareMapping(FileAwareMapping):
+    """`NAME_FILE=/run/secrets/x` gives NAME the content of that file (over any NAME also set),
+    with surrounding whitespace, such as the trailing newline editors leave, stripped. Only the
+    names the settings read are looked up, so unrelated `*_FILE` variables do not matter."""
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        return value.strip() if self.env.get(key + "_FILE") else value
+
+
+class _Env(environ.Env):
+    ENVIRON = _StrippedFileAwareMapping()
+
+
+env = _Env()
 
 
 def var_dir() -> Path:

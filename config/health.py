@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -23,8 +23,17 @@ from accounts.permissions import IsAdmin
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_TASK = "config.heartbeat"
+HEARTBEAT_INTERVAL = 30.0
 WORKER_SEEN_KEY = "health:workers"
-WORKER_SEEN_TTL = 120  # a worker that has not run a heartbeat for 2 minutes is gone
+HEARTBEAT_RAN_KEY = "health:heartbeat_ran"
+# Four missed heartbeats: a worker is gone, or beat has stopped sending.
+WORKER_SEEN_TTL = 4 * HEARTBEAT_INTERVAL
+
+
+class HealthProblem(Exception):
+    """A check failed for a reason that is safe to show as is."""
+
+
 _redis_clients: dict[str, Any] = {}
 
 
@@ -61,6 +70,9 @@ def _run(checks: dict[str, Callable[[], Any]]) -> tuple[bool, dict[str, Any]]:
             results[name] = {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
             if isinstance(detail, dict):
                 results[name].update(detail)
+        except HealthProblem as exc:
+            healthy = False
+            results[name] = {"status": "error", "error": str(exc)}
         except Exception as exc:  # a health check reports every failure, whatever its kind
             healthy = False
             # The class name only: messages of connection errors can carry hosts and credentials.
@@ -109,19 +121,34 @@ def check_cache() -> None:
 
 
 def workers_seen() -> dict[str, Any]:
-    seen: dict[str, str] = cache.get(WORKER_SEEN_KEY) or {}
-    cutoff = time.time() - WORKER_SEEN_TTL
-    alive = {name: ts for name, ts in seen.items() if float(ts) >= cutoff}
-    return {"count": len(alive), "workers": sorted(alive)}
+    """Workers alive now. Production asks every worker over the broker (one heartbeat task a tick
+    reaches only one of N workers, so it cannot tell them all); embedded mode has one worker, in
+    this process, which marks itself seen when it runs the heartbeat."""
+    if settings.EMBEDDED:
+        seen: dict[str, float] = cache.get(WORKER_SEEN_KEY) or {}
+        cutoff = time.time() - WORKER_SEEN_TTL
+        alive = sorted(name for name, ts in seen.items() if float(ts) >= cutoff)
+    else:
+        from config.celery import app
+
+        replies = app.control.ping(timeout=1.0) or []
+        alive = sorted(name for reply in replies for name in reply)
+    if not alive:
+        raise HealthProblem("no worker answered")
+    return {"count": len(alive), "workers": alive}
 
 
 def beat_last_tick() -> dict[str, Any]:
-    from django_celery_beat.models import PeriodicTask
-
-    task = PeriodicTask.objects.filter(task=HEARTBEAT_TASK).only("last_run_at").first()
-    last = task.last_run_at if task else None
-    age = (timezone.now() - last).total_seconds() if last else None
-    return {"last_tick": last.isoformat() if last else None, "age_seconds": round(age, 1) if age else age}
+    """When a heartbeat that beat sent last ran. (django-celery-beat writes its own last_run_at
+    to the database only every few minutes, too coarse to tell a stopped beat.)"""
+    ran = cache.get(HEARTBEAT_RAN_KEY)
+    if ran is None:
+        raise HealthProblem("no heartbeat from beat yet (beat or every worker is down)")
+    age = time.time() - float(ran)
+    last = datetime.fromtimestamp(float(ran), tz=UTC).isoformat()
+    if age > WORKER_SEEN_TTL:
+        raise HealthProblem(f"last heartbeat ran {age:.0f} s ago, at {last}")
+    return {"last_tick": last, "age_seconds": round(age, 1)}
 
 
 def queue_depths() -> dict[str, Any]:

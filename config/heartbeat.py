@@ -1,7 +1,7 @@
 """The platform heartbeat: beat sends it every 30 s; the worker that runs it marks itself seen.
 
-`GET /api/v1/health/detail` reads both: beat's last tick from django-celery-beat's
-`PeriodicTask.last_run_at`, the live workers from the cache."""
+`GET /api/v1/health/detail` reads both from the cache: when a heartbeat last ran (beat is alive
+and some worker consumes) and which workers ran one lately."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from celery import current_task
 from django.core.cache import cache
 
-from .health import HEARTBEAT_TASK, WORKER_SEEN_KEY, WORKER_SEEN_TTL
+from .health import HEARTBEAT_RAN_KEY, HEARTBEAT_TASK, WORKER_SEEN_KEY, WORKER_SEEN_TTL
 from .tasks import house_task
 
 
@@ -20,7 +20,7 @@ def worker_mark_seen() -> str:
     now = time.time()
     seen = {name: ts for name, ts in seen.items() if ts >= now - WORKER_SEEN_TTL}
     seen[hostname] = now
-    cache.set(WORKER_SEEN_KEY, seen, WORKER_SEEN_TTL * 2)
+    cache.set_many({WORKER_SEEN_KEY: seen, HEARTBEAT_RAN_KEY: now}, WORKER_SEEN_TTL * 2)
     return hostname
 
 

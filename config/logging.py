@@ -10,7 +10,7 @@ _SECRET_KEYS = r"(password|passwd|secret|token|api[_-]?key|access|refresh|author
 _PATTERNS = [
     re.compile(rf'(?i)("{_SECRET_KEYS}"\s*:\s*")[^"]*(")'),
     re.compile(rf"(?i)('{_SECRET_KEYS}'\s*:\s*')[^']*(')"),
-    re.compile(rf"(?i)(\b{_SECRET_KEYS}=)[^&\s,]+()"),
+    re.compile(rf"(?i)(\b{_SECRET_KEYS}=)[^&\s,\"']+()"),
     re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+()"),
 ]
 
@@ -19,6 +19,9 @@ def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: f"{m.group(1)}[redacted]{m.group(m.lastindex)}", text)
     return text
+
+
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 class RedactSecretsFilter(logging.Filter):
@@ -32,4 +35,8 @@ class RedactSecretsFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        # Extra fields end up in the JSON lines too.
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, key, redact(value))
         return True

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .encryption import generate_key_spec
 from .env import BASE_DIR, env, local_secret, redis_db, redis_url_with_db, var_dir
 
@@ -39,6 +41,8 @@ ENCRYPTION_KEYS = (
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # First, so its management commands (changepassword) take precedence over Django's.
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,7 +57,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "channels",
-    "accounts",
     "auditlog",
     "notifications",
     "brokers",
@@ -96,6 +99,9 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
+if not EMBEDDED and not env.str("DATABASE_URL", default=""):
+    # With Redis but no database URL, production would quietly run on a local SQLite file.
+    raise ImproperlyConfigured("DATABASE_URL is required when REDIS_URL is set (production mode)")
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -185,6 +191,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Auth ---------------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -199,6 +206,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 # Self-registration gets this role; higher roles are given by an admin.
 ACCOUNTS_SELF_REGISTRATION = env.bool("ACCOUNTS_SELF_REGISTRATION", default=True)
 ACCOUNTS_DEFAULT_ROLE = env.str("ACCOUNTS_DEFAULT_ROLE", default="trader")
+if ACCOUNTS_DEFAULT_ROLE not in ("viewer", "trader"):
+    # Anything higher would hand every stranger who registers the keys to other users' data.
+    raise ImproperlyConfigured("ACCOUNTS_DEFAULT_ROLE must be 'viewer' or 'trader'")
 LOGIN_LOCKOUT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=5)
 LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=900)
 
@@ -291,6 +301,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -301,6 +312,8 @@ STORAGES = {
 }
 # Embedded mode serves static files straight from the apps, no collectstatic step needed.
 WHITENOISE_USE_FINDERS = EMBEDDED
+if EMBEDDED:
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 
 # --- E-mail -------------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://" if EMBEDDED else "smtp://localhost:25")
@@ -346,7 +359,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "uvicorn.access": {"level": env.str("ACCESS_LOG_LEVEL", default="WARNING")},
+        # uvicorn's loggers go through the same redacting handler: its WebSocket lines carry the
+        # URL, and the URL carries the access token.
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.access": {
+            "handlers": ["console"],
+            "level": env.str("ACCESS_LOG_LEVEL", default="WARNING"),
+            "propagate": False,
+        },
         "celery": {"level": LOG_LEVEL},
     },
 }

@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.views import reset_password_page
 from config import health, metrics
 
 api_v1 = [
@@ -15,6 +18,12 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path(
+        "",
+        TemplateView.as_view(template_name="home.html", extra_context={"mode": settings.MODE}),
+        name="home",
+    ),
+    path("reset-password", reset_password_page, name="reset-password"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),

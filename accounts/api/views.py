@@ -33,9 +33,7 @@ def _current_session_id(request: Request) -> str | None:
 
 
 def _token_error(exc: Exception) -> exceptions.AuthenticationFailed:
-    error = exceptions.AuthenticationFailed(str(exc) or "Token is invalid or expired.")
-    error.default_code = "token_not_valid"
-    return error
+    return exceptions.AuthenticationFailed(str(exc) or "Token is invalid or expired.", code="token_not_valid")
 
 
 class PublicView(APIView):

@@ -6,6 +6,7 @@ from rest_framework import mixins, viewsets
 
 from auditlog.models import AuditLog
 from auditlog.selectors import audit_entries_for
+from config.api.filters import UTCIsoDateTimeFilter
 
 from .serializers import AuditLogSerializer
 
@@ -15,8 +16,8 @@ class AuditLogFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(lookup_expr="startswith", label="Action or its prefix, e.g. auth.")
     resource_type = django_filters.CharFilter()
     resource_id = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditLog

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -45,8 +46,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 detail = message if field == "non_field_errors" else f"{field}: {message}"
         response.data = {"detail": detail, "code": "invalid", "errors": _flatten(errors)}
     else:
+        # DRF answers Django's Http404 and PermissionDenied as its own NotFound/PermissionDenied.
+        if isinstance(exc, Http404):
+            exc = exceptions.NotFound()
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied()
         detail = getattr(exc, "detail", str(exc))
-        code = getattr(exc, "default_code", "error")
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         if isinstance(detail, dict):
             code = str(detail.get("code", code))
             detail = detail.get("detail", detail)

@@ -113,3 +113,54 @@ def test_change_password_needs_the_current_one_and_a_strong_new_one(api, trader,
 @pytest.mark.django_db
 def test_change_password_without_login_is_401():
     assert APIClient().post("/api/v1/auth/change-password", {}, format="json").status_code == 401
+
+
+@pytest.mark.django_db
+def test_changepassword_command_ends_sessions_and_is_audited(trader, client_for, monkeypatch):
+    from django.core.management import call_command
+
+    from accounts.management.commands.changepassword import Command
+
+    api = client_for(trader)
+    monkeypatch.setattr(Command, "_get_pass", lambda self, prompt="": NEW)
+    call_command("changepassword", trader.email)
+    trader.refresh_from_db()
+    assert trader.check_password(NEW)
+    assert api.get("/api/v1/auth/me").status_code == 401
+    assert AuditLog.objects.filter(action="auth.password_set", owner=trader).exists()
+
+
+@pytest.mark.django_db
+def test_the_reset_link_in_the_mail_opens_a_page_that_sets_the_password(
+    anon, trader, eager_celery, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        anon.post("/api/v1/auth/forgot-password", {"email": trader.email}, format="json")
+    link = re.search(r"(http\S+/reset-password\?token=\S+)", mail.outbox[0].body).group(1)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/" + path)
+    assert page.status_code == 200
+    assert b"Choose a new password" in page.content
+    csrf = browser.cookies["csrftoken"].value
+    token = reset_token_from_mail()
+    mismatch = browser.post(
+        "/reset-password", {"token": token, "new_password": NEW, "confirm": "x", "csrfmiddlewaretoken": csrf}
+    )
+    assert mismatch.status_code == 400
+    done = browser.post(
+        "/reset-password", {"token": token, "new_password": NEW, "confirm": NEW, "csrfmiddlewaretoken": csrf}
+    )
+    assert done.status_code == 200
+    assert b"Your password is changed" in done.content
+    trader.refresh_from_db()
+    assert trader.check_password(NEW)
+
+
+@pytest.mark.django_db
+def test_home_page_links_to_the_api_docs(anon):
+    page = anon.get("/")
+    assert page.status_code == 200
+    assert b"/api/v1/docs/" in page.content

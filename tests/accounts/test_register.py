@@ -102,3 +102,20 @@ def test_sixth_registration_from_one_ip_in_a_minute_is_throttled(anon):
     ]
     assert codes[:5] == [201] * 5
     assert codes[5] == 429
+
+
+def test_a_default_role_above_trader_is_refused_at_start():
+    import os
+    import subprocess
+    import sys
+
+    setup = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup()"
+    result = subprocess.run(
+        [sys.executable, "-c", setup],
+        env={**os.environ, "ACCOUNTS_DEFAULT_ROLE": "admin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ACCOUNTS_DEFAULT_ROLE" in result.stderr

@@ -132,3 +132,11 @@ def test_token_signed_with_another_key_is_refused(anon, trader):
         algorithm="HS256",
     )
     assert anon.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {forged}").status_code == 401
+
+
+@pytest.mark.django_db
+def test_presenting_a_rotated_refresh_token_again_is_audited(anon, trader):
+    pair = session_start(user=trader, request=None)
+    assert refresh(anon, pair.refresh).status_code == 200
+    assert refresh(anon, pair.refresh).status_code == 401
+    assert AuditLog.objects.filter(action="auth.refresh_reused", owner=trader).count() == 1

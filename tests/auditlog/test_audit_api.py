@@ -70,3 +70,11 @@ def test_audit_list_is_paginated(client_for, trader):
     assert page["count"] == 7
     assert len(page["results"]) == 5
     assert page["next"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["1121-03-01T14:48:56+21:24", "0001-01-01T00:00:00+10:00", "not-a-date"])
+def test_out_of_range_dates_in_filters_are_400_not_500(client_for, trader, value):
+    response = client_for(trader).get("/api/v1/audit", {"created_after": value})
+    assert response.status_code == 400
+    assert "created_after" in response.json()["errors"]

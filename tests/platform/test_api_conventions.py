@@ -34,6 +34,9 @@ def test_unknown_paths_and_objects_answer_json_404(api):
     response = api.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json()["detail"]
+    missing = api.delete("/api/v1/auth/sessions/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Not found.", "code": "not_found", "errors": {}}
 
 
 @pytest.mark.django_db

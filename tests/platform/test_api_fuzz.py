@@ -10,7 +10,7 @@ import schemathesis
 from django.core import signals
 from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 
 from accounts.sessions import session_start
@@ -32,8 +32,12 @@ def test_no_generated_input_makes_any_endpoint_answer_5xx(settings_throttles_off
         # revoke the last one, and login/register have their own per-view throttles.
         cache.clear()
         access = session_start(user=admin, request=None).access
-        response = case.call(headers={"Authorization": f"Bearer {access}"})
-        if response.status_code >= 500:
+        # A savepoint per example, so one failure cannot break the transaction for the rest.
+        with transaction.atomic():
+            response = case.call(headers={"Authorization": f"Bearer {access}"})
+        # 503 is the health endpoints' documented answer while no worker runs (as here).
+        expected_503 = response.status_code == 503 and "/health" in case.operation.label
+        if response.status_code >= 500 and not expected_503:
             failures.append(f"{case.operation.label}: {response.status_code} {case.body!r} {case.query!r}")
 
     for operation in operations:

@@ -73,3 +73,48 @@ def test_admin_action_ends_all_sessions(admin_browser, trader, client_for):
     )
     assert response.status_code == 302
     assert api.get("/api/v1/auth/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_admin_cannot_demote_or_deactivate_themself_in_admin(admin_browser, admin_user):
+    admin_browser.post(
+        f"/admin/accounts/user/{admin_user.pk}/change/",
+        {"email": admin_user.email, "username": admin_user.username, "role": "viewer"},
+    )
+    admin_user.refresh_from_db()
+    assert admin_user.role == "admin"
+    assert admin_user.is_active
+
+
+@pytest.mark.django_db
+def test_password_set_in_admin_ends_sessions_and_is_audited(admin_browser, trader, client_for):
+    api = client_for(trader)
+    response = admin_browser.post(
+        f"/admin/accounts/user/{trader.pk}/password/",
+        {"password1": "Fresh-Admin-Set-77", "password2": "Fresh-Admin-Set-77", "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert api.get("/api/v1/auth/me").status_code == 401
+    assert AuditLog.objects.filter(action="auth.password_set", owner=trader).exists()
+
+
+@pytest.mark.django_db
+def test_username_edit_and_user_deletion_are_audited(admin_browser, trader):
+    admin_browser.post(
+        f"/admin/accounts/user/{trader.pk}/change/",
+        {"email": trader.email, "username": "renamed", "role": "trader", "is_active": "on"},
+    )
+    assert AuditLog.objects.get(action="user.update").changes["username"]["after"] == "renamed"
+    admin_browser.post(f"/admin/accounts/user/{trader.pk}/delete/", {"post": "yes"})
+    entry = AuditLog.objects.get(action="user.delete")
+    assert entry.changes["email"] == trader.email
+
+
+@pytest.mark.django_db
+def test_admin_login_shares_the_lockout_and_failures_are_audited(admin_user, password):
+    browser = Client()
+    for _ in range(5):
+        browser.post("/admin/login/", {"username": admin_user.email, "password": "Wrong-Guess-123"})
+    page = browser.post("/admin/login/?next=/admin/", {"username": admin_user.email, "password": password})
+    assert page.status_code == 200  # the form again: locked, even with the right password
+    assert AuditLog.objects.filter(action="auth.login_failed", owner=admin_user).count() >= 5

@@ -41,9 +41,20 @@ def test_health_detail_is_for_admins(client_for, trader, admin_user, anon):
 
 
 @pytest.mark.django_db
-def test_heartbeat_marks_the_worker_seen(client_for, admin_user):
+def test_detail_is_503_naming_workers_and_beat_when_none_run(client_for, admin_user):
+    response = client_for(admin_user).get("/api/v1/health/detail")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["workers"]["status"] == "error"
+    assert checks["beat"]["status"] == "error"
+    assert checks["database"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_heartbeat_run_shows_beat_alive(client_for, admin_user):
     from config.heartbeat import heartbeat
 
     heartbeat.apply(kwargs={})
-    workers = client_for(admin_user).get("/api/v1/health/detail").json()["checks"]["workers"]
-    assert workers["count"] == 1
+    beat = client_for(admin_user).get("/api/v1/health/detail").json()["checks"]["beat"]
+    assert beat["status"] == "ok"
+    assert beat["age_seconds"] < 5

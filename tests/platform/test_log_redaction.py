@@ -33,3 +33,8 @@ def test_filter_rewrites_records_with_arguments():
 
 def test_plain_lines_are_untouched():
     assert redact("order 42 filled at 101.5") == "order 42 filled at 101.5"
+
+
+def test_redaction_keeps_the_quote_that_closes_a_logged_url():
+    line = '127.0.0.1:5 - "WebSocket /ws/events/?token=eyJ.abc.def" [accepted]'
+    assert redact(line) == '127.0.0.1:5 - "WebSocket /ws/events/?token=[redacted]" [accepted]'

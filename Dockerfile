@@ -1,0 +1,51 @@
+# Tradefleet production image: one image for every process (web, worker, beat, flower, migrate).
+# The default command runs the ASGI web server (HTTP + WebSocket) on port 8000; docker-compose.yml
+# overrides the command for the other processes. See docs/operations.md.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+# The processes run as this unprivileged user; the code stays owned by root and read-only to it.
+RUN groupadd --system --gid 10001 tradefleet \
+ && useradd --system --uid 10001 --gid tradefleet --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin tradefleet
+
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall them. Every wheel in the pinned
+# requirements.txt is binary for CPython 3.11 on Linux: no compiler is needed.
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+
+# collectstatic imports the settings. The values below exist only for this RUN line: they make the
+# settings take the production branch (whitenoise's compressed manifest storage) and keep embedded
+# mode from generating a SECRET_KEY or an encryption key into the image. None of them is a real
+# secret and none is used at run time, where the environment must provide the real ones.
+RUN SECRET_KEY=build-only-not-secret \
+    REDIS_URL=redis://build-only:6379/0 \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    ENCRYPTION_KEYS=build-only:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    python manage.py collectstatic --noinput \
+ && rm -f /tmp/build.sqlite3 \
+ && python -m compileall -q -j 0 . \
+ && mkdir -p var \
+ && chown tradefleet:tradefleet var
+
+USER tradefleet
+
+EXPOSE 8000
+
+# `sh -c` for the variable defaults; `exec` replaces the shell, so uvicorn itself receives SIGTERM
+# and shuts down gracefully.
+#   WEB_CONCURRENCY      uvicorn worker processes (default 2)
+#   --no-proxy-headers   uvicorn never rewrites the client address from X-Forwarded-For; Django
+#                        reads it, trusting only TRUSTED_PROXY_COUNT hops (docs/operations.md)
+#   PORT                 listen port (default 8000)
+#   UVICORN_LOG_LEVEL    uvicorn's own log level (default warning: at info it logs every
+#                        WebSocket handshake with its URL, and the URL carries the access token)
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port \"${PORT:-8000}\" --workers \"${WEB_CONCURRENCY:-2}\" --no-proxy-headers --log-level \"${UVICORN_LOG_LEVEL:-warning}\""]

@@ -1,0 +1,72 @@
+"""`python manage.py run_embedded --host 127.0.0.1 --port 8000`: the whole platform in one process.
+
+What `make run` starts after `migrate`. The machinery is in config/embedded.py.
+"""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from config import embedded
+
+
+def _browser_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):  # noqa: S104 - only to print a URL a browser can open
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve HTTP and WebSocket; in embedded mode (no REDIS_URL) also run a Celery worker and beat "
+        "in this process. Creates the demo users on the first start."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT") or 8000),
+            help="Port (default $PORT or 8000).",
+        )
+        parser.add_argument("--concurrency", type=int, default=2, help="Worker threads in embedded mode.")
+        parser.add_argument("--no-demo-users", action="store_true", help="Do not create the demo users.")
+
+    def handle(
+        self, *args: Any, host: str, port: int, concurrency: int, no_demo_users: bool, **options: Any
+    ) -> None:
+        base_url = f"http://{_browser_host(host)}:{port}"
+        demo = StringIO()
+
+        def create_demo_users() -> None:
+            # Only once the port is ours: a start that fails on a busy port must not create the
+            # users, or their passwords would never be shown.
+            if not no_demo_users:
+                call_command("ensure_demo_users", base_url=base_url, stdout=demo)
+
+        def announce() -> None:
+            # Printed once the server listens, after the start-up log lines, so it is not missed.
+            self.stdout.write(
+                f"\nTradefleet is up: {base_url}/  (API docs {base_url}/api/v1/docs/,"
+                f" admin {base_url}/admin/). Ctrl-C stops it.\n"
+            )
+            if demo.getvalue():
+                self.stdout.write(demo.getvalue())
+            self.stdout.flush()
+
+        code = embedded.serve(
+            host=host, port=port, concurrency=concurrency, before_start=create_demo_users, on_ready=announce
+        )
+        if code:
+            self.stdout.flush()
+            self.stderr.flush()
+            # A worker thread is still busy: ending the process is the only way not to wait for it.
+            os._exit(code)

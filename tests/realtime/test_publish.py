@@ -1,0 +1,132 @@
+"""`notifications.events.publish`: what it sends, and that it arrives promptly from any thread."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+
+from accounts.models import User
+from accounts.sessions import TokenPair
+from config.env import redis_url_with_db
+from notifications import events
+from tests.realtime.conftest import Connect
+
+
+def test_event_data_is_made_json_safe() -> None:
+    order_id = uuid.uuid4()
+    event = events.build_event(
+        events.ORDER_UPDATED,
+        {
+            "id": order_id,
+            "price": Decimal("27123.50"),
+            "filled_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            "tags": {"dca"},
+            "legs": (1, 2),
+        },
+    )
+    assert event["type"] == "order.updated"
+    assert event["data"] == {
+        "id": str(order_id),
+        "price": "27123.50",
+        "filled_at": "2026-01-02T03:04:05Z",
+        "tags": ["dca"],
+        "legs": [1, 2],
+    }
+    assert datetime.fromisoformat(event["ts"]).tzinfo is not None
+
+
+def test_unknown_event_type_is_refused_in_the_caller() -> None:
+    with pytest.raises(ValueError, match="unknown event type"):
+        events.publish(uuid.uuid4(), "order.exploded", {})
+
+
+def test_data_that_cannot_be_sent_is_refused_in_the_caller() -> None:
+    with pytest.raises(TypeError):
+        events.publish(uuid.uuid4(), events.ORDER_UPDATED, {"raw": object()})
+
+
+def test_every_documented_event_type_is_known() -> None:
+    assert events.EVENT_TYPES == {
+        "order.updated",
+        "position.updated",
+        "queue.updated",
+        "risk.action",
+        "log.created",
+        "notification.created",
+        "service.updated",
+        "ml.job.updated",
+    }
+
+
+async def _publish_from_worker_thread_and_time_delivery(
+    sockets: Connect, user: User, login: Callable[[User], TokenPair], *, serving_loop_known: bool
+) -> tuple[dict[str, Any], float]:
+    pair = await sync_to_async(login)(user)
+    communicator, first = await sockets(pair.access)
+    assert first["type"] == "websocket.accept"
+    if not serving_loop_known:
+        # As in a separate worker process, which has no serving loop (the consumer registered it).
+        events.set_server_loop(None)
+
+    def publish() -> None:
+        try:
+            events.publish(user.id, events.QUEUE_UPDATED, {"depth": 3})
+        finally:
+            connections.close_all()
+
+    # A plain thread the loop does not wait for, as a worker thread is: awaiting the thread would
+    # wake the loop when it ends and hide a send that does not wake it.
+    thread = threading.Thread(target=publish)
+    started = time.monotonic()
+    thread.start()
+    received = await communicator.receive_json_from(timeout=2)
+    elapsed = time.monotonic() - started
+    thread.join(5)
+    return received, elapsed
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_publish_from_a_worker_thread_reaches_the_socket_promptly_in_embedded_mode(
+    settings: Any, sockets: Connect, trader: User, login: Callable[[User], TokenPair]
+) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # What the embedded runner does before serving.
+    events.set_server_loop(asyncio.get_running_loop())
+    received, elapsed = await _publish_from_worker_thread_and_time_delivery(
+        sockets, trader, login, serving_loop_known=True
+    )
+    assert received["data"] == {"depth": 3}
+    # Scheduled on the serving loop it takes about a millisecond; a plain async_to_sync from the
+    # thread leaves it waiting until the loop wakes for something else (hundreds of ms).
+    assert elapsed < 0.5
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis)")
+@pytest.mark.django_db(transaction=True)
+async def test_publish_from_a_worker_thread_reaches_the_socket_through_redis(
+    settings: Any, sockets: Connect, trader: User, login: Callable[[User], TokenPair]
+) -> None:
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url_with_db(os.environ["REDIS_URL"], 2)], "prefix": "tf-test"},
+        }
+    }
+    # A worker process has no serving loop: publish goes through async_to_sync and Redis.
+    received, elapsed = await _publish_from_worker_thread_and_time_delivery(
+        sockets, trader, login, serving_loop_known=False
+    )
+    assert received["data"] == {"depth": 3}
+    assert elapsed < 1.0
