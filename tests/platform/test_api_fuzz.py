@@ -24,7 +24,8 @@ def test_no_generated_input_makes_any_endpoint_answer_5xx(settings_throttles_off
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     admin = UserFactory(role="admin")
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # Health takes no input (its own tests cover it) and waits up to 1 s for workers per call.
+    operations = [op for op in (r.ok() for r in schema.get_all_operations()) if "/health" not in op.label]
     assert len(operations) >= 15
 
     def exercise(case):
@@ -35,9 +36,7 @@ def test_no_generated_input_makes_any_endpoint_answer_5xx(settings_throttles_off
         # A savepoint per example, so one failure cannot break the transaction for the rest.
         with transaction.atomic():
             response = case.call(headers={"Authorization": f"Bearer {access}"})
-        # 503 is the health endpoints' documented answer while no worker runs (as here).
-        expected_503 = response.status_code == 503 and "/health" in case.operation.label
-        if response.status_code >= 500 and not expected_503:
+        if response.status_code >= 500:
             failures.append(f"{case.operation.label}: {response.status_code} {case.body!r} {case.query!r}")
 
     for operation in operations:
