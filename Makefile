@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed
 	@echo "Preparing the database (migrations)..."
 	@$(PY) manage.py migrate --noinput --verbosity 0
-	$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
+	@$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -91,7 +91,7 @@ class Command(BaseCommand):
             ]
             lines += [
                 "",
-                f"Web app    {base_url}/",
+                f"Start page {base_url}/",
                 f"API docs   {base_url}/api/v1/docs/",
                 f"Admin      {base_url}/admin/  (the admin login)",
                 "",
