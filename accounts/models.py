@@ -104,22 +104,17 @@ class User(AbstractBaseUser):
         return self.is_superuser
 
     # --- webhook secret -------------------------------------------------------------------------
-    def _webhook_aad(self) -> bytes:
-        return encryption.associated_data("accounts.User", "webhook_secret", self.pk)
+    webhook_secret = encryption.SecretField()
 
     def set_webhook_secret(self) -> str:
         """Give the user a new random webhook secret and return it (the caller saves)."""
         secret = secrets.token_urlsafe(32)
-        self.webhook_secret_encrypted = encryption.encrypt(secret, aad=self._webhook_aad())
+        self.webhook_secret = secret
         self.webhook_secret_rotated_at = timezone.now()
         return secret
 
-    @property
-    def webhook_secret(self) -> str:
-        return encryption.decrypt(self.webhook_secret_encrypted, aad=self._webhook_aad())
-
     def webhook_secret_matches(self, candidate: str) -> bool:
-        return secrets.compare_digest(self.webhook_secret.encode(), candidate.encode())
+        return secrets.compare_digest(str(self.webhook_secret).encode(), candidate.encode())
 
 
 class UserSession(models.Model):

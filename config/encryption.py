@@ -103,3 +103,43 @@ def decrypt(token: str, *, aad: bytes) -> str:
 
 def key_id(token: str) -> str:
     return token.split(":", 2)[1] if token.count(":") >= 2 else ""
+
+
+class SecretField:
+    """A model attribute kept encrypted in the column `<name>_encrypted`, bound to its row:
+
+        class ExchangeConfig(models.Model):
+            api_secret_encrypted = models.TextField(blank=True, default="", editable=False)
+            api_secret = SecretField()
+
+    Reading decrypts (raising DecryptionError, never returning ciphertext); assigning encrypts.
+    The row's primary key must exist before assignment (UUID keys with a default do). Every
+    declared SecretField is listed in `SecretField.registry`, which key rotation walks.
+    """
+
+    registry: list[tuple[type, str]] = []
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.column = f"{name}_encrypted"
+        SecretField.registry.append((owner, name))
+
+    def aad(self, instance: object) -> bytes:
+        return associated_data(instance._meta.label, self.name, instance.pk)  # type: ignore[attr-defined]  # a model
+
+    def __get__(self, instance: object, owner: type | None = None) -> object:
+        if instance is None:
+            return self
+        token = getattr(instance, self.column)
+        return decrypt(token, aad=self.aad(instance)) if token else ""
+
+    def __set__(self, instance: object, value: str) -> None:
+        setattr(instance, self.column, encrypt(value, aad=self.aad(instance)) if value else "")
+
+    def reencrypt(self, instance: object) -> bool:
+        """Encrypt the value again under the primary key; True when it was under another key."""
+        token = getattr(instance, self.column)
+        if not token or key_id(token) == keyring().primary_id:
+            return False
+        setattr(instance, self.name, self.__get__(instance))
+        return True
