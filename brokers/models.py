@@ -19,7 +19,9 @@ class Mode(models.TextChoices):
 
 class ExchangeConfig(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchange_configs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchange_configs"
+    )
     # A ccxt exchange id (binance, kraken, ...), or one of ours: `simulator`, `paper`.
     exchange = models.CharField(max_length=32, db_index=True)
     label = models.CharField(max_length=64, default="default")
@@ -33,7 +35,9 @@ class ExchangeConfig(models.Model):
     # Paper accounts fill against the prices of this exchange (`simulator` or a ccxt id).
     price_source = models.CharField(max_length=32, blank=True, default="")
     is_enabled = models.BooleanField(default=True)
-    is_default = models.BooleanField(default=False, help_text="The account used for this exchange when a signal names none.")
+    is_default = models.BooleanField(
+        default=False, help_text="The account used for this exchange when a signal names none."
+    )
     is_validated = models.BooleanField(default=False)
     last_validated = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
@@ -48,7 +52,9 @@ class ExchangeConfig(models.Model):
     class Meta:
         ordering = ("exchange", "label")
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["user", "exchange", "label"], name="brokers_exchangeconfig_unique_label"),
+            models.UniqueConstraint(
+                fields=["user", "exchange", "label"], name="brokers_exchangeconfig_unique_label"
+            ),
             models.UniqueConstraint(
                 fields=["user", "exchange"],
                 condition=models.Q(is_default=True),
@@ -68,3 +74,6 @@ class ExchangeConfig(models.Model):
         self.api_secret = api_secret
         self.passphrase = passphrase
         self.api_key_last4 = api_key[-4:] if len(api_key) >= 8 else ""
+
+
+from .paper_models import *  # noqa: E402,F403

@@ -28,9 +28,11 @@ from celery.worker import WorkController
 from django.conf import settings
 from django.db import connections
 
+from brokers.simulator import EmbeddedSimulator
 from notifications import events
 
 from .celery import app
+from .env import local_secret
 
 logger = logging.getLogger("tradefleet.embedded")
 
@@ -193,6 +195,34 @@ class EmbeddedBeat:
         return True
 
 
+def start_simulator() -> EmbeddedSimulator:
+    """The built-in exchange simulator in background threads of this process, at SIMULATOR_URL,
+    with a funded demo key that stays the same across restarts (kept in var/)."""
+    from brokers.simulator import SimulatorOptions, start_embedded
+
+    url = urlsplit(settings.SIMULATOR_URL)
+    options = SimulatorOptions(
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 9009,
+        seed=settings.SIMULATOR_SEED,
+        price_source=settings.SIMULATOR_PRICE_SOURCE,
+        control_token=settings.SIMULATOR_CONTROL_TOKEN,
+    )
+    try:
+        simulator = start_embedded(
+            options,
+            demo_api_key=local_secret("simulator_demo_api_key"),
+            demo_api_secret=local_secret("simulator_demo_api_secret"),
+        )
+    except OSError as exc:
+        raise RuntimeError(
+            f"the exchange simulator cannot listen on {settings.SIMULATOR_URL} ({exc}); "
+            "set SIMULATOR_URL to a free port, e.g. SIMULATOR_URL=http://127.0.0.1:9019"
+        ) from exc
+    logger.info("exchange simulator on %s (%s prices)", simulator.base_url, options.price_source)
+    return simulator
+
+
 def _send_startup_heartbeat() -> None:
     # The health view shows live workers from the heartbeat; beat's first one is 30 s away.
     from .heartbeat import heartbeat
@@ -237,8 +267,11 @@ def serve(
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     worker: EmbeddedWorker | None = None
     scheduler: EmbeddedBeat | None = None
+    simulator: EmbeddedSimulator | None = None
     stopped = True
     try:
+        if settings.SIMULATOR_EMBEDDED:
+            simulator = start_simulator()
         if before_start is not None:
             before_start()
         if settings.EMBEDDED:
@@ -261,6 +294,8 @@ def serve(
         for service in (scheduler, worker):
             if service is not None:
                 stopped = service.join() and stopped
+        if simulator is not None:
+            simulator.stop()
         events.set_server_loop(None)
         sock.close()
         connections.close_all()

@@ -184,6 +184,11 @@ CELERY_TIMEZONE = "UTC"
 # Synced into django-celery-beat's tables when beat starts; admins can change intervals there.
 CELERY_BEAT_SCHEDULE = {
     "platform-heartbeat": {"task": "config.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
+    "validate-exchange-connections": {
+        "task": "brokers.tasks.validate_exchange_connections",
+        "schedule": env.float("EXCHANGE_VALIDATION_SECONDS", default=300.0),
+        "options": {"expires": 240},
+    },
 }
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
@@ -327,6 +332,17 @@ EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tradefleet <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Exchanges --------------------------------------------------------------------------------
+# The built-in exchange simulator (brokers/simulator): where it listens, the token of its control
+# API, and whether `make run` starts it inside its own process (embedded mode does by default).
+SIMULATOR_URL = env.str("SIMULATOR_URL", default="http://127.0.0.1:9009").rstrip("/")
+SIMULATOR_CONTROL_TOKEN = env.str("SIMULATOR_CONTROL_TOKEN", default="") or (
+    local_secret("simulator_control_token") if EMBEDDED else ""
+)
+SIMULATOR_EMBEDDED = env.bool("SIMULATOR_EMBEDDED", default=EMBEDDED)
+SIMULATOR_SEED = env.int("SIMULATOR_SEED", default=0)
+SIMULATOR_PRICE_SOURCE = env.str("SIMULATOR_PRICE_SOURCE", default="walk")
 
 # --- I18N / time --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -48,6 +48,9 @@ NOT_FOR_THE_SERVER = {
     "SECURE_HSTS_SECONDS",
     "DJANGO_SETTINGS_MODULE",
     "PORT",
+    "SIMULATOR_URL",
+    "SIMULATOR_CONTROL_TOKEN",
+    "SIMULATOR_EMBEDDED",
     "MAKEFLAGS",
     "MFLAGS",
     "MAKELEVEL",
@@ -166,7 +169,13 @@ def log_in(server: Server, email: str, password: str) -> str:
 @pytest.fixture
 def server_env(tmp_path: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in NOT_FOR_THE_SERVER}
-    env.update(TRADEFLEET_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1", LOG_LEVEL="INFO")
+    env.update(
+        TRADEFLEET_VAR_DIR=str(tmp_path / "var"),
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="INFO",
+        # The embedded exchange simulator on a free port too, so nothing else on 9009 is in the way.
+        SIMULATOR_URL=f"http://127.0.0.1:{free_port()}",
+    )
     return env
 
 
@@ -215,6 +224,22 @@ def test_make_run_serves_the_platform_and_stops_cleanly(
     assert status == 200, detail
     assert access not in first.output, "an access token reached the log"
 
+    # Paper trading out of the box: the demo trader's default account is on the embedded
+    # simulator, funded, and validated by the in-process worker through the real ccxt path.
+    deadline = time.monotonic() + 20
+    while True:
+        status, keys = request_json(first.url("/api/v1/keys"), token=access)
+        accounts = keys.get("results", [])
+        if accounts and accounts[0]["is_validated"]:
+            break
+        assert time.monotonic() < deadline, f"the demo simulator account was not validated: {keys}"
+        time.sleep(0.5)
+    assert accounts[0]["exchange"] == "simulator"
+    assert accounts[0]["is_default"] is True
+    status, market = request_json(first.url("/api/v1/markets/simulator/BTCUSDT"), token=access)
+    assert status == 200, market
+    assert market["tick_size"] == "0.01"
+
     # Ctrl-C in a terminal signals the whole foreground process group: make and the server.
     first.signal_group(signal.SIGINT)
     code, took = first.wait_stopped()
@@ -243,7 +268,15 @@ def test_make_run_serves_the_platform_and_stops_cleanly(
     assert second.wait_healthy(timeout=30) < 20
     second.wait_for(r"Demo users exist")
     assert "password:" not in second.output
-    log_in(second, "trader@tradefleet.local", trader_password)
+    access = log_in(second, "trader@tradefleet.local", trader_password)
+    # The simulator started empty again; the stored demo key was registered anew and still works.
+    validated = httpx.put(
+        second.url("/api/v1/keys/simulator/validate"),
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=20,
+    )
+    assert validated.status_code == 200, validated.text
+    assert validated.json()["is_validated"] is True, validated.json()
     second.process.send_signal(signal.SIGTERM)
     code, took = second.wait_stopped()
     assert code == 0, second.output

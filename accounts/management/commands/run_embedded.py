@@ -9,10 +9,12 @@ import os
 from io import StringIO
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from config import embedded
+from config.env import local_secret
 
 
 def _browser_host(host: str) -> str:
@@ -21,6 +23,22 @@ def _browser_host(host: str) -> str:
     if host == "::":
         return "[::1]"
     return f"[{host}]" if ":" in host else host
+
+
+def _simulator_accounts(*, demo_users: bool) -> None:
+    """The embedded simulator starts empty: register the stored simulator keys again, and give the
+    demo trader a funded simulator account as their default exchange account."""
+    from accounts.models import User
+    from brokers.services_simulator import demo_account_ensure, simulator_accounts_restore
+
+    simulator_accounts_restore()
+    trader = User.objects.filter(email__iexact="trader@tradefleet.local").first() if demo_users else None
+    if trader is not None:
+        demo_account_ensure(
+            user=trader,
+            api_key=local_secret("simulator_demo_api_key"),
+            api_secret=local_secret("simulator_demo_api_secret"),
+        )
 
 
 class Command(BaseCommand):
@@ -51,6 +69,8 @@ class Command(BaseCommand):
             # users, or their passwords would never be shown.
             if not no_demo_users:
                 call_command("ensure_demo_users", base_url=base_url, stdout=demo)
+            if settings.SIMULATOR_EMBEDDED:
+                _simulator_accounts(demo_users=not no_demo_users)
 
         def announce() -> None:
             # Printed once the server listens, after the start-up log lines, so it is not missed.

@@ -1,0 +1,231 @@
+"""Exchange-account use cases: connect, validate, switch mode, delete. Audited, never echoing a
+secret; validation failures reach the owner's live events."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from auditlog.services import record
+from notifications import events
+
+from .errors import BrokerError
+from .models import ExchangeConfig, Mode
+
+logger = logging.getLogger(__name__)
+
+SIMULATOR = "simulator"
+PAPER = "paper"
+
+
+def _catalog() -> dict[str, dict[str, Any]]:
+    from .adapters.registry import supported_exchanges
+
+    return {entry["id"]: entry for entry in supported_exchanges()}
+
+
+def _summary(config: ExchangeConfig) -> dict[str, Any]:
+    """What the audit trail may say about an account: never a secret, the key only masked."""
+    return {
+        "exchange": config.exchange,
+        "label": config.label,
+        "mode": config.mode,
+        "api_key": config.masked_key,
+        "is_enabled": config.is_enabled,
+    }
+
+
+def exchange_config_create(
+    *,
+    user: Any,
+    exchange: str,
+    mode: str,
+    api_key: str = "",
+    api_secret: str = "",
+    password: str = "",
+    label: str = "default",
+    price_source: str = "",
+    request: HttpRequest | None = None,
+) -> ExchangeConfig:
+    """Store an account (credentials encrypted) and validate it in the background."""
+    exchange = exchange.strip().lower()
+    entry = _catalog().get(exchange)
+    if entry is None:
+        raise ValidationError(
+            {"exchange": [f"Unknown exchange '{exchange}'. GET /api/v1/exchanges lists them."]}
+        )
+    if mode not in Mode.values or mode not in entry.get("modes", Mode.values):
+        raise ValidationError(
+            {"mode": [f"Mode must be one of {', '.join(entry.get('modes', Mode.values))}."]}
+        )
+    errors: dict[str, list[str]] = {}
+    if entry.get("kind") == SIMULATOR and not api_key and not api_secret:
+        # No key of their own: the simulator makes one for them, funded with test balances.
+        from .services_simulator import simulator_key_provision
+        from .simulator import SimulatorControlError
+
+        try:
+            api_key, api_secret = simulator_key_provision()
+        except SimulatorControlError as exc:
+            raise ValidationError({"exchange": [f"The simulator cannot be reached: {exc.detail}"]}) from None
+    if entry.get("kind") != PAPER:
+        if not api_key:
+            errors["api_key"] = ["This exchange needs an API key."]
+        if not api_secret:
+            errors["api_secret"] = ["This exchange needs an API secret."]
+        if entry.get("needs_password") and not password:
+            errors["password"] = [f"{exchange} needs the API passphrase too."]
+    if entry.get("kind") == PAPER:
+        price_source = (price_source or SIMULATOR).strip().lower()
+        if price_source == PAPER or price_source not in _catalog():
+            errors["price_source"] = ["Paper accounts fill at the prices of 'simulator' or a ccxt exchange."]
+    if ExchangeConfig.objects.filter(user=user, exchange=exchange, label=label).exists():
+        errors["label"] = [f"You already have a {exchange} account labelled '{label}'."]
+    if errors:
+        raise ValidationError(errors)
+
+    config = ExchangeConfig(user=user, exchange=exchange, label=label, mode=mode, price_source=price_source)
+    config.set_credentials(api_key=api_key, api_secret=api_secret, passphrase=password)
+    try:
+        with transaction.atomic():
+            config.is_default = not ExchangeConfig.objects.filter(user=user, exchange=exchange).exists()
+            config.save()
+            if entry.get("kind") == PAPER:
+                from .services_paper import paper_account_create
+
+                paper_account_create(config=config)
+            record(
+                action="exchange_account.create",
+                actor=user,
+                resource=config,
+                request=request,
+                changes=_summary(config),
+            )
+            transaction.on_commit(lambda: _enqueue_validation(config))
+    except IntegrityError:
+        raise ValidationError(
+            {"label": [f"You already have a {exchange} account labelled '{label}'."]}
+        ) from None
+    return config
+
+
+def _enqueue_validation(config: ExchangeConfig) -> None:
+    from .tasks import validate_exchange_connection
+
+    validate_exchange_connection.delay(config_id=str(config.pk), user_id=str(config.user_id))
+
+
+def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | None = None) -> ExchangeConfig:
+    """Connect with the stored key: trading permission, withdrawals (a warning), balance. The
+    result is stored on the account; a failure also goes to the owner's live events."""
+    from .adapters.registry import adapter_for
+
+    warnings: list[str] = []
+    error = ""
+    can_withdraw: bool | None = None
+    try:
+        adapter = adapter_for(config)
+        try:
+            check = adapter.check_account()
+        finally:
+            adapter.close()
+        can_withdraw = check.can_withdraw
+        warnings = list(check.warnings)
+        if not check.can_trade:
+            error = "The key has no trading permission; enable spot trading for it on the exchange."
+    except BrokerError as exc:
+        error = exc.message or type(exc).__name__
+    now = timezone.now()
+    with transaction.atomic():
+        ExchangeConfig.objects.filter(pk=config.pk).update(
+            is_validated=not error,
+            last_validated=now,
+            last_error=error,
+            can_withdraw=can_withdraw,
+        )
+        config.refresh_from_db()
+        record(
+            action="exchange_account.validate",
+            actor=getattr(request, "user", None),
+            owner=config.user,
+            resource=config,
+            request=request,
+            changes={**_summary(config), "ok": not error, "error": error, "warnings": warnings},
+        )
+        if error:
+            events.publish(
+                config.user_id,
+                events.LOG_CREATED,
+                {
+                    "level": "error",
+                    "category": "exchange_validation",
+                    "exchange": config.exchange,
+                    "label": config.label,
+                    "account_id": str(config.pk),
+                    "message": f"{config.exchange} ({config.label}): {error}",
+                },
+            )
+    if warnings:
+        logger.info("exchange account %s validated with warnings: %s", config.pk, "; ".join(warnings))
+    return config
+
+
+def exchange_config_set_mode(*, config: ExchangeConfig, mode: str, request: HttpRequest) -> ExchangeConfig:
+    if mode not in Mode.values:
+        raise ValidationError({"mode": [f"Mode must be one of {', '.join(Mode.values)}."]})
+    if mode == config.mode:
+        return config
+    with transaction.atomic():
+        before = config.mode
+        config.mode = mode
+        # Testnet and live keys differ: the stored key is unproven in the new mode.
+        config.is_validated = False
+        config.save(update_fields=["mode", "is_validated", "updated_at"])
+        record(
+            action="exchange_account.mode_change",
+            actor=request.user,
+            resource=config,
+            request=request,
+            changes={
+                "mode": {"before": before, "after": mode},
+                "exchange": config.exchange,
+                "label": config.label,
+            },
+        )
+        transaction.on_commit(lambda: _enqueue_validation(config))
+    return config
+
+
+def exchange_config_delete(*, config: ExchangeConfig, request: HttpRequest) -> None:
+    with transaction.atomic():
+        record(
+            action="exchange_account.delete",
+            actor=request.user,
+            resource=config,
+            request=request,
+            changes=_summary(config),
+        )
+        was_default, user, exchange = config.is_default, config.user, config.exchange
+        config.delete()
+        if was_default:
+            # Another account on that exchange, if any, becomes the default.
+            successor = (
+                ExchangeConfig.objects.filter(user=user, exchange=exchange).order_by("created_at").first()
+            )
+            if successor is not None:
+                ExchangeConfig.objects.filter(pk=successor.pk).update(is_default=True)
+
+
+def configs_to_validate() -> list[str]:
+    """Ids of the enabled accounts the periodic validation checks (paper has nothing to check)."""
+    return [
+        str(pk)
+        for pk in ExchangeConfig.objects.filter(is_enabled=True)
+        .exclude(exchange=PAPER)
+        .values_list("pk", flat=True)
+    ]

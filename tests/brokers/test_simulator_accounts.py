@@ -1,0 +1,95 @@
+"""Exchange accounts on a running simulator, end to end through the API: provisioning, validation
+(good and rejected keys), and the admin's price control."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from auditlog.models import AuditLog
+from brokers.models import ExchangeConfig
+from brokers.simulator import SimulatorOptions
+from brokers.simulator.control import EmbeddedSimulator, start_embedded
+
+
+@pytest.fixture(scope="module")
+def running_simulator() -> Iterator[EmbeddedSimulator]:
+    sim = start_embedded(SimulatorOptions(port=0, tick_seconds=0, history_minutes=60))
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(autouse=True)
+def _point_at_simulator(settings, running_simulator: EmbeddedSimulator) -> None:
+    settings.SIMULATOR_URL = running_simulator.base_url
+    settings.SIMULATOR_CONTROL_TOKEN = running_simulator.server.app.control_token
+
+
+@pytest.mark.django_db
+def test_connecting_the_simulator_without_a_key_provisions_a_funded_one(api, trader):
+    response = api.post("/api/v1/keys/simulator", {"mode": "testnet"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["api_key"].startswith("****")
+    validated = api.put("/api/v1/keys/simulator/validate").json()
+    assert validated["is_validated"] is True, validated
+    assert validated["last_error"] == ""
+    assert validated["can_withdraw"] is False
+
+
+@pytest.mark.django_db
+def test_a_key_the_exchange_rejects_is_stored_unvalidated_with_the_exchanges_message(api, trader):
+    body = {"mode": "testnet", "api_key": "not-a-real-key-1234", "api_secret": "nope-nope-nope"}
+    assert api.post("/api/v1/keys/simulator", body, format="json").status_code == 201
+    validated = api.put("/api/v1/keys/simulator/validate").json()
+    assert validated["is_validated"] is False
+    assert validated["last_error"]
+    assert "nope-nope-nope" not in validated["last_error"]
+    config = ExchangeConfig.objects.get(user=trader)
+    assert config.last_validated is not None
+    entry = AuditLog.objects.filter(action="exchange_account.validate").latest("created_at")
+    assert entry.changes["ok"] is False
+
+
+@pytest.mark.django_db
+def test_admins_set_simulator_prices_and_read_its_state(client_for, admin_user, trader):
+    admin = client_for(admin_user)
+    response = admin.put("/api/v1/simulator/prices/BTCUSDT", {"price": "50000"}, format="json")
+    assert response.status_code == 200, response.json()
+    state = admin.get("/api/v1/simulator/state").json()
+    assert "BTC" in str(state)
+    assert "50000" in str(state)
+    assert AuditLog.objects.filter(action="simulator.price_set").exists()
+    assert (
+        client_for(trader).put("/api/v1/simulator/prices/BTCUSDT", {"price": "1"}, format="json").status_code
+        == 403
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("symbol", "price", "status"), [("BTCUSDT", "-5", 400), ("BTCUSDT", "abc", 400), ("NOPEUSDT", "5", 404)]
+)
+def test_bad_simulator_prices_are_4xx(client_for, admin_user, symbol, price, status):
+    response = client_for(admin_user).put(
+        f"/api/v1/simulator/prices/{symbol}", {"price": price}, format="json"
+    )
+    assert response.status_code == status, response.json()
+
+
+@pytest.mark.django_db
+def test_markets_of_the_simulator_with_precision(api):
+    markets = api.get("/api/v1/markets/simulator").json()
+    btc = next(m for m in markets if m["symbol"] == "BTC/USDT")
+    assert btc == {
+        "symbol": "BTC/USDT",
+        "base": "BTC",
+        "quote": "USDT",
+        "tick_size": "0.01",
+        "step_size": "0.00001",
+        "min_qty": "0.00001",
+        "min_notional": "5",
+    }
+    assert len(markets) >= 10
+    assert api.get("/api/v1/markets/simulator/NOPEUSDT").status_code == 404
+    assert api.get("/api/v1/markets/nosuchexchange").status_code == 404
