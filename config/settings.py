@@ -343,6 +343,18 @@ SIMULATOR_CONTROL_TOKEN = env.str("SIMULATOR_CONTROL_TOKEN", default="") or (
 SIMULATOR_EMBEDDED = env.bool("SIMULATOR_EMBEDDED", default=EMBEDDED)
 SIMULATOR_SEED = env.int("SIMULATOR_SEED", default=0)
 SIMULATOR_PRICE_SOURCE = env.str("SIMULATOR_PRICE_SOURCE", default="walk")
+# Market metadata is shared by every user and process (the cache), refreshed at least hourly;
+# tickers for a couple of seconds, so a monitor tick costs one request per symbol, not per user.
+MARKETS_CACHE_SECONDS = env.int("MARKETS_CACHE_SECONDS", default=3600)
+TICKER_CACHE_SECONDS = env.float("TICKER_CACHE_SECONDS", default=2.0)
+EXCHANGE_TIMEOUT_MS = env.int("EXCHANGE_TIMEOUT_MS", default=10_000)
+# Outbound rate limiting, fleet-wide (brokers/ratelimit.py): token buckets in Redis (the cache's
+# server unless RATELIMIT_REDIS_URL is set), in process memory in embedded mode.
+RATELIMIT_REDIS_URL = env.str("RATELIMIT_REDIS_URL", default="")
+RATELIMIT_BURST_SECONDS = env.float("RATELIMIT_BURST_SECONDS", default=1.0)
+RATELIMIT_MAX_WAIT_SECONDS = env.float("RATELIMIT_MAX_WAIT_SECONDS", default=5.0)
+RATELIMIT_BACKOFF_SECONDS = env.float("RATELIMIT_BACKOFF_SECONDS", default=5.0)
+RATELIMIT_PER_KEY_EXCHANGES = env.list("RATELIMIT_PER_KEY_EXCHANGES", default=[])
 
 # --- I18N / time --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
