@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import reset_password_page
+from brokers.admin_simulator import simulator_urls
 from config import health, metrics
 
 api_v1 = [
@@ -26,6 +27,8 @@ urlpatterns = [
     ),
     path("reset-password", reset_password_page, name="reset-password"),
     path("api/v1/", include(api_v1)),
+    # Admin pages that belong to no model (the exchange simulator), before the admin's catch-all.
+    path("admin/", include(simulator_urls())),
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),
 ]

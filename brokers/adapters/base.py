@@ -2,7 +2,7 @@
 
 Everything is typed and in `Decimal`; symbols are unified (`BTC/USDT`). Methods raise only
 `brokers.errors` exceptions. An adapter is built for one exchange account (or none, for public
-market data) by `brokers.services.adapter_for(...)`.
+market data) by `brokers.adapters.registry.adapter_for(...)` (or `public_adapter(...)`).
 """
 
 from __future__ import annotations

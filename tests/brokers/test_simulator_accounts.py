@@ -93,3 +93,51 @@ def test_markets_of_the_simulator_with_precision(api):
     assert len(markets) >= 10
     assert api.get("/api/v1/markets/simulator/NOPEUSDT").status_code == 404
     assert api.get("/api/v1/markets/nosuchexchange").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_failed_validation_reaches_the_owners_live_events(api, trader, django_capture_on_commit_callbacks):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from notifications.events import group_for_user
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group_for_user(trader.pk), channel)
+    try:
+        body = {"mode": "testnet", "api_key": "rejected-key-0001", "api_secret": "rejected-secret"}
+        api.post("/api/v1/keys/simulator", body, format="json")
+        with django_capture_on_commit_callbacks(execute=True):
+            api.put("/api/v1/keys/simulator/validate")
+        message = async_to_sync(layer.receive)(channel)
+    finally:
+        async_to_sync(layer.group_discard)(group_for_user(trader.pk), channel)
+    event = message["event"]
+    assert event["type"] == "log.created"
+    assert event["data"]["category"] == "exchange_validation"
+    assert event["data"]["level"] == "error"
+    assert "rejected-secret" not in str(event)
+
+
+@pytest.mark.django_db
+def test_the_simulator_page_in_django_admin_shows_prices_and_sets_them(admin_user, password):
+    from django.test import Client
+
+    browser = Client()
+    assert browser.login(username=admin_user.email, password=password)
+    page = browser.get("/admin/brokers/simulator/")
+    assert page.status_code == 200
+    assert b"BTCUSDT" in page.content
+    done = browser.post("/admin/brokers/simulator/", {"symbol": "ETHUSDT", "price": "3000"}, follow=True)
+    assert b"ETHUSDT set to 3000" in done.content
+    assert AuditLog.objects.filter(action="simulator.price_set", resource_id="ETHUSDT").exists()
+
+
+@pytest.mark.django_db
+def test_the_simulator_page_is_for_admins_only(trader, password):
+    from django.test import Client
+
+    browser = Client()
+    browser.login(username=trader.email, password=password)
+    assert browser.get("/admin/brokers/simulator/").status_code == 302
