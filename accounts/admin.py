@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from auditlog.services import record
 
@@ -170,3 +174,12 @@ class UserSessionAdmin(admin.ModelAdmin):
                     request=request,
                 )
         self.message_user(request, f"{ended} session(s) revoked.", messages.SUCCESS)
+
+
+# Roles replace Django's groups here, and the JWT blacklist tables hold whole refresh tokens:
+# neither belongs in front of admins (sessions are managed under User sessions).
+# (This app's admin loads before simplejwt's, so import that first for there to be a registration.)
+import_module("rest_framework_simplejwt.token_blacklist.admin")
+for model in (Group, OutstandingToken, BlacklistedToken):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

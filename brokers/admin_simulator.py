@@ -11,9 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from auditlog.services import record
-
-from .services_simulator import simulator_control
+from .services_simulator import simulator_control, simulator_price_set
 from .simulator import SimulatorControlError
 
 
@@ -25,15 +23,7 @@ def simulator_state_view(request: HttpRequest) -> HttpResponse:
             price = Decimal(request.POST.get("price", ""))
             if price <= 0:
                 raise InvalidOperation
-            applied = control.set_price(symbol, price)
-            record(
-                action="simulator.price_set",
-                actor=request.user,
-                resource_type="simulator",
-                resource_id=symbol,
-                request=request,
-                changes={"symbol": symbol, "price": str(price)},
-            )
+            applied = simulator_price_set(symbol=symbol, price=price, actor=request.user, request=request)
             messages.success(request, f"{symbol} set to {applied.get('price', price)}.")
         except InvalidOperation:
             messages.error(request, "Enter a positive price.")

@@ -4,8 +4,13 @@ restart of a simulator that holds its accounts in memory."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
+
+from auditlog.services import record
 
 from .models import ExchangeConfig
 from .simulator import SimulatorControl, SimulatorControlError, new_api_key
@@ -18,6 +23,20 @@ SIMULATOR = "simulator"
 
 def simulator_control() -> SimulatorControl:
     return SimulatorControl(settings.SIMULATOR_URL, settings.SIMULATOR_CONTROL_TOKEN)
+
+
+def simulator_price_set(*, symbol: str, price: Decimal, actor: Any, request: HttpRequest | None) -> dict:
+    """An admin moves a simulator price (resting orders it crosses fill); audited."""
+    applied = simulator_control().set_price(symbol, price)
+    record(
+        action="simulator.price_set",
+        actor=actor,
+        resource_type="simulator",
+        resource_id=symbol,
+        request=request,
+        changes={"symbol": symbol, "price": str(price)},
+    )
+    return applied
 
 
 def simulator_key_provision() -> tuple[str, str]:

@@ -13,10 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsTrader
-from auditlog.services import record
 from brokers import services
 from brokers.errors import BrokerError, ExchangeUnavailable, RateLimited
 from brokers.models import ExchangeConfig
+from brokers.services_simulator import simulator_control, simulator_price_set
+from brokers.simulator import SimulatorControlError
 
 from . import serializers as s
 
@@ -161,18 +162,12 @@ class SimulatorPriceView(APIView):
     def put(self, request: Request, symbol: str) -> Response:
         serializer = s.SimulatorPriceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = _simulator_call(
-            lambda control: control.set_price(symbol, serializer.validated_data["price"])
+        price = serializer.validated_data["price"]
+        return Response(
+            _simulator_call(
+                lambda: simulator_price_set(symbol=symbol, price=price, actor=request.user, request=request)
+            )
         )
-        record(
-            action="simulator.price_set",
-            actor=request.user,
-            resource_type="simulator",
-            resource_id=symbol,
-            request=request,
-            changes={"symbol": symbol, "price": str(serializer.validated_data["price"])},
-        )
-        return Response(result)
 
 
 class SimulatorStateView(APIView):
@@ -180,15 +175,12 @@ class SimulatorStateView(APIView):
 
     @extend_schema(responses={200: dict}, summary="The simulator's markets, prices, accounts, faults")
     def get(self, request: Request) -> Response:
-        return Response(_simulator_call(lambda control: control.state()))
+        return Response(_simulator_call(lambda: simulator_control().state()))
 
 
 def _simulator_call(call: Any) -> Any:
-    from brokers.services_simulator import simulator_control
-    from brokers.simulator import SimulatorControlError
-
     try:
-        return call(simulator_control())
+        return call()
     except SimulatorControlError as exc:
         if exc.status == 404:
             raise Http404 from exc

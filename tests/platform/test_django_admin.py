@@ -118,3 +118,12 @@ def test_admin_login_shares_the_lockout_and_failures_are_audited(admin_user, pas
     page = browser.post("/admin/login/?next=/admin/", {"username": admin_user.email, "password": password})
     assert page.status_code == 200  # the form again: locked, even with the right password
     assert AuditLog.objects.filter(action="auth.login_failed", owner=admin_user).count() >= 5
+
+
+@pytest.mark.django_db
+def test_admin_never_shows_whole_refresh_tokens(admin_browser, trader, client_for):
+    client_for(trader)  # one outstanding refresh token exists now
+    assert admin_browser.get("/admin/token_blacklist/outstandingtoken/").status_code == 404
+    index = admin_browser.get("/admin/").content.decode()
+    assert "Outstanding tokens" not in index
+    assert "Groups" not in index
