@@ -128,9 +128,12 @@ def validate_levels(levels: Sequence[Level], *, side: Side = "long") -> None:
         if not 0 < level.weight_percent <= HUNDRED:
             raise GridError(f"{where}: weight_percent must be in (0, 100], got {level.weight_percent}")
         # A short's target is below the fill: 100 % or more would be a price of zero or less.
-        tp_limit = HUNDRED if side == "short" else MAX_TP_PERCENT
-        if not 0 < level.tp_percent <= tp_limit or (side == "short" and level.tp_percent == HUNDRED):
-            raise GridError(f"{where}: tp_percent must be in (0, {tp_limit}) for a {side}, got {level.tp_percent}")
+        tp_ok = 0 < level.tp_percent < HUNDRED if side == "short" else 0 < level.tp_percent <= MAX_TP_PERCENT
+        if not tp_ok:
+            bound = "below 100" if side == "short" else f"at most {MAX_TP_PERCENT}"
+            raise GridError(
+                f"{where}: tp_percent must be positive and {bound} for a {side}, got {level.tp_percent}"
+            )
     total = sum((level.weight_percent for level in levels), Decimal(0))
     if abs(total - HUNDRED) > WEIGHT_TOLERANCE:
         raise GridError(f"weights sum to {total}, not 100 (±{WEIGHT_TOLERANCE})")
@@ -188,9 +191,8 @@ def levels_from_3commas(
     # Rounding every safety weight down and giving the remainder to the base keeps the sum at
     # exactly 100 and never inflates a safety order past its 3Commas volume.
     base_weight = HUNDRED - sum(safety_weights, Decimal(0))
-    levels = (Level(Decimal(0), base_weight, tp),) + tuple(
-        Level(-dev, weight, tp) for dev, weight in zip(deviations, safety_weights, strict=True)
-    )
+    safety_levels = [Level(-dev, weight, tp) for dev, weight in zip(deviations, safety_weights, strict=True)]
+    levels = (Level(Decimal(0), base_weight, tp), *safety_levels)
     validate_levels(levels)
     return levels
 
@@ -225,6 +227,7 @@ def compute_grid(
     """One pyramid's legs. Price and quantity are rounded down (never spend more than the
     level's share of capital); a leg below the market's minimums makes the whole grid invalid."""
     validate_levels(levels, side=side)
+    entry, capital = _decimal("entry", entry), _decimal("capital", capital)
     if entry <= 0:
         raise GridError(f"entry price must be positive, got {entry}")
     if capital <= 0:
@@ -252,7 +255,10 @@ def compute_grid(
             raise GridError(
                 f"leg {index}: order value {notional} is below the minimum notional {market.min_notional}"
             )
-        target = tp_price(fill_price=price, tp_percent=level.tp_percent, tick_size=tick, side=side)
+        try:
+            target = tp_price(fill_price=price, tp_percent=level.tp_percent, tick_size=tick, side=side)
+        except GridError as exc:  # a short target that rounds to zero: say which leg
+            raise GridError(f"leg {index}: {exc}") from exc
         legs.append(Leg(level=index, price=price, quantity=quantity, notional=notional, tp_price=target))
     return legs
 
@@ -276,7 +282,9 @@ def aggregate_tp_price(
     return tp_price(fill_price=average_entry, tp_percent=tp_aggregate_percent, tick_size=tick_size, side=side)
 
 
-def trailing_exit_price(*, extreme: Decimal, trailing_deviation_percent: Decimal, side: Side = "long") -> Decimal:
+def trailing_exit_price(
+    *, extreme: Decimal, trailing_deviation_percent: Decimal, side: Side = "long"
+) -> Decimal:
     """Where a trailing take-profit exits at market: the peak less the deviation for a long,
     the trough plus it for a short. Not rounded: it is a trigger compared with the last price."""
     _check_side(side)

@@ -82,3 +82,11 @@ def test_cors_only_for_configured_origins(anon):
     assert allowed["Access-Control-Allow-Origin"] == "https://desk.example.com"
     other = anon.get("/api/v1/health", HTTP_ORIGIN="https://evil.example.com")
     assert "Access-Control-Allow-Origin" not in other
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/audit?action=%00x", "/api/v1/keys/binance/validate?label=a%00b"])
+def test_nul_bytes_in_the_url_are_a_400_not_a_database_error(api, url):
+    response = api.get(url) if "audit" in url else api.put(url)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
