@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 # Values of these keys are replaced wherever they appear as key=value or "key": "value".
 _SECRET_KEYS = r"(password|passwd|secret|token|api[_-]?key|access|refresh|authorization|passphrase)"  # noqa: S105  key names to redact, not a password
@@ -40,3 +41,37 @@ class RedactSecretsFilter(logging.Filter):
             if key not in _STANDARD_ATTRS and isinstance(value, str):
                 setattr(record, key, redact(value))
         return True
+
+
+def logging_config(*, level: str, fmt: str, access_level: str) -> dict[str, Any]:
+    """Django's LOGGING: one console handler (text or JSON lines) behind the redaction filter."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "ts", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["redact"]},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # uvicorn's loggers go through the same redacting handler: its WebSocket lines carry the
+            # URL, and the URL carries the access token.
+            "uvicorn": {"handlers": ["console"], "level": level, "propagate": False},
+            "uvicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
+            "uvicorn.access": {
+                "handlers": ["console"],
+                "level": access_level,
+                "propagate": False,
+            },
+            "celery": {"level": level},
+        },
+    }

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .encryption import generate_key_spec
 from .env import BASE_DIR, env, local_secret, redis_db, redis_url_with_db, var_dir
+from .logging import logging_config
 
 REDIS_URL: str = env.str("REDIS_URL", default="")
 EMBEDDED: bool = not REDIS_URL
@@ -370,35 +371,8 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if EMBEDDED else "json")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "ts", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # uvicorn's loggers go through the same redacting handler: its WebSocket lines carry the
-        # URL, and the URL carries the access token.
-        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.access": {
-            "handlers": ["console"],
-            "level": env.str("ACCESS_LOG_LEVEL", default="WARNING"),
-            "propagate": False,
-        },
-        "celery": {"level": LOG_LEVEL},
-    },
-}
+LOGGING = logging_config(
+    level=LOG_LEVEL, fmt=LOG_FORMAT, access_level=env.str("ACCESS_LOG_LEVEL", default="WARNING")
+)
 
 logging.getLogger(__name__).debug("settings loaded in %s mode", MODE)
