@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -14,6 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from auditlog.services import record
 
 from .models import User, UserSession
+from .services import sessions_end_all
 from .sessions import session_revoke, sessions_revoke_all
 
 # Changes to these fields appear in the audit trail with before and after values.
@@ -89,17 +89,13 @@ class UserAdmin(DjangoUserAdmin):
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:  # the form was valid and saved
-            user = User.objects.get(pk=id)
-            with transaction.atomic():
-                ended = sessions_revoke_all(user=user, reason="password_set_by_admin")
-                record(
-                    action="auth.password_set",
-                    actor=request.user,
-                    owner=user,
-                    resource=user,
-                    request=request,
-                    changes={"sessions_ended": ended},
-                )
+            sessions_end_all(
+                user=User.objects.get(pk=id),
+                action="auth.password_set",
+                reason="password_set_by_admin",
+                actor=request.user,
+                request=request,
+            )
         return response
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
@@ -118,18 +114,16 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="End all sessions of the selected users")
     def end_all_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        ended = 0
-        for user in queryset:
-            count = sessions_revoke_all(user=user, reason="ended_by_admin")
-            record(
+        ended = sum(
+            sessions_end_all(
+                user=user,
                 action="auth.sessions_end_all",
+                reason="ended_by_admin",
                 actor=request.user,
-                owner=user,
-                resource=user,
                 request=request,
-                changes={"sessions_ended": count},
             )
-            ended += count
+            for user in queryset
+        )
         self.message_user(request, f"{ended} session(s) ended.", messages.SUCCESS)
 
 

@@ -226,6 +226,30 @@ def session_end(*, user: User, session: UserSession, request: HttpRequest) -> No
         )
 
 
+def sessions_end_all(
+    *,
+    user: User,
+    action: str,
+    reason: str,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    changes: dict[str, Any] | None = None,
+) -> int:
+    """End every session of `user` (a password set for them, or an admin's action), audited as
+    `action`. Returns how many ended."""
+    with transaction.atomic():
+        ended = sessions_revoke_all(user=user, reason=reason)
+        record(
+            action=action,
+            actor=actor,
+            owner=user,
+            resource=user,
+            request=request,
+            changes={**(changes or {}), "sessions_ended": ended},
+        )
+    return ended
+
+
 def user_update_by_admin(
     *, admin: User, target: User, role: str | None, is_active: bool | None, request: HttpRequest
 ) -> User:

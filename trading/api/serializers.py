@@ -11,6 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from trading import services
 from trading.models import DCAConfig, EntryOrderType, Form, TpMode
 
 PERCENT = {"max_digits": 20, "decimal_places": 10, "coerce_to_string": True, "normalize_output": True}
@@ -50,34 +51,7 @@ class DCAConfigSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DCAConfig
-        fields = (
-            "id",
-            "account",
-            "exchange",
-            "symbol",
-            "timeframe",
-            "form",
-            "levels",
-            "pyramid_levels",
-            "base_order",
-            "safety_order",
-            "safety_orders",
-            "step_percent",
-            "step_scale",
-            "volume_scale",
-            "active_safety_orders",
-            "entry_order_type",
-            "tp_mode",
-            "tp_aggregate_percent",
-            "trailing_deviation_percent",
-            "stop_loss_percent",
-            "max_pyramids",
-            "cancel_dca_beyond_percent",
-            "capital_per_pyramid",
-            "max_total_exposure",
-            "created_at",
-            "updated_at",
-        )
+        fields = ("id", *services.EDITABLE, "created_at", "updated_at")
         read_only_fields = fields
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
