@@ -191,6 +191,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("EXCHANGE_VALIDATION_SECONDS", default=300.0),
         "options": {"expires": 240},
     },
+    # The execution engine's monitors (trading/tasks.py): each sends one dispatcher message per
+    # tick that fans out per exchange account, so a tick costs per account, not per order.
+    "trading-monitor-fills": {
+        "task": "trading.tasks.monitor_fills",
+        "schedule": env.float("TRADING_FILL_MONITOR_SECONDS", default=10.0),
+        "options": {"expires": 9},
+    },
+    "trading-check-take-profits": {
+        "task": "trading.tasks.check_take_profits",
+        "schedule": env.float("TRADING_TP_MONITOR_SECONDS", default=15.0),
+        "options": {"expires": 14},
+    },
+    "trading-sweep-orders": {
+        "task": "trading.tasks.sweep_orders",
+        "schedule": env.float("TRADING_SWEEP_SECONDS", default=30.0),
+        "options": {"expires": 29},
+    },
+    "trading-reconcile": {
+        "task": "trading.tasks.reconcile_all",
+        "schedule": env.float("TRADING_RECONCILE_SECONDS", default=300.0),
+        "options": {"expires": 240},
+    },
 }
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
@@ -357,6 +379,15 @@ RATELIMIT_BURST_SECONDS = env.float("RATELIMIT_BURST_SECONDS", default=1.0)
 RATELIMIT_MAX_WAIT_SECONDS = env.float("RATELIMIT_MAX_WAIT_SECONDS", default=5.0)
 RATELIMIT_BACKOFF_SECONDS = env.float("RATELIMIT_BACKOFF_SECONDS", default=5.0)
 RATELIMIT_PER_KEY_EXCHANGES = env.list("RATELIMIT_PER_KEY_EXCHANGES", default=[])
+
+# --- Trading engine ---------------------------------------------------------------------------
+# Defaults until per-user trading configuration lands (issue 5): the pool size, how old a
+# TradingView timestamp may be, how long a claimed order may stay unanswered before the sweeper
+# looks it up, and how old an unsent market order may get before it is refused as stale.
+TRADING_MAX_OPEN_GROUPS = env.int("TRADING_MAX_OPEN_GROUPS", default=10)
+TRADING_MAX_SIGNAL_AGE_SECONDS = env.int("TRADING_MAX_SIGNAL_AGE_SECONDS", default=300)
+TRADING_ORDER_LEASE_SECONDS = env.float("TRADING_ORDER_LEASE_SECONDS", default=30.0)
+TRADING_MARKET_ORDER_MAX_AGE_SECONDS = env.float("TRADING_MARKET_ORDER_MAX_AGE_SECONDS", default=120.0)
 
 # --- I18N / time --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 
 
-def _decimal(**kwargs: Any) -> models.DecimalField:
+def decimal_field(**kwargs: Any) -> models.DecimalField:
     # One precision for every price, quantity and amount: exchanges quote up to 18 decimals.
     return models.DecimalField(max_digits=36, decimal_places=18, **kwargs)
 
@@ -48,24 +48,24 @@ class DCAConfig(models.Model):
     # [{"gap_percent": "0", "weight_percent": "40", "tp_percent": "1"}, ...] as strings.
     levels = models.JSONField(default=list)
     pyramid_levels = models.JSONField(null=True, blank=True)
-    base_order = _decimal(null=True, blank=True)
-    safety_order = _decimal(null=True, blank=True)
+    base_order = decimal_field(null=True, blank=True)
+    safety_order = decimal_field(null=True, blank=True)
     safety_orders = models.PositiveSmallIntegerField(null=True, blank=True)
-    step_percent = _decimal(null=True, blank=True)
-    step_scale = _decimal(null=True, blank=True)
-    volume_scale = _decimal(null=True, blank=True)
+    step_percent = decimal_field(null=True, blank=True)
+    step_scale = decimal_field(null=True, blank=True)
+    volume_scale = decimal_field(null=True, blank=True)
     active_safety_orders = models.PositiveSmallIntegerField(null=True, blank=True)
     entry_order_type = models.CharField(
         max_length=8, choices=EntryOrderType.choices, default=EntryOrderType.LIMIT
     )
     tp_mode = models.CharField(max_length=20, choices=TpMode.choices, default=TpMode.PER_LEG)
-    tp_aggregate_percent = _decimal(default=Decimal(1))
-    trailing_deviation_percent = _decimal(null=True, blank=True)
-    stop_loss_percent = _decimal(null=True, blank=True, help_text="Off when empty")
+    tp_aggregate_percent = decimal_field(default=Decimal(1))
+    trailing_deviation_percent = decimal_field(null=True, blank=True)
+    stop_loss_percent = decimal_field(null=True, blank=True, help_text="Off when empty")
     max_pyramids = models.PositiveSmallIntegerField(default=5)
-    cancel_dca_beyond_percent = _decimal(null=True, blank=True)
-    capital_per_pyramid = _decimal(null=True, blank=True)
-    max_total_exposure = _decimal(null=True, blank=True)
+    cancel_dca_beyond_percent = decimal_field(null=True, blank=True)
+    capital_per_pyramid = decimal_field(null=True, blank=True)
+    max_total_exposure = decimal_field(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,3 +87,7 @@ class DCAConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exchange} {self.symbol} {self.timeframe or 'any'} ({self.user})"
+
+
+from .models_positions import *  # noqa: E402,F403
+from .models_signals import *  # noqa: E402,F403

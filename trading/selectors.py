@@ -1,0 +1,58 @@
+"""Read queries of the trading app, always scoped to a user."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from brokers.models import ExchangeConfig
+
+from .models import DCAConfig
+from .models_positions import OPEN_GROUP_STATUSES, PositionGroup
+
+
+class AccountNotFound(LookupError):
+    """The user has no enabled account for the exchange (or none with that label)."""
+
+
+def signal_account(*, user: User | object, exchange: str, label: str | None) -> ExchangeConfig:
+    """The account a signal trades on: the one labelled `label`, else the user's default for
+    the exchange, else their only enabled account there."""
+    accounts = ExchangeConfig.objects.filter(user=user, exchange=exchange.strip().lower(), is_enabled=True)
+    if label:
+        found = accounts.filter(label__iexact=label.strip()).first()
+        if found is None:
+            raise AccountNotFound(f"You have no enabled {exchange} account labelled '{label}'.")
+        return found
+    candidates = list(accounts.order_by("-is_default", "created_at")[:2])
+    if not candidates:
+        raise AccountNotFound(f"You have no enabled {exchange} account. Connect one under Exchange accounts.")
+    if candidates[0].is_default or len(candidates) == 1:
+        return candidates[0]
+    raise AccountNotFound(
+        f"You have several {exchange} accounts and none is the default: name one in "
+        "execution_intent.account."
+    )
+
+
+def dca_config_for(*, user: User | object, account: ExchangeConfig, symbol: str, timeframe: str) -> DCAConfig | None:
+    """The configuration for a pair: the account's own before the exchange-wide default, and the
+    exact timeframe before the any-timeframe one."""
+    candidates = DCAConfig.objects.filter(
+        Q(account=account) | Q(account__isnull=True, exchange=account.exchange),
+        user=user,
+        symbol=symbol,
+        timeframe__in=[timeframe, ""],
+    )
+    ranked = sorted(candidates, key=lambda c: (c.account_id is None, c.timeframe == ""))
+    return ranked[0] if ranked else None
+
+
+def open_groups(user: User | object) -> QuerySet[PositionGroup]:
+    return PositionGroup.objects.filter(user=user, status__in=OPEN_GROUP_STATUSES)
+
+
+def open_group_for_key(
+    *, user: User | object, account: ExchangeConfig, symbol: str, timeframe: str, side: str
+) -> PositionGroup | None:
+    return open_groups(user).filter(account=account, symbol=symbol, timeframe=timeframe, side=side).first()
