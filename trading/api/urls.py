@@ -1,3 +1,4 @@
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -5,4 +6,8 @@ from . import views
 router = SimpleRouter(trailing_slash=False)
 router.register("dca-configs", views.DCAConfigViewSet, basename="dca-config")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("", include("trading.api.urls_signals")),
+    path("", include("trading.api.urls_positions")),
+]

@@ -1,0 +1,87 @@
+"""Celery tasks of the execution engine: thin, idempotent, each calls one service.
+
+Every task may run twice (late acks, redelivery after a worker dies): the services claim rows
+with conditional updates and look orders up by client order id before sending anything again.
+"""
+
+from __future__ import annotations
+
+from brokers.errors import TRANSIENT_ERRORS
+from config.tasks import house_task
+
+# An order message older than this is dropped by the broker; the sweeper re-sends what it finds
+# unsent, so an expired message costs a few seconds, never an order.
+ORDER_TASK_EXPIRES = 60
+
+
+@house_task(expires=600)
+def process_signal(*, signal_id: str, user_id: str) -> None:
+    from .services_processing import signal_process
+
+    signal_process(signal_id=signal_id)
+
+
+@house_task(retry_on=TRANSIENT_ERRORS, expires=ORDER_TASK_EXPIRES, max_retries=8)
+def place_order(*, order_id: str, user_id: str) -> None:
+    from .services_orders import order_place
+
+    order_place(order_id=order_id)
+
+
+@house_task(retry_on=TRANSIENT_ERRORS, expires=ORDER_TASK_EXPIRES, max_retries=8)
+def cancel_order(*, order_id: str, user_id: str) -> None:
+    from .services_orders import order_cancel
+
+    order_cancel(order_id=order_id)
+
+
+@house_task(expires=9)
+def monitor_fills() -> int:
+    """Beat, every 10 s: one `monitor_account` per exchange account with orders on the exchange."""
+    from .services_fills import accounts_to_monitor
+
+    accounts = accounts_to_monitor()
+    for account_id, user_id in accounts:
+        monitor_account.delay(account_id=account_id, user_id=user_id)
+    return len(accounts)
+
+
+@house_task(retry_on=TRANSIENT_ERRORS, expires=9, max_retries=1)
+def monitor_account(*, account_id: str, user_id: str) -> None:
+    from .services_fills import account_sync
+
+    account_sync(account_id=account_id)
+
+
+@house_task(expires=14)
+def check_take_profits() -> int:
+    """Beat, every 15 s: aggregate, hybrid and trailing targets, stop losses and
+    cancel-beyond rules against one shared ticker per (exchange, symbol)."""
+    from .services_exits import take_profit_tick
+
+    return take_profit_tick()
+
+
+@house_task(expires=29)
+def sweep_orders() -> int:
+    """Beat, every 30 s: re-send orders left unsent (a crash between commit and enqueue)."""
+    from .services_orders import orders_sweep
+
+    return orders_sweep()
+
+
+@house_task(expires=240)
+def reconcile_all() -> int:
+    from .services_reconcile import accounts_to_reconcile
+
+    accounts = accounts_to_reconcile()
+    for account_id, user_id in accounts:
+        reconcile_account.delay(account_id=account_id, user_id=user_id)
+    return len(accounts)
+
+
+@house_task(retry_on=TRANSIENT_ERRORS, expires=240, max_retries=2)
+def reconcile_account(*, account_id: str, user_id: str) -> None:
+    from .services_reconcile import account_reconcile
+
+    account_reconcile(account_id=account_id)
