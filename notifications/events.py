@@ -32,6 +32,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 # The event types of the WebSocket API (reference/api.md, "WebSocket").
+SIGNAL_RECEIVED = "signal.received"
 ORDER_UPDATED = "order.updated"
 POSITION_UPDATED = "position.updated"
 QUEUE_UPDATED = "queue.updated"
@@ -42,6 +43,7 @@ SERVICE_UPDATED = "service.updated"
 ML_JOB_UPDATED = "ml.job.updated"
 EVENT_TYPES = frozenset(
     {
+        SIGNAL_RECEIVED,
         ORDER_UPDATED,
         POSITION_UPDATED,
         QUEUE_UPDATED,

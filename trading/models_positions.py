@@ -42,8 +42,12 @@ OPEN_GROUP_STATUSES = (
 
 class PositionGroup(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="position_groups")
-    account = models.ForeignKey("brokers.ExchangeConfig", on_delete=models.PROTECT, related_name="position_groups")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="position_groups"
+    )
+    account = models.ForeignKey(
+        "brokers.ExchangeConfig", on_delete=models.PROTECT, related_name="position_groups"
+    )
     exchange = models.CharField(max_length=32)
     symbol = models.CharField(max_length=32, help_text="Unified, BTC/USDT")
     timeframe = models.CharField(max_length=10)
@@ -107,7 +111,9 @@ class Pyramid(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     group = models.ForeignKey(PositionGroup, on_delete=models.CASCADE, related_name="pyramids")
     index = models.PositiveSmallIntegerField(help_text="0 is the initial entry")
-    signal = models.ForeignKey("trading.Signal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    signal = models.ForeignKey(
+        "trading.Signal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     entry_price = decimal_field()
     capital = decimal_field()
     # pyramid_aggregate keeps a target and trailing state per pyramid.
@@ -152,6 +158,7 @@ DONE_STATUSES = (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.FAILED)
 class TpStatus(models.TextChoices):
     NONE = "none", "None"  # no per-leg target (aggregate mode) or nothing filled yet
     PLACED = "placed", "Placed"  # a resting take-profit covers the filled quantity
+    TRAILING = "trailing", "Trailing"  # target reached; following the peak to exit at market
     FILLED = "filled", "Filled"
     CANCELLED = "cancelled", "Cancelled"
 
@@ -160,9 +167,13 @@ class DCAOrder(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orders")
     group = models.ForeignKey(PositionGroup, on_delete=models.CASCADE, related_name="orders")
-    pyramid = models.ForeignKey(Pyramid, on_delete=models.CASCADE, null=True, blank=True, related_name="orders")
+    pyramid = models.ForeignKey(
+        Pyramid, on_delete=models.CASCADE, null=True, blank=True, related_name="orders"
+    )
     # For take-profit and per-leg closes: the leg they close.
-    leg = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="exit_orders")
+    leg = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="exit_orders"
+    )
     role = models.CharField(max_length=12, choices=OrderRole.choices, default=OrderRole.LEG)
     level = models.PositiveSmallIntegerField(default=0)
     symbol = models.CharField(max_length=32)
@@ -177,9 +188,14 @@ class DCAOrder(models.Model):
     filled_quantity = decimal_field(default=ZERO)
     avg_fill_price = decimal_field(null=True, blank=True)
     fees = decimal_field(default=ZERO, help_text="In quote")
+    # Fees the exchange took in the base asset (Binance without BNB): not ours to sell later.
+    base_fees = decimal_field(default=ZERO)
     tp_percent = decimal_field(null=True, blank=True)
     tp_price = decimal_field(null=True, blank=True)
     tp_status = models.CharField(max_length=10, choices=TpStatus.choices, default=TpStatus.NONE)
+    tp_peak = decimal_field(
+        null=True, blank=True, help_text="Per-leg trailing: the best price since the target"
+    )
     closed_quantity = decimal_field(default=ZERO, help_text="Of this leg's fill, how much was sold")
     reason = models.CharField(max_length=64, blank=True, default="", help_text="Why a close was sent")
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -199,7 +215,8 @@ class DCAOrder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.role} {self.side} {self.quantity} {self.symbol} @ {self.price or 'market'} ({self.status})"
+        price = self.price or "market"
+        return f"{self.role} {self.side} {self.quantity} {self.symbol} @ {price} ({self.status})"
 
     @property
     def is_live(self) -> bool:
@@ -232,8 +249,12 @@ class UnknownExchangeOrder(models.Model):
     """An open order reconciliation found on the exchange that we did not place: shown, not touched."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unknown_orders")
-    account = models.ForeignKey("brokers.ExchangeConfig", on_delete=models.CASCADE, related_name="unknown_orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unknown_orders"
+    )
+    account = models.ForeignKey(
+        "brokers.ExchangeConfig", on_delete=models.CASCADE, related_name="unknown_orders"
+    )
     exchange_order_id = models.CharField(max_length=64)
     client_order_id = models.CharField(max_length=64, blank=True, default="")
     symbol = models.CharField(max_length=32)
@@ -249,7 +270,9 @@ class UnknownExchangeOrder(models.Model):
     class Meta:
         ordering = ("-last_seen_at",)
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["account", "exchange_order_id"], name="trading_unknown_order_unique"),
+            models.UniqueConstraint(
+                fields=["account", "exchange_order_id"], name="trading_unknown_order_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -43,7 +43,7 @@ class Signal(models.Model):
     raw_body = models.TextField(blank=True, default="")
     parsed = models.JSONField(default=dict, blank=True)
     # Null for a refused body: rejected signals never block a later good one.
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001  NULLs never collide
     exchange = models.CharField(max_length=32, blank=True, default="")
     symbol = models.CharField(max_length=32, blank=True, default="", help_text="Unified, BTC/USDT")
     timeframe = models.CharField(max_length=10, blank=True, default="")

@@ -30,12 +30,13 @@ def signal_account(*, user: User | object, exchange: str, label: str | None) -> 
     if candidates[0].is_default or len(candidates) == 1:
         return candidates[0]
     raise AccountNotFound(
-        f"You have several {exchange} accounts and none is the default: name one in "
-        "execution_intent.account."
+        f"You have several {exchange} accounts and none is the default: name one in execution_intent.account."
     )
 
 
-def dca_config_for(*, user: User | object, account: ExchangeConfig, symbol: str, timeframe: str) -> DCAConfig | None:
+def dca_config_for(
+    *, user: User | object, account: ExchangeConfig, symbol: str, timeframe: str
+) -> DCAConfig | None:
     """The configuration for a pair: the account's own before the exchange-wide default, and the
     exact timeframe before the any-timeframe one."""
     candidates = DCAConfig.objects.filter(

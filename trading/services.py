@@ -225,7 +225,7 @@ def _duplicate_message(data: Mapping[str, Any]) -> str:
     return f"You already have a DCA configuration for {data['symbol']} on {where}, {timeframe}."
 
 
-def _snapshot(config: DCAConfig) -> dict[str, Any]:
+def dca_config_snapshot(config: DCAConfig) -> dict[str, Any]:
     values = {name: getattr(config, name) for name in EDITABLE if name != "account"}
     values["account"] = str(config.account_id) if config.account_id else None
     return {k: _text(v) if isinstance(v, Decimal) else v for k, v in values.items()}
@@ -252,7 +252,7 @@ def dca_config_create(
             actor=user,
             owner=user,
             resource=config,
-            changes=_snapshot(config),
+            changes=dca_config_snapshot(config),
             request=request,
         )
     return config
@@ -261,7 +261,7 @@ def dca_config_create(
 def dca_config_update(
     *, config: DCAConfig, user: User, fields: Mapping[str, Any], request: HttpRequest | None = None
 ) -> DCAConfig:
-    before = _snapshot(config)
+    before = dca_config_snapshot(config)
     merged = {name: getattr(config, name) for name in EDITABLE} | dict(fields)
     data = _clean(user=user, data=merged, sent=fields, current_form=config.form)
     _check_unique(data, user=user, exclude=config.pk)
@@ -269,7 +269,7 @@ def dca_config_update(
         setattr(config, name, value)
     with transaction.atomic():
         _save(config, data)
-        after = _snapshot(config)
+        after = dca_config_snapshot(config)
         changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
         record(
             action="dca_config.update",
@@ -289,7 +289,7 @@ def dca_config_delete(*, config: DCAConfig, user: User, request: HttpRequest | N
             actor=user,
             owner=config.user,
             resource=config,
-            changes=_snapshot(config),
+            changes=dca_config_snapshot(config),
             request=request,
         )
         config.delete()

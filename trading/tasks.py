@@ -6,6 +6,8 @@ with conditional updates and look orders up by client order id before sending an
 
 from __future__ import annotations
 
+from celery.signals import worker_ready
+
 from brokers.errors import TRANSIENT_ERRORS
 from config.tasks import house_task
 
@@ -14,7 +16,8 @@ from config.tasks import house_task
 ORDER_TASK_EXPIRES = 60
 
 
-@house_task(expires=600)
+# Markets unreachable: the signal is held (still `received`) and retried for about 20 minutes.
+@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180)
 def process_signal(*, signal_id: str, user_id: str) -> None:
     from .services_processing import signal_process
 
@@ -85,3 +88,17 @@ def reconcile_account(*, account_id: str, user_id: str) -> None:
     from .services_reconcile import account_reconcile
 
     account_reconcile(account_id=account_id)
+
+
+@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10)
+def close_group(*, group_id: str, user_id: str) -> None:
+    from .services_exits import group_close_finish
+
+    group_close_finish(group_id=group_id)
+
+
+@worker_ready.connect
+def _reconcile_on_start(**_: object) -> None:
+    """A worker that starts (after a crash, a deploy) first brings orders and exchange into
+    agreement."""
+    reconcile_all.delay()

@@ -1,0 +1,428 @@
+"""Applying what the exchange says to our rows: order state, fills, the group's position and
+status, and the per-leg take-profits that follow a fill.
+
+`order_apply` is the one entry point for every exchange answer (placement, cancel, fill
+monitor, reconciliation). It is idempotent: quantities only grow, exits are allocated to legs
+by the *increase* of an order's filled quantity under the row lock, and the group is recomputed
+from its rows (trading/accounting.py), so applying the same answer twice changes nothing.
+
+Locks are always taken group first, then order, so two workers never deadlock.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from brokers.adapters.base import Market, Order, Trade
+from brokers.adapters.base import OrderStatus as ExchangeStatus
+from brokers.adapters.cache import cached_adapter_for
+from brokers.errors import OrderNotFound
+from brokers.markets import market_from_json
+from brokers.models import ExchangeConfig
+from brokers.precision import floor_to
+
+from . import accounting
+from .events import order_event, position_event
+from .grid import aggregate_tp_price, tp_price
+from .models import TpMode
+from .models_positions import (
+    LIVE_ORDER_STATUSES,
+    OPEN_GROUP_STATUSES,
+    RESTING_STATUSES,
+    DCAOrder,
+    Fill,
+    GroupStatus,
+    OrderRole,
+    OrderStatus,
+    PositionGroup,
+    TpStatus,
+)
+
+logger = logging.getLogger("tradefleet.trading.fills")
+ZERO = Decimal(0)
+RECENT_FILLS = timedelta(hours=6)  # how far back the monitor fetches trades of unfilled records
+
+
+def group_market(group: PositionGroup) -> Market:
+    return market_from_json(group.market_snapshot)
+
+
+def _status_for(order: DCAOrder, ex: Order, filled: Decimal) -> str:
+    if ex.status == ExchangeStatus.CLOSED or (filled >= order.quantity and filled > 0):
+        return OrderStatus.FILLED
+    if ex.status == ExchangeStatus.OPEN:
+        return OrderStatus.PARTIALLY_FILLED if filled > 0 else OrderStatus.OPEN
+    if ex.status == ExchangeStatus.REJECTED:
+        return OrderStatus.FAILED
+    return OrderStatus.CANCELLED  # canceled or expired, possibly after a partial fill
+
+
+def fee_in_quote(
+    market: Market, fee: Decimal, fee_asset: str, price: Decimal | None
+) -> tuple[Decimal, Decimal]:
+    """(fee in quote, part of it paid in base). A fee in a third asset (BNB) is not converted:
+    it is not taken from this position, and its value is unknown without another price."""
+    asset = (fee_asset or "").upper()
+    if not fee or not asset or asset == market.quote.upper():
+        return fee, ZERO
+    if asset == market.base.upper() and price:
+        return fee * price, fee
+    return ZERO, ZERO
+
+
+def lock_order(order_id: Any) -> tuple[PositionGroup, DCAOrder] | None:
+    """Lock an order's group, then the order: the one lock order of the engine."""
+    group_id = DCAOrder.objects.filter(pk=order_id).values_list("group_id", flat=True).first()
+    if group_id is None:
+        return None
+    group = PositionGroup.objects.select_for_update().get(pk=group_id)
+    order = DCAOrder.objects.select_for_update().get(pk=order_id)
+    return group, order
+
+
+def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder | None:
+    """Record the exchange's view of one of our orders, then whatever follows from it."""
+    needs_tp = False
+    with transaction.atomic():
+        locked = lock_order(order_id)
+        if locked is None:
+            return None
+        group, order = locked
+        market = group_market(group)
+        previous_filled = order.filled_quantity
+        filled = max(exchange_order.filled, previous_filled)  # never shrinks
+        status = _status_for(order, exchange_order, filled)
+        if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED) and status != order.status:
+            status = order.status if filled == previous_filled else status
+        average = exchange_order.average or (exchange_order.price if filled > 0 else None)
+        fee, base_fee = fee_in_quote(market, exchange_order.fee, exchange_order.fee_asset, average)
+        changed = (
+            status != order.status
+            or filled != order.filled_quantity
+            or (exchange_order.id and exchange_order.id != order.exchange_order_id)
+        )
+        order.exchange_order_id = exchange_order.id or order.exchange_order_id
+        order.status = status
+        order.filled_quantity = filled
+        if filled > 0 and average is not None:
+            order.avg_fill_price = average
+        order.fees = max(fee, order.fees)
+        order.base_fees = max(base_fee, order.base_fees)
+        order.lease_until = None
+        order.save()
+        delta = filled - previous_filled
+        if delta > 0 and order.role != OrderRole.LEG:
+            _allocate_exit(group, order, delta)
+        if order.role == OrderRole.TAKE_PROFIT and order.leg_id:
+            _sync_tp_status(order)
+        if order.role == OrderRole.LEG and delta > 0 and order.tp_percent is not None:
+            order.tp_price = tp_price(
+                fill_price=order.avg_fill_price,
+                tp_percent=order.tp_percent,
+                tick_size=market.tick_size,
+                side=group.side,
+            )
+            order.save(update_fields=["tp_price", "updated_at"])
+            needs_tp = _wants_resting_tp(group)
+        if changed:
+            order_event(order)
+        group_refresh(group_id=group.pk, group=group)
+    if needs_tp:
+        leg_take_profit_sync(leg_id=order.pk)
+    return order
+
+
+def _allocate_exit(group: PositionGroup, exit_order: DCAOrder, delta: Decimal) -> None:
+    """Assign `delta` sold by an exit to the legs it closes (its leg, its pyramid's, or all)."""
+    legs = DCAOrder.objects.select_for_update().filter(group=group, role=OrderRole.LEG, filled_quantity__gt=0)
+    if exit_order.leg_id:
+        legs = legs.filter(pk=exit_order.leg_id)
+    elif exit_order.pyramid_id:
+        legs = legs.filter(pyramid_id=exit_order.pyramid_id)
+    rows = {leg.pk: leg for leg in legs}
+    remaining = {
+        pk: max(leg.filled_quantity - leg.base_fees - leg.closed_quantity, ZERO) for pk, leg in rows.items()
+    }
+    for pk, share in accounting.allocate(delta, remaining).items():
+        leg = rows[pk]
+        leg.closed_quantity += share
+        leg.save(update_fields=["closed_quantity", "updated_at"])
+
+
+def _sync_tp_status(tp: DCAOrder) -> None:
+    status = {
+        OrderStatus.FILLED: TpStatus.FILLED,
+        OrderStatus.CANCELLED: TpStatus.CANCELLED,
+        OrderStatus.FAILED: TpStatus.CANCELLED,
+    }.get(tp.status, TpStatus.PLACED)
+    leg = DCAOrder.objects.select_for_update().get(pk=tp.leg_id)
+    if leg.tp_status != status and not (status == TpStatus.CANCELLED and _has_live_tp(leg, exclude=tp.pk)):
+        leg.tp_status = status
+        leg.save(update_fields=["tp_status", "updated_at"])
+        order_event(leg)
+
+
+def _has_live_tp(leg: DCAOrder, *, exclude: Any = None) -> bool:
+    return (
+        DCAOrder.objects.filter(leg=leg, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES)
+        .exclude(pk=exclude)
+        .exists()
+    )
+
+
+def _wants_resting_tp(group: PositionGroup) -> bool:
+    """Per-leg targets rest on the exchange as limit orders, unless they trail (a trailing
+    exit is decided by the monitor and sent at market)."""
+    return group.tp_mode in (TpMode.PER_LEG, TpMode.HYBRID) and not group.trailing_deviation_percent
+
+
+def group_refresh(*, group_id: Any, group: PositionGroup | None = None) -> PositionGroup:
+    """Recompute a group's position and status from its rows. Call inside a transaction that
+    holds the group's lock (or pass `group`, locked by the caller)."""
+    if group is None:
+        group = PositionGroup.objects.select_for_update().get(pk=group_id)
+    orders = list(DCAOrder.objects.filter(group=group))
+    legs = [o for o in orders if o.role == OrderRole.LEG]
+    exits = [o for o in orders if o.role != OrderRole.LEG]
+    summary = accounting.summarize(
+        [
+            accounting.LegFill(o.filled_quantity, o.avg_fill_price, o.fees, o.base_fees, o.closed_quantity)
+            for o in legs
+        ],
+        [accounting.ExitFill(o.filled_quantity, o.avg_fill_price, o.fees) for o in exits],
+    )
+    market = group_market(group)
+    before = (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry)
+    group.bought_quantity = summary.bought
+    group.filled_quantity = summary.held
+    group.avg_entry = summary.avg_entry
+    group.cost_basis = summary.cost_basis
+    group.total_invested = summary.invested
+    group.fees = summary.fees
+    group.realized_pnl = summary.realized
+    if group.last_price is not None:
+        group.unrealized_pnl, group.unrealized_pnl_percent = accounting.unrealized(
+            summary, group.last_price, short=group.side == "short"
+        )
+    else:
+        group.unrealized_pnl = group.unrealized_pnl_percent = ZERO
+    if summary.avg_entry is not None and group.tp_mode in (TpMode.AGGREGATE, TpMode.HYBRID):
+        group.tp_target_price = aggregate_tp_price(
+            average_entry=summary.avg_entry,
+            tp_aggregate_percent=group.tp_aggregate_percent,
+            tick_size=market.tick_size,
+            side=group.side,
+        )
+    group.status = _next_status(group, legs, exits, summary, market)
+    if group.status in (GroupStatus.CLOSED, GroupStatus.FAILED) and group.closed_at is None:
+        group.closed_at = timezone.now()
+        group.unrealized_pnl = group.unrealized_pnl_percent = ZERO
+    group.save()
+    if before != (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry):
+        position_event(group)
+    return group
+
+
+def is_dust(quantity: Decimal, market: Market, price: Decimal | None) -> bool:
+    """Too little to sell: below the step, the minimum quantity or the minimum notional."""
+    sellable = floor_to(quantity, market.step_size) if quantity > 0 else ZERO
+    if sellable <= 0 or sellable < market.min_qty:
+        return True
+    return price is not None and sellable * price < market.min_notional
+
+
+def _next_status(
+    group: PositionGroup,
+    legs: list[DCAOrder],
+    exits: list[DCAOrder],
+    summary: accounting.Summary,
+    market: Market,
+) -> str:
+    if group.status in (GroupStatus.CLOSED, GroupStatus.FAILED):
+        return group.status
+    live_legs = [o for o in legs if o.is_live]
+    live_exits = [o for o in exits if o.is_live]
+    price = group.last_price or summary.avg_entry
+    holds = not is_dust(summary.held, market, price)
+    if group.status == GroupStatus.CLOSING:
+        return GroupStatus.CLOSING if live_legs or live_exits or holds else GroupStatus.CLOSED
+    if summary.bought == 0:
+        if live_legs:
+            resting = any(o.status in RESTING_STATUSES for o in live_legs)
+            return GroupStatus.LIVE if resting else GroupStatus.WAITING
+        if any(o.status == OrderStatus.FAILED for o in legs):
+            if not group.close_reason:
+                group.close_reason = "orders_failed"
+            return GroupStatus.FAILED
+        if not group.close_reason:
+            group.close_reason = "cancelled"
+        return GroupStatus.CLOSED
+    if not holds and not live_legs and not live_exits:
+        if not group.close_reason:
+            group.close_reason = "take_profit"
+        return GroupStatus.CLOSED
+    return GroupStatus.PARTIALLY_FILLED if live_legs else GroupStatus.ACTIVE
+
+
+def leg_take_profit_sync(*, leg_id: Any) -> None:
+    """Make one leg's resting take-profit cover exactly what the leg still holds: placed when the
+    leg fills, replaced (cancel, then place the larger one) as later partial fills add to it."""
+    from .services_orders import enqueue_place, new_order, order_cancel
+
+    for _ in range(3):  # a cancel that finds a partial fill changes the quantity: look again
+        with transaction.atomic():
+            group_id = DCAOrder.objects.filter(pk=leg_id).values_list("group_id", flat=True).first()
+            group = PositionGroup.objects.select_for_update().get(pk=group_id)
+            leg = DCAOrder.objects.select_for_update().get(pk=leg_id)
+            if group.status not in OPEN_GROUP_STATUSES or group.status == GroupStatus.CLOSING:
+                return
+            if not _wants_resting_tp(group) or leg.tp_price is None:
+                return
+            market = group_market(group)
+            want = floor_to(
+                max(leg.filled_quantity - leg.base_fees - leg.closed_quantity, ZERO), market.step_size
+            )
+            live = list(
+                DCAOrder.objects.filter(leg=leg, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES)
+            )
+            if any(tp.quantity - tp.filled_quantity == want for tp in live):
+                return
+            if not live:
+                if is_dust(want, market, leg.tp_price):
+                    return  # a partial fill too small to sell yet; the next fill grows it
+                tp = new_order(
+                    user_id=group.user_id,
+                    group=group,
+                    pyramid_id=leg.pyramid_id,
+                    leg=leg,
+                    role=OrderRole.TAKE_PROFIT,
+                    level=leg.level,
+                    symbol=group.symbol,
+                    side="sell" if group.side == "long" else "buy",
+                    order_type="limit",
+                    price=leg.tp_price,
+                    quantity=want,
+                    reason="take_profit",
+                )
+                tp.save()
+                leg.tp_status = TpStatus.PLACED
+                leg.save(update_fields=["tp_status", "updated_at"])
+                order_event(leg)
+                enqueue_place(tp)
+                return
+            stale = live[0]
+        # The leg grew: take the old target down first (it holds the base we want to sell).
+        order_cancel(order_id=str(stale.pk))
+
+
+# --- the fill monitor ---------------------------------------------------------------------------
+
+
+def _unrecorded_fills() -> Q:
+    return Q(filled_quantity__gt=F("recorded"))
+
+
+def _with_recorded(queryset: Any) -> Any:
+    return queryset.annotate(
+        recorded=Coalesce(
+            Sum("fills__quantity"), Value(ZERO), output_field=DecimalField(max_digits=36, decimal_places=18)
+        )
+    )
+
+
+def accounts_to_monitor() -> list[tuple[str, str]]:
+    """Accounts with orders resting on the exchange, or with fills not yet recorded as trades."""
+    recent = timezone.now() - RECENT_FILLS
+    resting = DCAOrder.objects.filter(status__in=RESTING_STATUSES).values_list("group__account_id", "user_id")
+    unrecorded = (
+        _with_recorded(DCAOrder.objects.filter(filled_quantity__gt=0, updated_at__gte=recent))
+        .filter(_unrecorded_fills())
+        .values_list("group__account_id", "user_id")
+    )
+    return sorted({(str(a), str(u)) for a, u in [*resting.distinct(), *unrecorded.distinct()]})
+
+
+def account_sync(*, account_id: str) -> int:
+    """One account's tick: one request for its open orders, one per order that left the book,
+    one trades request per symbol with new fills. Returns how many orders changed."""
+    account = ExchangeConfig.objects.filter(pk=account_id, is_enabled=True).first()
+    if account is None:
+        return 0
+    ours = list(
+        DCAOrder.objects.filter(group__account=account, status__in=RESTING_STATUSES).select_related("group")
+    )
+    adapter = cached_adapter_for(account)
+    changed = 0
+    if ours:
+        on_book = {o.client_order_id: o for o in adapter.fetch_open_orders()}
+        for order in ours:
+            seen = on_book.get(order.client_order_id)
+            if seen is None:
+                try:
+                    seen = adapter.fetch_order(symbol=order.symbol, order_id=order.exchange_order_id)
+                except OrderNotFound:
+                    seen = adapter.fetch_order_by_client_id(
+                        symbol=order.symbol, client_order_id=order.client_order_id
+                    )
+            if seen.filled != order.filled_quantity or _status_for(order, seen, seen.filled) != order.status:
+                order_apply(order_id=order.pk, exchange_order=seen)
+                changed += 1
+    record_trades(account=account, adapter=adapter)
+    return changed
+
+
+def record_trades(*, account: ExchangeConfig, adapter: Any) -> int:
+    """Store one Fill per exchange trade of our orders whose fills are not all recorded."""
+    recent = timezone.now() - RECENT_FILLS
+    pending = list(
+        _with_recorded(
+            DCAOrder.objects.filter(group__account=account, filled_quantity__gt=0, updated_at__gte=recent)
+        )
+        .filter(_unrecorded_fills())
+        .exclude(exchange_order_id="")
+        .select_related("group")
+    )
+    by_symbol: dict[str, list[DCAOrder]] = {}
+    for order in pending:
+        by_symbol.setdefault(order.symbol, []).append(order)
+    created = 0
+    for symbol, orders in by_symbol.items():
+        since = min(o.submitted_at or o.created_at for o in orders) - timedelta(seconds=5)
+        by_exchange_id = {o.exchange_order_id: o for o in orders}
+        trades = adapter.fetch_my_trades(symbol, since=since)
+        created += _store_fills(by_exchange_id, [t for t in trades if t.order_id in by_exchange_id])
+    return created
+
+
+def _store_fills(orders: dict[str, DCAOrder], trades: Iterable[Trade]) -> int:
+    created = 0
+    for trade in trades:
+        order = orders[trade.order_id]
+        fee_quote, _ = fee_in_quote(group_market(order.group), trade.fee, trade.fee_asset, trade.price)
+        try:
+            with transaction.atomic():
+                Fill.objects.create(
+                    user_id=order.user_id,
+                    order=order,
+                    trade_id=trade.id,
+                    price=trade.price,
+                    quantity=trade.amount,
+                    fee=trade.fee,
+                    fee_asset=trade.fee_asset,
+                    fee_quote=fee_quote,
+                    executed_at=trade.executed_at,
+                )
+                created += 1
+        except IntegrityError:
+            continue  # recorded by an earlier tick
+    return created

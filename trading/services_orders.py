@@ -1,0 +1,297 @@
+"""Exactly-once order placement and cancellation.
+
+An order row is committed (status `pending`, client order id fixed) before anything is sent.
+A worker then *claims* it: a locked conditional update to `submitting` with a lease. Whoever
+finds a row already `submitting` (a retry, a redelivered message after a worker died, the
+sweeper) does not know whether the earlier attempt reached the exchange, so it looks the order
+up by client order id first and only sends when the exchange has never seen it. A worker killed
+at any instant therefore leaves either an unsent row (re-sent by the sweeper) or a sent order
+(found by the lookup): never a duplicate, never a lost order.
+
+Errors where the exchange answered (rejected, insufficient funds) fail the row with the
+exchange's message and are never retried blindly; errors where the outcome is unknown
+(timeouts, 5xx) release the lease and let the task retry, lookup first.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from auditlog.services import record
+from brokers.adapters.base import Order, OrderType, Side
+from brokers.adapters.cache import cached_adapter_for
+from brokers.errors import BrokerError, ExchangeUnavailable, OrderNotFound, RateLimited
+
+from .events import order_event
+from .models_positions import (
+    DONE_STATUSES,
+    RESTING_STATUSES,
+    UNSENT_STATUSES,
+    DCAOrder,
+    OrderStatus,
+)
+
+logger = logging.getLogger("tradefleet.trading.orders")
+
+# Give up on an order the exchange keeps not answering after this many claims (each looked up
+# first): it is marked failed once a lookup says the exchange never saw it.
+MAX_ATTEMPTS = 20
+SWEEP_PENDING_AFTER = timedelta(seconds=10)
+
+
+def client_order_id_for(order_id: uuid.UUID) -> str:
+    """Deterministic, 34 characters of [a-z0-9]: inside Binance's `^[a-zA-Z0-9-_]{1,36}$` and
+    every other exchange's rules we know; fixed before the first attempt, so every retry and
+    every lookup names the same order."""
+    return f"tf{order_id.hex}"
+
+
+def new_order(**fields: Any) -> DCAOrder:
+    """An unsaved order row with its id and client order id fixed."""
+    order_id = uuid.uuid4()
+    return DCAOrder(id=order_id, client_order_id=client_order_id_for(order_id), **fields)
+
+
+def enqueue_place(order: DCAOrder) -> None:
+    """Send the order once the row is committed (the sweeper covers a crash in between)."""
+    from .tasks import place_order
+
+    order_id, user_id = str(order.pk), str(order.user_id)
+    transaction.on_commit(lambda: place_order.delay(order_id=order_id, user_id=user_id))
+
+
+def enqueue_cancel(order: DCAOrder) -> None:
+    from .tasks import cancel_order
+
+    order_id, user_id = str(order.pk), str(order.user_id)
+    transaction.on_commit(lambda: cancel_order.delay(order_id=order_id, user_id=user_id))
+
+
+def _claim(order_id: str) -> tuple[DCAOrder, bool] | None:
+    """Lock the row and take it for sending. Returns (order, outcome_unknown) or None when
+    there is nothing to send (already sent, done, or another worker holds a live lease)."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = (
+            DCAOrder.objects.select_for_update().select_related("group__account").filter(pk=order_id).first()
+        )
+        if order is None or order.status not in UNSENT_STATUSES:
+            return None
+        if order.status == OrderStatus.SUBMITTING and order.lease_until and order.lease_until > now:
+            return None
+        if order.cancel_requested and order.status == OrderStatus.PENDING:
+            order.status = OrderStatus.CANCELLED
+            order.save(update_fields=["status", "updated_at"])
+            order_event(order)
+            return None
+        outcome_unknown = order.status == OrderStatus.SUBMITTING
+        order.status = OrderStatus.SUBMITTING
+        order.attempts += 1
+        order.lease_until = now + timedelta(seconds=settings.TRADING_ORDER_LEASE_SECONDS)
+        order.submitted_at = order.submitted_at or now
+        order.save(update_fields=["status", "attempts", "lease_until", "submitted_at", "updated_at"])
+    return order, outcome_unknown
+
+
+def _release(order: DCAOrder, error: str) -> None:
+    """Unknown outcome: keep `submitting` (the next try looks up first) but let it retry now."""
+    DCAOrder.objects.filter(pk=order.pk, status=OrderStatus.SUBMITTING).update(
+        lease_until=None, last_error=error[:2000], updated_at=timezone.now()
+    )
+
+
+def _fail(order: DCAOrder, error: str) -> None:
+    from .services_fills import group_refresh, lock_order
+
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if locked is None:
+            return
+        group, row = locked
+        if row.status in DONE_STATUSES:
+            return
+        row.status = OrderStatus.FAILED
+        row.last_error = error[:2000]
+        row.lease_until = None
+        row.save(update_fields=["status", "last_error", "lease_until", "updated_at"])
+        order_event(row)
+        group_refresh(group_id=group.pk, group=group)
+    logger.warning("order %s failed: %s", order.client_order_id, error, extra={"user_id": str(order.user_id)})
+
+
+def _lookup(adapter: Any, order: DCAOrder) -> Order | None:
+    try:
+        found: Order = adapter.fetch_order_by_client_id(
+            symbol=order.symbol, client_order_id=order.client_order_id
+        )
+    except OrderNotFound:
+        return None
+    return found
+
+
+def order_place(*, order_id: str) -> None:
+    """Send one order exactly once (see the module docstring)."""
+    from .services_fills import order_apply
+
+    claimed = _claim(order_id)
+    if claimed is None:
+        return
+    order, outcome_unknown = claimed
+    adapter = cached_adapter_for(order.group.account)
+    try:
+        if outcome_unknown:
+            found = _lookup(adapter, order)
+            if found is not None:
+                order_apply(order_id=order.pk, exchange_order=found)
+                return
+            if order.attempts > MAX_ATTEMPTS:
+                _fail(order, f"not placed after {MAX_ATTEMPTS} attempts: {order.last_error}")
+                return
+        stale = timezone.now() - order.created_at
+        if (
+            order.order_type == OrderType.MARKET
+            and stale.total_seconds() > settings.TRADING_MARKET_ORDER_MAX_AGE_SECONDS
+        ):
+            _fail(
+                order,
+                f"not sent: a market order {int(stale.total_seconds())} s old would trade at a stale price",
+            )
+            return
+        try:
+            placed = adapter.create_order(
+                symbol=order.symbol,
+                side=Side(order.side),
+                type=OrderType(order.order_type),
+                amount=order.quantity,
+                price=order.price if order.order_type == OrderType.LIMIT else None,
+                client_order_id=order.client_order_id,
+            )
+        except ExchangeUnavailable:
+            # A 5xx or timeout may come after the exchange applied the order: look before retrying.
+            found = _lookup(adapter, order)
+            if found is None:
+                raise
+            placed = found
+    except (ExchangeUnavailable, RateLimited) as exc:
+        _release(order, exc.message or type(exc).__name__)
+        raise
+    except BrokerError as exc:
+        _fail(order, exc.message or type(exc).__name__)
+        return
+    order_apply(order_id=order.pk, exchange_order=placed)
+
+
+def order_cancel(*, order_id: str) -> None:
+    """Cancel one order on the exchange and record its final state (a partial fill is kept).
+    An unsent order is cancelled without a request."""
+    from .services_fills import group_refresh, lock_order, order_apply
+
+    with transaction.atomic():
+        locked = lock_order(order_id)
+        if locked is None:
+            return
+        group, order = locked
+        if order.status in DONE_STATUSES:
+            return
+        if order.status == OrderStatus.PENDING:
+            order.status = OrderStatus.CANCELLED
+            order.save(update_fields=["status", "updated_at"])
+            order_event(order)
+            group_refresh(group_id=group.pk, group=group)
+            return
+        if not order.cancel_requested:
+            order.cancel_requested = True
+            order.save(update_fields=["cancel_requested", "updated_at"])
+        order.group = group
+    adapter = cached_adapter_for(order.group.account)
+    if not order.exchange_order_id:
+        found = _lookup(adapter, order)
+        if found is None:
+            if (
+                order.status == OrderStatus.SUBMITTING
+                and order.lease_until
+                and order.lease_until > timezone.now()
+            ):
+                raise ExchangeUnavailable("the order is being sent; cancel again after it is", exchange="")
+            _mark_cancelled_unsent(order)
+            return
+        exchange_id = found.id
+    else:
+        exchange_id = order.exchange_order_id
+    try:
+        final = adapter.cancel_order(symbol=order.symbol, order_id=exchange_id)
+    except OrderNotFound:
+        final = adapter.fetch_order(symbol=order.symbol, order_id=exchange_id)  # filled meanwhile
+    order_apply(order_id=order.pk, exchange_order=final)
+
+
+def _mark_cancelled_unsent(order: DCAOrder) -> None:
+    from .services_fills import group_refresh, lock_order
+
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if locked is None:
+            return
+        group, row = locked
+        if row.status in UNSENT_STATUSES:
+            row.status = OrderStatus.CANCELLED
+            row.lease_until = None
+            row.save(update_fields=["status", "lease_until", "updated_at"])
+            order_event(row)
+            group_refresh(group_id=group.pk, group=group)
+
+
+def order_cancel_request(*, order: DCAOrder, actor: Any, request: HttpRequest | None = None) -> DCAOrder:
+    """A person (admin action, API) cancels an order: audited, done by a worker."""
+    if order.status in DONE_STATUSES:
+        raise ValidationError(f"The order is already {order.status}.")
+    with transaction.atomic():
+        DCAOrder.objects.filter(pk=order.pk).update(cancel_requested=True, updated_at=timezone.now())
+        record(
+            action="order.cancel",
+            actor=actor,
+            owner=order.user,
+            resource=order,
+            request=request,
+            changes={"client_order_id": order.client_order_id, "status": order.status},
+        )
+        enqueue_cancel(order)
+    order.refresh_from_db()
+    return order
+
+
+def orders_sweep() -> int:
+    """Re-enqueue orders left unsent: `pending` rows whose message was lost (a crash between
+    commit and publish, an expired message) and `submitting` rows whose lease ran out (a worker
+    died mid-send). The claim makes a duplicate message harmless."""
+    from .tasks import cancel_order, place_order
+
+    now = timezone.now()
+    stuck = DCAOrder.objects.filter(
+        Q(status=OrderStatus.PENDING, created_at__lt=now - SWEEP_PENDING_AFTER)
+        | Q(status=OrderStatus.SUBMITTING, lease_until__isnull=True, updated_at__lt=now - SWEEP_PENDING_AFTER)
+        | Q(status=OrderStatus.SUBMITTING, lease_until__lt=now)
+    ).values_list("pk", "user_id")[:500]
+    count = 0
+    for order_id, user_id in stuck:
+        place_order.delay(order_id=str(order_id), user_id=str(user_id))
+        count += 1
+    cancels = DCAOrder.objects.filter(
+        cancel_requested=True, status__in=RESTING_STATUSES, updated_at__lt=now - SWEEP_PENDING_AFTER
+    ).values_list("pk", "user_id")[:500]
+    for order_id, user_id in cancels:
+        cancel_order.delay(order_id=str(order_id), user_id=str(user_id))
+        count += 1
+    if count:
+        logger.info("sweeper re-sent %d order messages", count)
+    return count

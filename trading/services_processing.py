@@ -1,0 +1,298 @@
+"""Signal processing (worker side): classify, size, compute the grid, open or extend a group.
+
+Classification follows trading-semantics.md, "Signals": exit / reduce / reverse act on the open
+group of the key (user, account, symbol, timeframe, side); otherwise a live group is extended by
+a pyramid (a second one within the same candle is a duplicate, at `max_pyramids` it is
+refused), and without one a new group opens when the pool has a free slot.
+
+A signal is processed once: it is locked and must still be `received`. Two entries for one key
+processed at the same moment cannot open two groups: the database allows one open group per
+key, and the loser is classified again against the winner's group.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brokers.adapters.base import Market
+from brokers.adapters.cache import cached_adapter_for
+from brokers.errors import TRANSIENT_ERRORS, BrokerError
+from brokers.markets import market_to_json
+
+from .events import signal_event
+from .grid import GridError, Level, compute_grid
+from .models import DCAConfig, EntryOrderType
+from .models_positions import GroupStatus, OrderRole, PositionGroup, Pyramid
+from .models_signals import Classification, Signal, SignalStatus
+from .selectors import dca_config_for, open_group_for_key, open_groups
+from .services_fills import group_refresh
+from .services_orders import enqueue_place, new_order
+
+logger = logging.getLogger("tradefleet.trading.signals")
+TIMEFRAME = re.compile(r"(\d+)([smhdwM])")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000}
+
+
+class Refused(Exception):
+    """The signal cannot be acted on; `reason` is shown to the trader."""
+
+    def __init__(self, reason: str, classification: str = Classification.INVALID) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.classification = classification
+
+
+def timeframe_seconds(timeframe: str) -> int:
+    match = TIMEFRAME.fullmatch(timeframe or "")
+    return int(match.group(1)) * UNIT_SECONDS[match.group(2)] if match else 0
+
+
+def candle_start(moment: datetime, seconds: int) -> int:
+    return int(moment.timestamp()) // seconds if seconds > 0 else int(moment.timestamp())
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _finish(signal: Signal, status: str, classification: str, reason: str = "", group: Any = None) -> None:
+    signal.status = status
+    signal.classification = classification
+    signal.reason = reason[:2000]
+    signal.position_group = group if group is not None else signal.position_group
+    signal.processed_at = timezone.now()
+    signal.save(update_fields=["status", "classification", "reason", "position_group", "processed_at"])
+    signal_event(signal)
+
+
+def signal_process(*, signal_id: str) -> None:
+    """Act on one received signal. Transient exchange errors (markets unreachable) leave it
+    `received` and propagate, so the task retries: the signal is held, not lost."""
+    for _ in range(2):  # the second pass classifies again after losing an open-group race
+        try:
+            with transaction.atomic():
+                signal = (
+                    Signal.objects.select_for_update().select_related("account").filter(pk=signal_id).first()
+                )
+                if signal is None or signal.status != SignalStatus.RECEIVED:
+                    return
+                try:
+                    _dispatch(signal)
+                except Refused as refused:
+                    _finish(signal, SignalStatus.REJECTED, refused.classification, refused.reason)
+                return
+        except IntegrityError:
+            logger.info("signal %s lost an open-group race; classifying again", signal_id)
+    raise RuntimeError(f"signal {signal_id}: could not open or extend its group")
+
+
+def _dispatch(signal: Signal) -> None:
+    from .services_exits import group_close, group_reduce
+
+    account = signal.account
+    if account is None or not account.is_enabled:
+        raise Refused("The exchange account of this signal is gone or disabled.")
+    intent, side = signal.intent_type, signal.side
+    if intent in ("exit", "reduce", "reverse"):
+        group = _locked_open_group(signal, side)
+        if intent == "exit" or (intent == "reverse" and group is not None):
+            if group is None:
+                raise Refused(
+                    f"There is no open {side} position on {signal.symbol} {signal.timeframe} to exit.",
+                    Classification.EXIT,
+                )
+            group_close(group=group, reason="exit_signal" if intent == "exit" else "reverse_signal")
+        if intent == "exit":
+            _finish(signal, SignalStatus.PROCESSED, Classification.EXIT, group=group)
+            return
+        if intent == "reduce":
+            if group is None:
+                raise Refused(
+                    f"There is no open {side} position on {signal.symbol} {signal.timeframe} to reduce.",
+                    Classification.REDUCE,
+                )
+            fraction = _decimal(signal.parsed.get("reduce_fraction")) or Decimal(1)
+            try:
+                group_reduce(group=group, fraction=fraction, reason="reduce_signal")
+            except ValueError as exc:
+                raise Refused(str(exc), Classification.REDUCE) from exc
+            _finish(signal, SignalStatus.PROCESSED, Classification.REDUCE, group=group)
+            return
+        # reverse: the closed side was `side`; the new one is the other.
+        opened = "short" if side == "long" else "long"
+        if opened == "short":
+            reason = "Closed the long position. The short side was not opened: spot accounts trade long only."
+            _finish(signal, SignalStatus.PROCESSED, Classification.REVERSE, reason, group=group)
+            return
+        signal.side = opened
+    _entry_or_pyramid(signal)
+
+
+def _locked_open_group(signal: Signal, side: str) -> PositionGroup | None:
+    found = open_group_for_key(
+        user=signal.user_id,
+        account=signal.account,
+        symbol=signal.symbol,
+        timeframe=signal.timeframe,
+        side=side,
+    )
+    return PositionGroup.objects.select_for_update().get(pk=found.pk) if found else None
+
+
+def _entry_or_pyramid(signal: Signal) -> None:
+    if signal.side == "short":
+        raise Refused("Short positions need a derivatives account; spot accounts trade long only.")
+    config = dca_config_for(
+        user=signal.user_id, account=signal.account, symbol=signal.symbol, timeframe=signal.timeframe
+    )
+    if config is None:
+        raise Refused(f"No DCA configuration for {signal.symbol} {signal.timeframe}: create one first.")
+    price = signal.price
+    if price is None or price <= 0:
+        raise Refused("The signal has no usable price (tv.entry_price or tv.close_price).")
+    market = _market(signal)
+    group = _locked_open_group(signal, signal.side)
+    moment = signal.sent_at or signal.received_at
+    if group is not None:
+        if group.status == GroupStatus.CLOSING:
+            raise Refused("The position is closing; send the entry again once it has closed.")
+        seconds = timeframe_seconds(group.timeframe)
+        if group.last_pyramid_at and candle_start(group.last_pyramid_at, seconds) == candle_start(
+            moment, seconds
+        ):
+            _finish(
+                signal,
+                SignalStatus.DUPLICATE,
+                Classification.DUPLICATE,
+                f"A pyramid was already added in this {group.timeframe} candle.",
+                group=group,
+            )
+            return
+        if group.pyramid_count >= group.max_pyramids:
+            raise Refused(
+                f"Max pyramids reached ({group.pyramid_count} of {group.max_pyramids}).",
+                Classification.MAX_PYRAMIDS,
+            )
+        index = group.pyramid_count
+    else:
+        limit = settings.TRADING_MAX_OPEN_GROUPS
+        if open_groups(signal.user_id).count() >= limit:
+            raise Refused(
+                f"Your execution pool is full ({limit} open position groups).", Classification.ENTRY
+            )
+        index = 0
+    capital = _capital(signal, config, group, price)
+    levels = _levels(config, index)
+    try:
+        legs = compute_grid(entry=price, capital=capital, levels=levels, market=market, side=signal.side)
+    except GridError as exc:
+        raise Refused(f"The grid cannot be placed: {exc}.") from exc
+    if group is None:
+        group = _open_group(signal, config, market)
+    pyramid = Pyramid.objects.create(
+        group=group, index=index, signal=signal, entry_price=price, capital=capital, created_at=timezone.now()
+    )
+    entry_type = config.entry_order_type
+    orders = []
+    for leg, level in zip(legs, levels, strict=True):
+        market_leg = leg.level == 0 and entry_type == EntryOrderType.MARKET
+        orders.append(
+            new_order(
+                user_id=signal.user_id,
+                group=group,
+                pyramid=pyramid,
+                role=OrderRole.LEG,
+                level=leg.level,
+                symbol=group.symbol,
+                side="buy" if signal.side == "long" else "sell",
+                order_type="market" if market_leg else "limit",
+                price=leg.price,
+                quantity=leg.quantity,
+                tp_percent=level.tp_percent,
+            )
+        )
+    for order in orders:
+        order.save(force_insert=True)
+    group.pyramid_count = index + 1
+    group.last_pyramid_at = moment
+    group.save(update_fields=["pyramid_count", "last_pyramid_at", "updated_at"])
+    group_refresh(group_id=group.pk, group=group)
+    for order in orders:
+        enqueue_place(order)
+    classification = Classification.ENTRY if index == 0 else Classification.PYRAMID
+    _finish(signal, SignalStatus.PROCESSED, classification, group=group)
+
+
+def _market(signal: Signal) -> Market:
+    try:
+        return cached_adapter_for(signal.account).market(signal.symbol)
+    except TRANSIENT_ERRORS:
+        raise  # held: the task retries once the exchange answers again
+    except BrokerError as exc:
+        raise Refused(exc.message or f"{signal.exchange} has no market {signal.symbol}.") from exc
+
+
+def _capital(signal: Signal, config: DCAConfig, group: PositionGroup | None, price: Decimal) -> Decimal:
+    size = _decimal(signal.parsed.get("order_size"))
+    size_type = signal.parsed.get("position_size_type") or "contracts"
+    if size is not None and size > 0:
+        capital = size if size_type == "quote" else size * price
+    elif config.capital_per_pyramid:
+        capital = config.capital_per_pyramid
+    else:
+        raise Refused(
+            "No position size: send tv.order_size or set capital_per_pyramid in the DCA configuration."
+        )
+    if config.max_total_exposure:
+        committed = sum((p.capital for p in group.pyramids.all()), Decimal(0)) if group else Decimal(0)
+        room = config.max_total_exposure - committed
+        if room <= 0:
+            raise Refused(f"The exposure limit of {config.max_total_exposure} for this pair is reached.")
+        capital = min(capital, room)
+    return capital
+
+
+def _levels(config: DCAConfig, index: int) -> list[Level]:
+    raw = (config.pyramid_levels or {}).get(str(index)) or config.levels
+    return [
+        Level(Decimal(x["gap_percent"]), Decimal(x["weight_percent"]), Decimal(x["tp_percent"])) for x in raw
+    ]
+
+
+def _open_group(signal: Signal, config: DCAConfig, market: Market) -> PositionGroup:
+    from .services import dca_config_snapshot
+
+    # The savepoint turns a lost race (another worker opened this key a moment ago) into an
+    # IntegrityError the caller handles by classifying again, without breaking the transaction.
+    with transaction.atomic():
+        return PositionGroup.objects.create(
+            user_id=signal.user_id,
+            account=signal.account,
+            exchange=signal.account.exchange,
+            symbol=signal.symbol,
+            timeframe=signal.timeframe,
+            side=signal.side,
+            status=GroupStatus.WAITING,
+            dca_config=config,
+            config_snapshot=dca_config_snapshot(config),
+            market_snapshot=market_to_json(market),
+            max_pyramids=config.max_pyramids,
+            tp_mode=config.tp_mode,
+            tp_aggregate_percent=config.tp_aggregate_percent,
+            trailing_deviation_percent=config.trailing_deviation_percent,
+            stop_loss_percent=config.stop_loss_percent,
+            cancel_dca_beyond_percent=config.cancel_dca_beyond_percent,
+        )
