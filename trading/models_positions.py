@@ -83,6 +83,9 @@ class PositionGroup(models.Model):
     trailing_active = models.BooleanField(default=False)
     trailing_peak = decimal_field(null=True, blank=True)
     close_reason = models.CharField(max_length=64, blank=True, default="")
+    # Hybrid mode: a leg's take-profit that filled since the last evaluation defers the aggregate.
+    last_leg_exit_at = models.DateTimeField(null=True, blank=True)
+    last_evaluated_at = models.DateTimeField(null=True, blank=True)
     last_pyramid_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)

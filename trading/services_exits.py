@@ -131,19 +131,64 @@ def _sell(
     return order
 
 
-def group_reduce(*, group: PositionGroup, fraction: Decimal, reason: str) -> DCAOrder | None:
-    """Sell `fraction` of what the group holds at market (the `reduce` intent)."""
+def group_reduce(*, group: PositionGroup, fraction: Decimal, reason: str) -> None:
+    """Sell `fraction` of what the group holds at market (the `reduce` intent). Resting
+    take-profits hold the coins, so a worker takes them down first (`reduce_group`), sells, and
+    the take-profits come back for what remains once the sale fills."""
     if not Decimal(0) < fraction <= 1:
         raise ValueError("The fraction to reduce must be in (0, 1].")
     if fraction == 1:
         group_close(group=group, reason=reason)
-        return None
+        return
     with transaction.atomic():
         group = PositionGroup.objects.select_for_update().get(pk=group.pk)
-        order = _sell(group, group.filled_quantity * fraction, reason=reason)
-        if order is None:
+        if is_dust(
+            floor_to(group.filled_quantity * fraction, group_market(group).step_size),
+            group_market(group),
+            group.last_price or group.avg_entry,
+        ):
             raise ValueError(f"{fraction:%} of the position is below the exchange's minimum order size.")
-    return order
+        DCAOrder.objects.filter(
+            group=group, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES
+        ).update(cancel_requested=True, updated_at=timezone.now())
+        from .tasks import reduce_group
+
+        group_id, user_id = str(group.pk), str(group.user_id)
+        transaction.on_commit(
+            lambda: reduce_group.delay(
+                group_id=group_id, user_id=user_id, fraction=str(fraction), reason=reason
+            )
+        )
+
+
+def group_reduce_finish(*, group_id: str, fraction: Decimal, reason: str) -> None:
+    """The `reduce_group` task: free the coins resting in take-profits, then sell the fraction."""
+    for order_id in DCAOrder.objects.filter(
+        group_id=group_id, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES, cancel_requested=True
+    ).values_list("pk", flat=True):
+        order_cancel(order_id=str(order_id))
+    with transaction.atomic():
+        group = PositionGroup.objects.select_for_update().filter(pk=group_id).first()
+        if group is None or group.status not in OPEN_GROUP_STATUSES or group.status == GroupStatus.CLOSING:
+            return
+        if DCAOrder.objects.filter(
+            group=group, role=OrderRole.CLOSE, reason=reason, status__in=LIVE_ORDER_STATUSES
+        ).exists():
+            return  # a redelivered message: the sale is already on its way
+        group = group_refresh(group_id=group.pk, group=group)
+        if _sell(group, group.filled_quantity * fraction, reason=reason) is None:
+            _restore_take_profits(group)
+
+
+def _restore_take_profits(group: PositionGroup) -> None:
+    from .services_fills import leg_take_profit_sync
+
+    legs = list(
+        DCAOrder.objects.filter(group=group, role=OrderRole.LEG, filled_quantity__gt=0).values_list(
+            "pk", flat=True
+        )
+    )
+    transaction.on_commit(lambda: [leg_take_profit_sync(leg_id=pk) for pk in legs])
 
 
 # --- the take-profit monitor ----------------------------------------------------------------------
@@ -185,6 +230,7 @@ def group_evaluate(*, group_id: Any, price: Decimal) -> str:
         if group.status not in (GroupStatus.LIVE, GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE):
             return "skipped"
         group.last_price = price
+        previous_evaluation, group.last_evaluated_at = group.last_evaluated_at, timezone.now()
         group = group_refresh(group_id=group.pk, group=group)
         side = group.side
         if group.stop_loss_percent and group.avg_entry and group.filled_quantity > 0:
@@ -202,8 +248,15 @@ def group_evaluate(*, group_id: Any, price: Decimal) -> str:
         leg_exits = _leg_targets(group, price) if group.tp_mode in (TpMode.PER_LEG, TpMode.HYBRID) else 0
         if group.tp_mode == TpMode.PER_LEG:
             return "leg_take_profit" if leg_exits else "marked"
-        if leg_exits or (group.tp_mode == TpMode.HYBRID and _resting_leg_target_reached(group, price)):
-            return "leg_take_profit"  # per-leg first; the aggregate is recomputed on what remains
+        leg_hit_since = group.last_leg_exit_at is not None and (
+            previous_evaluation is None or group.last_leg_exit_at >= previous_evaluation
+        )
+        if leg_exits or (
+            group.tp_mode == TpMode.HYBRID and (leg_hit_since or _resting_leg_target_reached(group, price))
+        ):
+            # Per-leg first: only those legs close in this cycle; the aggregate, recomputed on
+            # what remains, is checked again at the next one.
+            return "leg_take_profit"
         return _group_target(group, price)
 
 

@@ -121,10 +121,13 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder
         order.lease_until = None
         order.save()
         delta = filled - previous_filled
+        touched: list[Any] = []
         if delta > 0 and order.role != OrderRole.LEG:
-            _allocate_exit(group, order, delta)
+            touched = _allocate_exit(group, order, delta)
         if order.role == OrderRole.TAKE_PROFIT and order.leg_id:
             _sync_tp_status(order)
+            if delta > 0:
+                group.last_leg_exit_at = timezone.now()
         if order.role == OrderRole.LEG and delta > 0 and order.tp_percent is not None:
             order.tp_price = tp_price(
                 fill_price=order.avg_fill_price,
@@ -139,10 +142,22 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder
         group_refresh(group_id=group.pk, group=group)
     if needs_tp:
         leg_take_profit_sync(leg_id=order.pk)
+    if order.role == OrderRole.CLOSE and order.status == OrderStatus.FILLED:
+        for leg_id in touched or _legs_of(order):
+            leg_take_profit_sync(leg_id=leg_id)  # a partial close took coins from these legs
     return order
 
 
-def _allocate_exit(group: PositionGroup, exit_order: DCAOrder, delta: Decimal) -> None:
+def _legs_of(order: DCAOrder) -> list[Any]:
+    legs = DCAOrder.objects.filter(group_id=order.group_id, role=OrderRole.LEG, filled_quantity__gt=0)
+    if order.leg_id:
+        legs = legs.filter(pk=order.leg_id)
+    elif order.pyramid_id:
+        legs = legs.filter(pyramid_id=order.pyramid_id)
+    return list(legs.values_list("pk", flat=True))
+
+
+def _allocate_exit(group: PositionGroup, exit_order: DCAOrder, delta: Decimal) -> list[Any]:
     """Assign `delta` sold by an exit to the legs it closes (its leg, its pyramid's, or all)."""
     legs = DCAOrder.objects.select_for_update().filter(group=group, role=OrderRole.LEG, filled_quantity__gt=0)
     if exit_order.leg_id:
@@ -153,10 +168,12 @@ def _allocate_exit(group: PositionGroup, exit_order: DCAOrder, delta: Decimal) -
     remaining = {
         pk: max(leg.filled_quantity - leg.base_fees - leg.closed_quantity, ZERO) for pk, leg in rows.items()
     }
-    for pk, share in accounting.allocate(delta, remaining).items():
+    shares = accounting.allocate(delta, remaining)
+    for pk, share in shares.items():
         leg = rows[pk]
         leg.closed_quantity += share
         leg.save(update_fields=["closed_quantity", "updated_at"])
+    return list(shares)
 
 
 def _sync_tp_status(tp: DCAOrder) -> None:

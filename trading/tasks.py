@@ -97,6 +97,15 @@ def close_group(*, group_id: str, user_id: str) -> None:
     group_close_finish(group_id=group_id)
 
 
+@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10)
+def reduce_group(*, group_id: str, user_id: str, fraction: str, reason: str) -> None:
+    from decimal import Decimal
+
+    from .services_exits import group_reduce_finish
+
+    group_reduce_finish(group_id=group_id, fraction=Decimal(fraction), reason=reason)
+
+
 @worker_ready.connect
 def _reconcile_on_start(**_: object) -> None:
     """A worker that starts (after a crash, a deploy) first brings orders and exchange into

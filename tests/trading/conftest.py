@@ -36,6 +36,21 @@ LEVELS = [
 ]
 
 
+DECIMAL_FIELDS = {
+    "tp_aggregate_percent",
+    "trailing_deviation_percent",
+    "stop_loss_percent",
+    "cancel_dca_beyond_percent",
+    "capital_per_pyramid",
+    "max_total_exposure",
+    "base_order",
+    "safety_order",
+    "step_percent",
+    "step_scale",
+    "volume_scale",
+}
+
+
 @pytest.fixture(scope="session")
 def engine_simulator() -> Iterator[EmbeddedSimulator]:
     # tick_seconds=0: prices move only when a test sets them.
@@ -58,8 +73,9 @@ class Engine:
         self.control.set_price(symbol, price)
 
     def config(self, **fields: Any) -> DCAConfig:
-        data = {"exchange": "simulator", "symbol": "BTC/USDT", "timeframe": "1h", "levels": LEVELS}
-        data.update(fields)
+        data: dict[str, Any] = {"exchange": "simulator", "symbol": "BTC/USDT", "timeframe": "1h", "levels": LEVELS}
+        # As the API's serializer hands them over: decimals as Decimal.
+        data.update({k: Decimal(v) if isinstance(v, str) and k in DECIMAL_FIELDS else v for k, v in fields.items()})
         return dca_services.dca_config_create(user=self.user, fields=data)
 
     def signal(self, *, intent: str = "signal", price: str = "100", symbol: str = "BTC/USDT", **extra: Any) -> Signal:
@@ -125,6 +141,7 @@ def make_engine(
     settings.SIMULATOR_CONTROL_TOKEN = engine_simulator.control.token
     settings.RATELIMIT_BURST_SECONDS = 60
     settings.EXCHANGE_TIMEOUT_MS = 3000
+    settings.TICKER_CACHE_SECONDS = 0  # each monitor tick sees the price the test just set
     markets.forget_markets()
     ratelimit.reset_local_state()
     forget_adapters()
