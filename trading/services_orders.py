@@ -83,7 +83,7 @@ def _claim(order_id: str) -> tuple[DCAOrder, bool] | None:
     now = timezone.now()
     with transaction.atomic():
         order = (
-            DCAOrder.objects.select_for_update().select_related("group__account").filter(pk=order_id).first()
+            DCAOrder.objects.select_for_update(of=("self",)).select_related("group__account").filter(pk=order_id).first()
         )
         if order is None or order.status not in UNSENT_STATUSES:
             return None

@@ -85,7 +85,7 @@ def signal_process(*, signal_id: str) -> None:
         try:
             with transaction.atomic():
                 signal = (
-                    Signal.objects.select_for_update().select_related("account").filter(pk=signal_id).first()
+                    Signal.objects.select_for_update(of=("self",)).select_related("account").filter(pk=signal_id).first()
                 )
                 if signal is None or signal.status != SignalStatus.RECEIVED:
                     return
