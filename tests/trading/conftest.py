@@ -73,12 +73,21 @@ class Engine:
         self.control.set_price(symbol, price)
 
     def config(self, **fields: Any) -> DCAConfig:
-        data: dict[str, Any] = {"exchange": "simulator", "symbol": "BTC/USDT", "timeframe": "1h", "levels": LEVELS}
+        data: dict[str, Any] = {
+            "exchange": "simulator",
+            "symbol": "BTC/USDT",
+            "timeframe": "1h",
+            "levels": LEVELS,
+        }
         # As the API's serializer hands them over: decimals as Decimal.
-        data.update({k: Decimal(v) if isinstance(v, str) and k in DECIMAL_FIELDS else v for k, v in fields.items()})
+        data.update(
+            {k: Decimal(v) if isinstance(v, str) and k in DECIMAL_FIELDS else v for k, v in fields.items()}
+        )
         return dca_services.dca_config_create(user=self.user, fields=data)
 
-    def signal(self, *, intent: str = "signal", price: str = "100", symbol: str = "BTC/USDT", **extra: Any) -> Signal:
+    def signal(
+        self, *, intent: str = "signal", price: str = "100", symbol: str = "BTC/USDT", **extra: Any
+    ) -> Signal:
         """A received signal as the webhook stores it, then processed as the worker would."""
         from trading.services_processing import signal_process
 

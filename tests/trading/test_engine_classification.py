@@ -52,7 +52,9 @@ def test_pyramid_levels_give_a_pyramid_its_own_grid(engine):
     engine.signal(price="100", sent_at=timezone.now() - timedelta(hours=2))
     engine.signal(price="80")
     pyramid_legs = [leg for leg in engine.legs() if leg.pyramid.index == 1]
-    assert [(leg.price, leg.quantity, leg.tp_percent) for leg in pyramid_legs] == [(D("80"), D("12.5"), D("2"))]
+    assert [(leg.price, leg.quantity, leg.tp_percent) for leg in pyramid_legs] == [
+        (D("80"), D("12.5"), D("2"))
+    ]
 
 
 def test_a_full_pool_rejects_a_new_entry(engine, settings):

@@ -165,7 +165,7 @@ def test_ten_concurrent_entries_for_one_key_open_one_group(engine):
         try:
             barrier.wait()
             signal_process(signal_id=signal_id)
-        except BaseException as exc:  # noqa: BLE001  reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

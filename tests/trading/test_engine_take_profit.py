@@ -45,7 +45,9 @@ def test_aggregate_closes_everything_at_the_weighted_average_target(engine):
 
 
 def test_aggregate_with_trailing_follows_the_peak_and_exits_on_the_pullback(engine):
-    engine.config(levels=ONE_LEG, tp_mode="aggregate", tp_aggregate_percent="1", trailing_deviation_percent="1")
+    engine.config(
+        levels=ONE_LEG, tp_mode="aggregate", tp_aggregate_percent="1", trailing_deviation_percent="1"
+    )
     engine.signal(price="100")
     group = engine.group()
     assert group.status == "active" and group.tp_target_price == D("101")
