@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+# Shares are cut at the database's precision, so they add up exactly to what was sold.
+SHARE_QUANTUM = Decimal("1e-18")
 K = TypeVar("K", bound=Hashable)
 
 
@@ -71,7 +73,8 @@ def allocate(quantity: Decimal, remaining: Mapping[K, Decimal]) -> dict[K, Decim
     shares: dict[K, Decimal] = {}
     left = quantity
     for index, (key, qty) in enumerate(holders):
-        share = left if index == len(holders) - 1 else min(qty, quantity * qty / total, left)
+        proportional = (quantity * qty / total).quantize(SHARE_QUANTUM, rounding=ROUND_DOWN)
+        share = left if index == len(holders) - 1 else min(qty, proportional, left)
         share = min(share, qty)
         shares[key] = share
         left -= share
