@@ -281,6 +281,12 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    # Several models name their state `status`; give each its own schema enum.
+    "ENUM_NAME_OVERRIDES": {
+        "PositionStatusEnum": "trading.models_positions.GroupStatus",
+        "OrderStatusEnum": "trading.models_positions.OrderStatus",
+        "SignalStatusEnum": "trading.models_signals.SignalStatus",
+    },
     "TITLE": "Tradefleet API",
     "DESCRIPTION": "Self-hosted, multi-user automated trading. Authenticate with "
     "`Authorization: Bearer <access>` from `POST /api/v1/auth/login`.",

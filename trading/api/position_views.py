@@ -1,0 +1,186 @@
+"""Positions, the performance summary and unknown exchange orders (reference/api.md, "Trading").
+
+Thin: querysets come from trading.selectors_positions, already scoped to the caller, so another
+user's position is a 404; closing goes through trading.services_positions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Replace
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsTrader
+from trading import selectors_positions as selectors
+from trading.models_positions import OPEN_GROUP_STATUSES, GroupStatus, PositionGroup, UnknownExchangeOrder
+
+from . import position_serializers as s
+
+UUID_REGEX = "[0-9a-fA-F-]{36}"
+
+
+class AlreadyClosed(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This position is already closed."
+    default_code = "already_closed"
+
+
+def _compact_symbol(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
+    # People and paths write BTCUSDT; rows hold the unified BTC/USDT.
+    compact = value.strip().upper().replace("/", "")
+    return queryset.alias(compact_symbol=Replace("symbol", Value("/"), Value(""))).filter(
+        compact_symbol=compact
+    )
+
+
+class PositionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=GroupStatus.choices)
+    open = django_filters.BooleanFilter(
+        method="filter_open", label="true: every open status (waiting to closing); false: closed or failed"
+    )
+    symbol = django_filters.CharFilter(method="filter_symbol", label="BTCUSDT or BTC/USDT")
+    exchange = django_filters.CharFilter(method="filter_exchange")
+    timeframe = django_filters.CharFilter(label="Canonical timeframe, e.g. 1h")
+    account = django_filters.UUIDFilter(field_name="account_id", label="One of your exchange accounts")
+
+    class Meta:
+        model = PositionGroup
+        fields = ("status", "open", "symbol", "exchange", "timeframe", "account")
+
+    def filter_open(
+        self, queryset: QuerySet[PositionGroup], name: str, value: bool
+    ) -> QuerySet[PositionGroup]:
+        is_open = Q(status__in=OPEN_GROUP_STATUSES)
+        return queryset.filter(is_open if value else ~is_open)
+
+    def filter_symbol(
+        self, queryset: QuerySet[PositionGroup], name: str, value: str
+    ) -> QuerySet[PositionGroup]:
+        return _compact_symbol(queryset, value)
+
+    def filter_exchange(
+        self, queryset: QuerySet[PositionGroup], name: str, value: str
+    ) -> QuerySet[PositionGroup]:
+        return queryset.filter(exchange=value.strip().lower())
+
+
+class ReadOrTrade(permissions.BasePermission):
+    """Everyone reads their own positions; closing one takes the trader role."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return IsTrader().has_permission(request, view)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your position groups"),
+    retrieve=extend_schema(
+        summary="One position group with its pyramids, legs, exit orders, fills and signals",
+        responses={200: s.PositionDetailSerializer},
+    ),
+)
+class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.PositionSerializer
+    filterset_class = PositionFilter
+    permission_classes = (ReadOrTrade,)
+    lookup_value_regex = UUID_REGEX
+
+    def get_queryset(self) -> QuerySet[PositionGroup]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return PositionGroup.objects.none()
+        if self.action == "list":
+            return selectors.position_groups(user=self.request.user)
+        return selectors.position_detail(user=self.request.user)
+
+    def _detail_body(self, group: PositionGroup) -> dict[str, Any]:
+        group.fill_list = list(selectors.position_fills(group=group))
+        return s.PositionDetailSerializer(group).data
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._detail_body(self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: s.PositionDetailSerializer,
+            403: OpenApiResponse(description="Your role does not allow trading"),
+            404: OpenApiResponse(description="No such position of yours"),
+            409: OpenApiResponse(description="Already closed or failed (code already_closed)"),
+        },
+        summary="Close a position group at market and cancel its unfilled orders",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        group = self.get_object()  # 404 for another user's: the queryset is the caller's only
+        # Imported here: the engine's services import a lot (brokers, tasks) that reads do not need.
+        from trading.services_positions import position_close
+
+        try:
+            position_close(group=group, actor=request.user, reason="manual", request=request)
+        except DjangoValidationError as exc:
+            raise AlreadyClosed(" ".join(exc.messages) or AlreadyClosed.default_detail) from exc
+        fresh = selectors.position_detail(user=request.user).get(pk=group.pk)
+        return Response(self._detail_body(fresh), status=status.HTTP_202_ACCEPTED)
+
+
+class PerformanceView(APIView):
+    permission_classes = (permissions.IsAuthenticated,)
+
+    @extend_schema(
+        parameters=[s.PerformanceQuerySerializer],
+        responses={200: s.PerformanceSerializer},
+        summary="Realized PnL by day, equity curve, win rate and drawdown over the last N days",
+        description=(
+            "A group's realized_pnl counts, in full, on the UTC date it closed; days without a close "
+            "are zeros. Amounts are in one quote currency (`currency`); `currencies` lists the others "
+            "you trade in, each available with ?currency=."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = s.PerformanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        summary = selectors.performance_summary(
+            user=request.user,
+            days=query.validated_data["days"],
+            currency=query.validated_data.get("currency"),
+        )
+        return Response(s.PerformanceSerializer(summary).data)
+
+
+class UnknownOrderFilter(django_filters.FilterSet):
+    account = django_filters.UUIDFilter(field_name="account_id", label="One of your exchange accounts")
+    symbol = django_filters.CharFilter(method="filter_symbol", label="BTCUSDT or BTC/USDT")
+
+    class Meta:
+        model = UnknownExchangeOrder
+        fields = ("account", "symbol")
+
+    def filter_symbol(
+        self, queryset: QuerySet[UnknownExchangeOrder], name: str, value: str
+    ) -> QuerySet[UnknownExchangeOrder]:
+        return _compact_symbol(queryset, value)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Open orders found on your exchange accounts that Tradefleet did not place",
+    )
+)
+class UnknownOrderList(generics.ListAPIView):
+    serializer_class = s.UnknownOrderSerializer
+    filterset_class = UnknownOrderFilter
+    permission_classes = (permissions.IsAuthenticated,)
+
+    def get_queryset(self) -> QuerySet[UnknownExchangeOrder]:
+        if getattr(self, "swagger_fake_view", False):
+            return UnknownExchangeOrder.objects.none()
+        return selectors.unknown_orders(user=self.request.user)
