@@ -70,6 +70,31 @@ def enqueue_place(order: DCAOrder) -> None:
     transaction.on_commit(lambda: place_order.delay(order_id=order_id, user_id=user_id))
 
 
+def place_after_commit(orders: list[DCAOrder]) -> None:
+    """Send a new grid: the first order from this worker right after the commit (it is the one a
+    trader waits for; no second broker hop), the others as tasks other workers take in parallel.
+    If the inline attempt cannot finish, its task takes over (lookup first, as always)."""
+    if not orders:
+        return
+    first, rest = orders[0], orders[1:]
+    order_id, user_id = str(first.pk), str(first.user_id)
+
+    def place_first() -> None:
+        from .tasks import place_order
+
+        try:
+            order_place(order_id=order_id)
+        except Exception:
+            logger.warning(
+                "inline placement of %s did not finish; handing it to a task", order_id, exc_info=True
+            )
+            place_order.delay(order_id=order_id, user_id=user_id)
+
+    transaction.on_commit(place_first)
+    for order in rest:
+        enqueue_place(order)
+
+
 def enqueue_cancel(order: DCAOrder) -> None:
     from .tasks import cancel_order
 
@@ -83,7 +108,10 @@ def _claim(order_id: str) -> tuple[DCAOrder, bool] | None:
     now = timezone.now()
     with transaction.atomic():
         order = (
-            DCAOrder.objects.select_for_update(of=("self",)).select_related("group__account").filter(pk=order_id).first()
+            DCAOrder.objects.select_for_update(of=("self",))
+            .select_related("group__account")
+            .filter(pk=order_id)
+            .first()
         )
         if order is None or order.status not in UNSENT_STATUSES:
             return None

@@ -34,7 +34,7 @@ from .models_positions import GroupStatus, OrderRole, PositionGroup, Pyramid
 from .models_signals import Classification, Signal, SignalStatus
 from .selectors import dca_config_for, open_group_for_key, open_groups
 from .services_fills import group_refresh
-from .services_orders import enqueue_place, new_order
+from .services_orders import new_order, place_after_commit
 
 logger = logging.getLogger("tradefleet.trading.signals")
 TIMEFRAME = re.compile(r"(\d+)([smhdwM])")
@@ -85,7 +85,10 @@ def signal_process(*, signal_id: str) -> None:
         try:
             with transaction.atomic():
                 signal = (
-                    Signal.objects.select_for_update(of=("self",)).select_related("account").filter(pk=signal_id).first()
+                    Signal.objects.select_for_update(of=("self",))
+                    .select_related("account")
+                    .filter(pk=signal_id)
+                    .first()
                 )
                 if signal is None or signal.status != SignalStatus.RECEIVED:
                     return
@@ -230,8 +233,7 @@ def _entry_or_pyramid(signal: Signal) -> None:
     group.last_pyramid_at = moment
     group.save(update_fields=["pyramid_count", "last_pyramid_at", "updated_at"])
     group_refresh(group_id=group.pk, group=group)
-    for order in orders:
-        enqueue_place(order)
+    place_after_commit(orders)
     classification = Classification.ENTRY if index == 0 else Classification.PYRAMID
     _finish(signal, SignalStatus.PROCESSED, classification, group=group)
 

@@ -86,7 +86,13 @@ class Engine:
         return dca_services.dca_config_create(user=self.user, fields=data)
 
     def signal(
-        self, *, intent: str = "signal", price: str = "100", symbol: str = "BTC/USDT", **extra: Any
+        self,
+        *,
+        intent: str = "signal",
+        price: str = "100",
+        symbol: str = "BTC/USDT",
+        process: bool = True,
+        **extra: Any,
     ) -> Signal:
         """A received signal as the webhook stores it, then processed as the worker would."""
         from trading.services_processing import signal_process
@@ -107,8 +113,9 @@ class Engine:
             status=SignalStatus.RECEIVED,
             sent_at=sent_at,
         )
-        signal_process(signal_id=str(signal.pk))
-        signal.refresh_from_db()
+        if process:
+            signal_process(signal_id=str(signal.pk))
+            signal.refresh_from_db()
         return signal
 
     def monitor(self) -> None:

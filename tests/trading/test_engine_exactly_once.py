@@ -21,6 +21,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from trading import tasks
 from trading.models_positions import DCAOrder, PositionGroup
 from trading.services_orders import order_place, orders_sweep
 
@@ -89,7 +90,7 @@ def test_the_sweeper_heals_a_crash_between_commit_and_enqueue(engine, eager_cele
         # The message is never published: as if the process died right after the commit.
         from unittest import mock
 
-        with mock.patch("trading.services_processing.enqueue_place"):
+        with mock.patch("trading.services_processing.place_after_commit"):
             engine.signal(price="100")
     finally:
         celery_app.conf.task_always_eager = True
@@ -124,7 +125,7 @@ def test_a_live_lease_keeps_a_second_worker_out(engine):
     engine.price("BTC/USDT", "101")
     from unittest import mock
 
-    with mock.patch("trading.services_processing.enqueue_place"):
+    with mock.patch("trading.services_processing.place_after_commit"):
         engine.signal(price="100")
     leg = engine.legs()[0]
     DCAOrder.objects.filter(pk=leg.pk).update(
@@ -263,12 +264,14 @@ def test_a_worker_killed_with_sigkill_during_placement_leaves_one_order(engine, 
     )
     celery_app.conf.task_always_eager = False
     try:
-        engine.signal(price="100")
+        # The worker process classifies the signal and sends the entry itself.
+        signal = engine.signal(price="100", process=False)
+        tasks.process_signal.delay(signal_id=str(signal.pk), user_id=str(engine.user.pk))
     finally:
         celery_app.conf.task_always_eager = True
-    leg = engine.legs()[0]
     worker = worker_process()
-    _wait(lambda: DCAOrder.objects.get(pk=leg.pk).status == "submitting", timeout=60)
+    _wait(lambda: DCAOrder.objects.filter(role="leg", status="submitting").exists(), timeout=60)
+    leg = engine.legs()[0]
     requests = lambda: int(engine.control.state()["counters"]["by_endpoint"].get("POST /api/v3/order", 0))  # noqa: E731
     _wait(lambda: requests() >= 1)
     time.sleep(0.2)
