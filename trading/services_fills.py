@@ -111,6 +111,8 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder
             or filled != order.filled_quantity
             or (exchange_order.id and exchange_order.id != order.exchange_order_id)
         )
+        if exchange_order.id and not order.acknowledged_at:
+            order.acknowledged_at = timezone.now()
         order.exchange_order_id = exchange_order.id or order.exchange_order_id
         order.status = status
         order.filled_quantity = filled
