@@ -317,3 +317,24 @@ def dca_preview(
         "legs": [dataclasses.asdict(leg) for leg in legs],
         "total_notional": sum((leg.notional for leg in legs), Decimal(0)),
     }
+
+
+def demo_dca_config_ensure(*, user: User) -> DCAConfig | None:
+    """Embedded mode: the demo trader can send the alert template at once. A default grid for
+    BTC/USDT on the simulator (any timeframe), three legs, 1000 USDT per pyramid; once."""
+    if DCAConfig.objects.filter(user=user).exists():
+        return None
+    return dca_config_create(
+        user=user,
+        fields={
+            "exchange": "simulator",
+            "symbol": "BTC/USDT",
+            "timeframe": "",
+            "levels": [
+                {"gap_percent": "0", "weight_percent": "40", "tp_percent": "1"},
+                {"gap_percent": "-1", "weight_percent": "30", "tp_percent": "1"},
+                {"gap_percent": "-2", "weight_percent": "30", "tp_percent": "1.5"},
+            ],
+            "capital_per_pyramid": Decimal(1000),
+        },
+    )

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +240,41 @@ def test_make_run_serves_the_platform_and_stops_cleanly(
     status, market = request_json(first.url("/api/v1/markets/simulator/BTCUSDT"), token=access)
     assert status == 200, market
     assert market["tick_size"] == "0.01"
+
+    # A TradingView alert, pasted from the template, trades at once: the demo trader has a
+    # BTC/USDT grid; the in-process worker opens a group and places it on the simulator.
+    status, webhook = request_json(first.url("/api/v1/webhook-secret"), token=access)
+    assert webhook["url"].startswith(f"http://127.0.0.1:{first.port}/api/v1/webhooks/"), webhook["url"]
+    ticker = httpx.get(f"{server_env['SIMULATOR_URL']}/api/v3/ticker/price?symbol=BTCUSDT", timeout=5).json()
+    alert = json.loads(json.dumps(webhook["template"]))
+    alert["timestamp"] = datetime.now(UTC).isoformat()
+    alert["tv"].update(
+        exchange="SIMULATOR",
+        symbol="BTCUSDT",
+        timeframe="60",
+        action="buy",
+        close_price=ticker["price"],
+        entry_price="",
+        order_size="",
+        market_position="long",
+        market_position_size="1",
+        prev_market_position="flat",
+        prev_market_position_size="0",
+    )
+    alert["strategy_info"].update(trade_id="smoke-1", alert_message="")
+    response = httpx.post(
+        webhook["url"], content=json.dumps(alert), headers={"Content-Type": "text/plain"}, timeout=10
+    )
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 20
+    while True:
+        status, positions = request_json(first.url("/api/v1/positions"), token=access)
+        groups = positions.get("results", [])
+        if groups and groups[0]["status"] in ("live", "partially_filled", "active"):
+            break
+        assert time.monotonic() < deadline, f"no position opened from the alert: {positions}"
+        time.sleep(0.3)
+    assert (groups[0]["symbol"], groups[0]["legs_total"]) == ("BTC/USDT", 3)
 
     # Ctrl-C in a terminal signals the whole foreground process group: make and the server.
     first.signal_group(signal.SIGINT)

@@ -27,7 +27,8 @@ def _browser_host(host: str) -> str:
 
 def _simulator_accounts(*, demo_users: bool) -> None:
     """The embedded simulator starts empty: register the stored simulator keys again, and give the
-    demo trader a funded simulator account as their default exchange account."""
+    demo trader a funded simulator account as their default exchange account, and a BTC/USDT grid
+    so the alert template works from the first start."""
     from accounts.models import User
     from brokers.services_simulator import demo_account_ensure, simulator_accounts_restore
 
@@ -39,6 +40,9 @@ def _simulator_accounts(*, demo_users: bool) -> None:
             api_key=local_secret("simulator_demo_api_key"),
             api_secret=local_secret("simulator_demo_api_secret"),
         )
+        from trading.services import demo_dca_config_ensure
+
+        demo_dca_config_ensure(user=trader)
 
 
 class Command(BaseCommand):
@@ -62,6 +66,9 @@ class Command(BaseCommand):
         self, *args: Any, host: str, port: int, concurrency: int, no_demo_users: bool, **options: Any
     ) -> None:
         base_url = f"http://{_browser_host(host)}:{port}"
+        if not os.environ.get("PUBLIC_URL"):
+            # The webhook URL shown to traders must name the port this process serves.
+            settings.PUBLIC_URL = base_url
         demo = StringIO()
 
         def create_demo_users() -> None:
