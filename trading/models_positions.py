@@ -207,7 +207,9 @@ class DCAOrder(models.Model):
     cancel_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="When the exchange first confirmed it")
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the exchange first confirmed it"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

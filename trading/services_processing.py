@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -32,7 +31,8 @@ from .grid import GridError, Level, compute_grid
 from .models import DCAConfig, EntryOrderType
 from .models_positions import GroupStatus, OrderRole, PositionGroup, Pyramid
 from .models_signals import Classification, Signal, SignalStatus
-from .selectors import dca_config_for, open_group_for_key, open_groups
+from .pool import pool_refusal
+from .selectors import dca_config_for, open_group_for_key
 from .services_fills import group_refresh
 from .services_orders import new_order, place_after_commit
 
@@ -191,11 +191,9 @@ def _entry_or_pyramid(signal: Signal) -> None:
             )
         index = group.pyramid_count
     else:
-        limit = settings.TRADING_MAX_OPEN_GROUPS
-        if open_groups(signal.user_id).count() >= limit:
-            raise Refused(
-                f"Your execution pool is full ({limit} open position groups).", Classification.ENTRY
-            )
+        refusal = pool_refusal(signal.user_id)
+        if refusal:
+            raise Refused(refusal, Classification.ENTRY)
         index = 0
     capital = _capital(signal, config, group, price)
     levels = _levels(config, index)

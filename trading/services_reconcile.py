@@ -54,9 +54,11 @@ def account_reconcile(*, account_id: str) -> dict[str, int]:
     adapter = cached_adapter_for(account)
     on_book = {o.client_order_id: o for o in adapter.fetch_open_orders()}
     ours = list(DCAOrder.objects.filter(group__account=account, status__in=LIVE_ORDER_STATUSES))
-    known = {
-        o.client_order_id for o in DCAOrder.objects.filter(group__account=account).only("client_order_id")
-    }
+    known = set(
+        DCAOrder.objects.filter(group__account=account, client_order_id__in=list(on_book)).values_list(
+            "client_order_id", flat=True
+        )
+    )
     counts = {"updated": 0, "unknown": 0}
     for order in ours:
         seen = on_book.get(order.client_order_id)
