@@ -60,6 +60,9 @@ class User(AbstractBaseUser):
     # it, yet the owner can see it again to paste into TradingView.
     webhook_secret_encrypted = models.TextField(blank=True, default="", editable=False)
     webhook_secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped whenever the user's exchange accounts or DCA configurations change: the webhook reads
+    # it with the user row and reuses its per-process copy of those while it is unchanged.
+    routes_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

@@ -11,29 +11,6 @@ from .models import DCAConfig
 from .models_positions import OPEN_GROUP_STATUSES, PositionGroup
 
 
-class AccountNotFound(LookupError):
-    """The user has no enabled account for the exchange (or none with that label)."""
-
-
-def signal_account(*, user: User | object, exchange: str, label: str | None) -> ExchangeConfig:
-    """The account a signal trades on: the one labelled `label`, else the user's default for
-    the exchange, else their only enabled account there."""
-    accounts = ExchangeConfig.objects.filter(user=user, exchange=exchange.strip().lower(), is_enabled=True)
-    if label:
-        found = accounts.filter(label__iexact=label.strip()).first()
-        if found is None:
-            raise AccountNotFound(f"You have no enabled {exchange} account labelled '{label}'.")
-        return found
-    candidates = list(accounts.order_by("-is_default", "created_at")[:2])
-    if not candidates:
-        raise AccountNotFound(f"You have no enabled {exchange} account. Connect one under Exchange accounts.")
-    if candidates[0].is_default or len(candidates) == 1:
-        return candidates[0]
-    raise AccountNotFound(
-        f"You have several {exchange} accounts and none is the default: name one in execution_intent.account."
-    )
-
-
 def dca_config_for(
     *, user: User | object, account: ExchangeConfig, symbol: str, timeframe: str
 ) -> DCAConfig | None:

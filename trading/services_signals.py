@@ -47,7 +47,7 @@ from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
 
 from .models_signals import Signal, SignalStatus
-from .selectors import AccountNotFound, dca_config_for, signal_account
+from .routing import AccountNotFound, routes_for
 from .webhook import MAX_BODY_BYTES, ParsedSignal, SignalRejected, extract_secret, parse_webhook
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,11 @@ def webhook_authenticate(*, user_id: str, body: object, ip: str) -> User:
     except ValueError:
         _refuse_auth("unknown_user", user_id, ip)
     # `only`: the hot path needs the id, the flag and the ciphertext, not the password hash.
-    user = User.objects.filter(pk=pk).only("id", "is_active", "webhook_secret_encrypted").first()
+    user = (
+        User.objects.filter(pk=pk)
+        .only("id", "is_active", "webhook_secret_encrypted", "routes_version")
+        .first()
+    )
     if user is None:
         hmac.compare_digest(_DUMMY_SECRET, candidate.encode())
         _refuse_auth("unknown_user", user_id, ip)
@@ -228,8 +232,10 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
     except SignalRejected as exc:
         raise _refuse(user=user, rejection=exc, raw_body=raw_body, parsed=None, account=None) from None
 
+    routes = routes_for(user)
     try:
-        account = signal_account(user=user, exchange=parsed.exchange, label=parsed.account_label)
+        route = routes.account(exchange=parsed.exchange, label=parsed.account_label)
+        account = route.as_model()
     except AccountNotFound as exc:
         field = "execution_intent.account" if parsed.account_label else "tv.exchange"
         rejection = SignalRejected(field, str(exc), "no_account")
@@ -256,7 +262,7 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
     if market is not None:
         symbol = market.symbol
         if parsed.intent_type in NEEDS_DCA_CONFIG and (
-            dca_config_for(user=user, account=account, symbol=symbol, timeframe=parsed.timeframe) is None
+            not routes.has_dca_config(account=route, symbol=symbol, timeframe=parsed.timeframe)
         ):
             rejection = SignalRejected(
                 "tv.symbol",

@@ -538,3 +538,26 @@ def test_no_template_mutation_makes_a_500(fuzz_user, post, changes) -> None:
 def test_no_odd_body_makes_a_500(fuzz_user, post, body) -> None:
     response = post(fuzz_user.pk, None, raw=body)
     assert response.status_code in (400, 401), response.content
+
+
+def test_changes_to_accounts_and_configs_apply_to_the_very_next_alert(trader, post) -> None:
+    """The webhook keeps the user's accounts and configurations per process; any change to them
+    must still be seen at once."""
+    from brokers.models import ExchangeConfig
+    from trading.models import DCAConfig
+
+    ready(trader)
+    assert post(trader.pk, alert(trader)).status_code == 202
+    DCAConfig.objects.get(user=trader).delete()
+    refused = post(trader.pk, alert(trader))
+    assert (refused.status_code, refused.json()["code"]) == (422, "no_dca_config")
+    dca_config_create(
+        user=trader,
+        fields={"exchange": "simulator", "symbol": "BTCUSDT", "timeframe": "", "levels": LEVELS},
+    )
+    assert post(trader.pk, alert(trader)).status_code == 202
+    account = ExchangeConfig.objects.get(user=trader)
+    account.is_enabled = False
+    account.save()
+    refused = post(trader.pk, alert(trader))
+    assert (refused.status_code, refused.json()["code"]) == (422, "no_account")
