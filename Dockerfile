@@ -40,12 +40,11 @@ USER tradefleet
 
 EXPOSE 8000
 
-# `sh -c` for the variable defaults; `exec` replaces the shell, so uvicorn itself receives SIGTERM
-# and shuts down gracefully.
-#   WEB_CONCURRENCY      uvicorn worker processes (default 2)
-#   --no-proxy-headers   uvicorn never rewrites the client address from X-Forwarded-For; Django
-#                        reads it, trusting only TRUSTED_PROXY_COUNT hops (docs/operations.md)
-#   PORT                 listen port (default 8000)
-#   UVICORN_LOG_LEVEL    uvicorn's own log level (default warning: at info it logs every
-#                        WebSocket handshake with its URL, and the URL carries the access token)
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port \"${PORT:-8000}\" --workers \"${WEB_CONCURRENCY:-2}\" --no-proxy-headers --log-level \"${UVICORN_LOG_LEVEL:-warning}\""]
+# The image's default process is `web`: gunicorn (WSGI, sync workers) for HTTP, with its settings
+# in config/gunicorn.py (PORT, WEB_CONCURRENCY, GUNICORN_TIMEOUT). The `ws` service runs uvicorn
+# from the same image for WebSockets (docker-compose.yml); deploy/nginx.conf routes between them.
+#   --no-proxy-headers (ws)  uvicorn never rewrites the client address from X-Forwarded-For;
+#                            Django reads it, trusting only TRUSTED_PROXY_COUNT hops
+#   UVICORN_LOG_LEVEL (ws)   default warning: at info it logs every WebSocket handshake with its
+#                            URL, and the URL carries the access token
+CMD ["gunicorn", "config.wsgi:application", "-c", "python:config.gunicorn"]

@@ -116,6 +116,13 @@ if env.str("DATABASE_URL", default=""):
                 "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
             }
             DATABASES["default"]["CONN_MAX_AGE"] = 0
+        else:
+            # Without the pool: persistent connections for processes that serve one request at a
+            # time (gunicorn's sync workers, see config/gunicorn.py).
+            DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+                "DATABASE_CONN_MAX_AGE", default=DATABASES["default"].get("CONN_MAX_AGE", 0)
+            )
+            DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
