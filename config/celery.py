@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -31,3 +31,16 @@ def _serve_worker_metrics(**_: object) -> None:
         from .metrics import start_worker_metrics_server
 
         start_worker_metrics_server(int(port))
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _event_loop_for_live_events(**_: object) -> None:
+    # Live events leave a worker fire-and-forget through a loop of its own (one per process:
+    # prefork children each start theirs). The embedded worker shares the server's loop instead.
+    from django.conf import settings
+
+    if not settings.EMBEDDED:
+        from notifications.events import start_background_loop
+
+        start_background_loop()

@@ -41,3 +41,10 @@ def child_exit(server: object, worker: object) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def post_worker_init(worker: object) -> None:
+    """Live events from request threads go out through a loop of this worker's own."""
+    from notifications.events import start_background_loop
+
+    start_background_loop()

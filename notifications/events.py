@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import threading
 import uuid
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -60,14 +62,38 @@ MESSAGE_EVENT = "event.message"
 MESSAGE_SESSION_ENDED = "session.ended"
 
 _server_loop: asyncio.AbstractEventLoop | None = None
+# The process that registered the loop: a forked child (a prefork worker) inherits the variable
+# but not the thread running the loop, and must never schedule onto it.
+_server_loop_pid: int | None = None
 # Tasks created on a running loop are only weakly referenced by asyncio; keep them until done.
 _pending: set[asyncio.Task[Any]] = set()
 
 
 def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     """Register the event loop that serves the WebSockets (None to forget it)."""
-    global _server_loop  # one loop per process, set by the runner
+    global _server_loop, _server_loop_pid  # one loop per process, set by the runner
     _server_loop = loop
+    _server_loop_pid = os.getpid() if loop is not None else None
+
+
+def start_background_loop() -> None:
+    """Give a process without an event loop of its own (a Celery worker process) one in a daemon
+    thread, so events are sent fire-and-forget: `async_to_sync` per event costs a worker ~4 ms,
+    several times per order. Idempotent per process; a forked child starts its own."""
+    current = _server_loop
+    if current is not None and _server_loop_pid == os.getpid() and current.is_running():
+        return
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(started.set)
+        loop.run_forever()
+
+    threading.Thread(target=run, name="events-loop", daemon=True).start()
+    started.wait(5)
+    set_server_loop(loop)
 
 
 def note_server_loop() -> None:
@@ -152,7 +178,9 @@ def send(group: str, message: dict[str, Any], *, what: str = "message") -> None:
         logger.debug("no channel layer configured; %s to %s dropped", what, group)
         return
     server = _server_loop
-    if server is not None and (server.is_closed() or not server.is_running()):
+    if server is not None and (
+        _server_loop_pid != os.getpid() or server.is_closed() or not server.is_running()
+    ):
         server = None
     running = _running_loop()
     if running is not None and (server is None or running is server):

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from auditlog.services import record
 from brokers.adapters.base import Order, OrderType, Side
+from brokers.adapters.base import OrderStatus as ExchangeStatus
 from brokers.adapters.cache import cached_adapter_for
 from brokers.errors import BrokerError, ExchangeUnavailable, OrderNotFound, RateLimited
 
@@ -38,7 +39,9 @@ from .models_positions import (
     RESTING_STATUSES,
     UNSENT_STATUSES,
     DCAOrder,
+    GroupStatus,
     OrderStatus,
+    PositionGroup,
 )
 
 logger = logging.getLogger("tradefleet.trading.orders")
@@ -83,7 +86,10 @@ def place_after_commit(orders: list[DCAOrder]) -> None:
         from .tasks import place_order
 
         try:
-            order_place(order_id=order_id)
+            if first.status == OrderStatus.SUBMITTING:
+                order_place_claimed(order_id=order_id)
+            else:
+                order_place(order_id=order_id)
         except Exception:
             logger.warning(
                 "inline placement of %s did not finish; handing it to a task", order_id, exc_info=True
@@ -167,14 +173,37 @@ def _lookup(adapter: Any, order: DCAOrder) -> Order | None:
     return found
 
 
+def claim_for_inline_send(order: DCAOrder) -> None:
+    """Mark a new, unsaved order as claimed by the worker creating it, which sends it right after
+    the commit (`place_after_commit`). Should that worker die first, the lease runs out and the
+    sweeper's worker looks it up before sending, as for any claimed order."""
+    now = timezone.now()
+    order.status = OrderStatus.SUBMITTING
+    order.attempts = 1
+    order.lease_until = now + timedelta(seconds=settings.TRADING_ORDER_LEASE_SECONDS)
+    order.submitted_at = now
+
+
 def order_place(*, order_id: str) -> None:
     """Send one order exactly once (see the module docstring)."""
-    from .services_fills import order_apply
-
     claimed = _claim(order_id)
     if claimed is None:
         return
     order, outcome_unknown = claimed
+    _send(order, outcome_unknown=outcome_unknown)
+
+
+def order_place_claimed(*, order_id: str) -> None:
+    """Send an order this worker committed already claimed (`claim_for_inline_send`)."""
+    order = DCAOrder.objects.select_related("group__account").filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.SUBMITTING or order.attempts != 1:
+        return
+    _send(order, outcome_unknown=False)
+
+
+def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
+    from .services_fills import order_apply
+
     adapter = cached_adapter_for(order.group.account)
     try:
         if outcome_unknown:
@@ -216,7 +245,38 @@ def order_place(*, order_id: str) -> None:
     except BrokerError as exc:
         _fail(order, exc.message or type(exc).__name__)
         return
-    order_apply(order_id=order.pk, exchange_order=placed)
+    if not _acknowledge_resting(order, placed):
+        order_apply(order_id=order.pk, exchange_order=placed)
+
+
+def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:
+    """The common answer, an order resting with nothing filled, recorded with two conditional
+    updates instead of the locked recomputation `order_apply` does for fills. False when the
+    answer is anything else or the row moved on meanwhile (then order_apply takes it)."""
+    from .events import order_event, position_event
+
+    if placed.status != ExchangeStatus.OPEN or placed.filled > 0 or not placed.id:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        updated = DCAOrder.objects.filter(pk=order.pk, status__in=UNSENT_STATUSES).update(
+            status=OrderStatus.OPEN,
+            exchange_order_id=placed.id,
+            acknowledged_at=now,
+            lease_until=None,
+            updated_at=now,
+        )
+        if not updated:
+            return False
+        order.status, order.exchange_order_id, order.acknowledged_at = OrderStatus.OPEN, placed.id, now
+        order_event(order)
+        group = order.group
+        if PositionGroup.objects.filter(pk=group.pk, status=GroupStatus.WAITING).update(
+            status=GroupStatus.LIVE, updated_at=now
+        ):
+            group.status = GroupStatus.LIVE
+            position_event(group)
+    return True
 
 
 def order_cancel(*, order_id: str) -> None:

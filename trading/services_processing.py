@@ -26,15 +26,15 @@ from brokers.adapters.cache import cached_adapter_for
 from brokers.errors import TRANSIENT_ERRORS, BrokerError
 from brokers.markets import market_to_json
 
-from .events import signal_event
+from .events import position_event, signal_event
 from .grid import GridError, Level, compute_grid
 from .models import DCAConfig, EntryOrderType
-from .models_positions import GroupStatus, OrderRole, PositionGroup, Pyramid
+from .models_positions import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
 from .models_signals import Classification, Signal, SignalStatus
 from .pool import pool_refusal
-from .selectors import dca_config_for, open_group_for_key
+from .selectors import dca_config_for, open_groups
 from .services_fills import group_refresh
-from .services_orders import new_order, place_after_commit
+from .services_orders import claim_for_inline_send, new_order, place_after_commit
 
 logger = logging.getLogger("tradefleet.trading.signals")
 TIMEFRAME = re.compile(r"(\d+)([smhdwM])")
@@ -145,14 +145,12 @@ def _dispatch(signal: Signal) -> None:
 
 
 def _locked_open_group(signal: Signal, side: str) -> PositionGroup | None:
-    found = open_group_for_key(
-        user=signal.user_id,
-        account=signal.account,
-        symbol=signal.symbol,
-        timeframe=signal.timeframe,
-        side=side,
+    return (
+        open_groups(signal.user_id)
+        .select_for_update()
+        .filter(account=signal.account, symbol=signal.symbol, timeframe=signal.timeframe, side=side)
+        .first()
     )
-    return PositionGroup.objects.select_for_update().get(pk=found.pk) if found else None
 
 
 def _entry_or_pyramid(signal: Signal) -> None:
@@ -201,6 +199,7 @@ def _entry_or_pyramid(signal: Signal) -> None:
         legs = compute_grid(entry=price, capital=capital, levels=levels, market=market, side=signal.side)
     except GridError as exc:
         raise Refused(f"The grid cannot be placed: {exc}.") from exc
+    opened = group is None
     if group is None:
         group = _open_group(signal, config, market)
     pyramid = Pyramid.objects.create(
@@ -225,12 +224,17 @@ def _entry_or_pyramid(signal: Signal) -> None:
                 tp_percent=level.tp_percent,
             )
         )
-    for order in orders:
-        order.save(force_insert=True)
+    # The first order is committed already claimed (this worker sends it right after the commit),
+    # which spares it a second transaction; the others wait for a worker to claim them.
+    claim_for_inline_send(orders[0])
+    DCAOrder.objects.bulk_create(orders)
     group.pyramid_count = index + 1
     group.last_pyramid_at = moment
     group.save(update_fields=["pyramid_count", "last_pyramid_at", "updated_at"])
-    group_refresh(group_id=group.pk, group=group)
+    if opened:
+        position_event(group)  # new: waiting, nothing held; no need to recompute
+    else:
+        group_refresh(group_id=group.pk, group=group)
     place_after_commit(orders)
     classification = Classification.ENTRY if index == 0 else Classification.PYRAMID
     _finish(signal, SignalStatus.PROCESSED, classification, group=group)
@@ -275,24 +279,23 @@ def _levels(config: DCAConfig, index: int) -> list[Level]:
 def _open_group(signal: Signal, config: DCAConfig, market: Market) -> PositionGroup:
     from .services import dca_config_snapshot
 
-    # The savepoint turns a lost race (another worker opened this key a moment ago) into an
-    # IntegrityError the caller handles by classifying again, without breaking the transaction.
-    with transaction.atomic():
-        return PositionGroup.objects.create(
-            user_id=signal.user_id,
-            account=signal.account,
-            exchange=signal.account.exchange,
-            symbol=signal.symbol,
-            timeframe=signal.timeframe,
-            side=signal.side,
-            status=GroupStatus.WAITING,
-            dca_config=config,
-            config_snapshot=dca_config_snapshot(config),
-            market_snapshot=market_to_json(market),
-            max_pyramids=config.max_pyramids,
-            tp_mode=config.tp_mode,
-            tp_aggregate_percent=config.tp_aggregate_percent,
-            trailing_deviation_percent=config.trailing_deviation_percent,
-            stop_loss_percent=config.stop_loss_percent,
-            cancel_dca_beyond_percent=config.cancel_dca_beyond_percent,
-        )
+    # A lost race (another worker opened this key a moment ago) raises IntegrityError here; the
+    # caller rolls back and classifies again.
+    return PositionGroup.objects.create(
+        user_id=signal.user_id,
+        account=signal.account,
+        exchange=signal.account.exchange,
+        symbol=signal.symbol,
+        timeframe=signal.timeframe,
+        side=signal.side,
+        status=GroupStatus.WAITING,
+        dca_config=config,
+        config_snapshot=dca_config_snapshot(config),
+        market_snapshot=market_to_json(market),
+        max_pyramids=config.max_pyramids,
+        tp_mode=config.tp_mode,
+        tp_aggregate_percent=config.tp_aggregate_percent,
+        trailing_deviation_percent=config.trailing_deviation_percent,
+        stop_loss_percent=config.stop_loss_percent,
+        cancel_dca_beyond_percent=config.cancel_dca_beyond_percent,
+    )

@@ -58,6 +58,7 @@ def test_data_that_cannot_be_sent_is_refused_in_the_caller() -> None:
 
 def test_every_documented_event_type_is_known() -> None:
     assert events.EVENT_TYPES == {
+        "signal.received",
         "order.updated",
         "position.updated",
         "queue.updated",
@@ -130,3 +131,40 @@ async def test_publish_from_a_worker_thread_reaches_the_socket_through_redis(
     )
     assert received["data"] == {"depth": 3}
     assert elapsed < 1.0
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis channel layer)")
+def test_a_worker_process_sends_events_fire_and_forget_from_its_own_loop() -> None:
+    """Celery worker processes start a loop of their own (config/celery.py); a send returns at
+    once and the event still arrives. A loop registered by another process (inherited through
+    fork) is never used."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    user = uuid.uuid4()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(events.group_for_user(user), channel)
+    previous, previous_pid = events._server_loop, events._server_loop_pid
+    try:
+        events.start_background_loop()
+        loop = events._server_loop
+        assert loop is not None and loop.is_running()
+        events.start_background_loop()
+        assert events._server_loop is loop  # idempotent in one process
+        started = time.perf_counter()
+        events.publish(user, events.ORDER_UPDATED, {"n": 1})
+        assert time.perf_counter() - started < 0.05
+        # As a forked child sees it: the loop belongs to another pid, so sending falls back.
+        events._server_loop_pid = -1
+        events.publish(user, events.ORDER_UPDATED, {"n": 2})
+
+        async def two() -> list[Any]:
+            return [(await layer.receive(channel))["event"]["data"]["n"] for _ in range(2)]
+
+        assert sorted(async_to_sync(two)()) == [1, 2]
+    finally:
+        events.set_server_loop(previous)
+        events._server_loop_pid = previous_pid

@@ -83,25 +83,29 @@ def test_an_order_the_exchange_refuses_fails_with_its_message_and_is_not_retried
 
 
 def test_the_sweeper_heals_a_crash_between_commit_and_enqueue(engine, eager_celery):
-    engine.config(levels=ONE_LEG)
+    engine.config()  # three legs: the first is sent by the creating worker, two are enqueued
     engine.price("BTC/USDT", "101")
-    celery_app.conf.task_always_eager = False
-    try:
-        # The message is never published: as if the process died right after the commit.
-        from unittest import mock
+    # Nothing is sent or published after the commit: as if the worker died right after it.
+    from unittest import mock
 
-        with mock.patch("trading.services_processing.place_after_commit"):
-            engine.signal(price="100")
-    finally:
-        celery_app.conf.task_always_eager = True
-    leg = engine.legs()[0]
-    assert leg.status == "pending"
-    assert orders_sweep() == 0  # too fresh: its own message may still be on the way
-    DCAOrder.objects.filter(pk=leg.pk).update(created_at=timezone.now() - timedelta(seconds=30))
-    assert orders_sweep() == 1  # eager: re-enqueued and placed
-    leg.refresh_from_db()
-    assert leg.status == "open"
-    assert len(_orders_on_exchange(engine, leg.client_order_id)) == 1
+    with mock.patch("trading.services_processing.place_after_commit"):
+        engine.signal(price="100")
+    first, *others = engine.legs()
+    # The first leg was committed claimed by its (now dead) worker, the others unsent.
+    assert (first.status, first.attempts, [o.status for o in others]) == ("submitting", 1, ["pending"] * 2)
+    assert orders_sweep() == 0  # too fresh: their own messages may still be on the way
+    DCAOrder.objects.filter(pk__in=[o.pk for o in others]).update(
+        created_at=timezone.now() - timedelta(seconds=30)
+    )
+    assert orders_sweep() == 2  # eager: re-enqueued and placed
+    assert [o.status for o in engine.legs()[1:]] == ["open", "open"]
+    assert engine.legs()[0].status == "submitting"  # its lease still runs: nobody else may touch it
+    DCAOrder.objects.filter(pk=first.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert orders_sweep() == 1  # looked up (never sent), then sent
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("open", 2)
+    for leg in engine.legs():
+        assert len(_orders_on_exchange(engine, leg.client_order_id)) == 1
     assert orders_sweep() == 0
 
 
