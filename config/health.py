@@ -159,7 +159,8 @@ def queue_depths() -> dict[str, Any]:
     depths = {}
     for name in sorted(names):
         queue = name.removeprefix("_kombu.binding.")
-        depths[queue] = client.llen(queue)
+        # Priority steps live in their own lists (`celery`, `celery:5`, ...): report the sum.
+        depths[queue] = client.llen(queue) + sum(client.llen(f"{queue}:{step}") for step in range(1, 10))
     return {"queues": depths}
 
 

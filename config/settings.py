@@ -187,7 +187,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # The in-memory transport polls once a second by default; embedded mode wants it snappy.
     "polling_interval": 0.05 if EMBEDDED else 1,
+    # Message priorities on Redis: one list per step (`celery`, `celery:5`, ...), emptied in
+    # order, 0 first. New signals jump ahead of order and monitor tasks (trading/tasks.py).
+    "priority_steps": list(range(10)),
+    "sep": ":",
+    "queue_order_strategy": "priority",
 }
+CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 # Synced into django-celery-beat's tables when beat starts; admins can change intervals there.

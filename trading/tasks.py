@@ -17,7 +17,9 @@ ORDER_TASK_EXPIRES = 60
 
 
 # Markets unreachable: the signal is held (still `received`) and retried for about 20 minutes.
-@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180)
+# Priority 0 (the highest; everything else is 5): a new signal never waits behind the order and
+# monitor tasks of earlier ones.
+@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180, priority=0)
 def process_signal(*, signal_id: str, user_id: str) -> None:
     from .services_processing import signal_process
 

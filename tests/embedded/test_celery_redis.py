@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -117,3 +118,23 @@ def test_task_sent_through_redis_writes_what_it_should_to_the_database(worker: W
     user = UserFactory(username="before")
     rename_user.apply_async(kwargs={"user_id": str(user.pk), "username": "after"}, queue=worker.queue)
     worker.wait_for(lambda: type(user).objects.filter(pk=user.pk, username="after").exists())
+
+
+def test_new_signals_go_to_the_highest_priority_list() -> None:
+    """Redis emulates priorities with one list per step, emptied in order (0 first): a new
+    signal's message is in the first list, an order's in the default step's list."""
+    import redis
+    from django.conf import settings
+
+    from trading.tasks import place_order, process_signal
+
+    queue = f"tests-priority-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        place_order.apply_async(kwargs={"order_id": str(uuid.uuid4()), "user_id": "u"}, queue=queue)
+        process_signal.apply_async(kwargs={"signal_id": str(uuid.uuid4()), "user_id": "u"}, queue=queue)
+        assert client.llen(queue) == 1 and client.llen(f"{queue}:5") == 1
+        first = json.loads(client.lindex(queue, 0))
+        assert first["headers"]["task"] == "trading.tasks.process_signal"
+    finally:
+        client.delete(queue, f"{queue}:5")
