@@ -181,14 +181,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+# Flower sees tasks from the workers' events. The `task-sent` event would add a second Redis
+# publish to every enqueue, the webhook's included (docs/benchmarks.md, P1): off unless asked.
+CELERY_TASK_SEND_SENT_EVENT = env.bool("CELERY_TASK_SEND_SENT_EVENT", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # The in-memory transport polls once a second by default; embedded mode wants it snappy.
     "polling_interval": 0.05 if EMBEDDED else 1,
-    # Message priorities on Redis: one list per step (`celery`, `celery:5`, ...), emptied in
-    # order, 0 first. New signals jump ahead of order and monitor tasks (trading/tasks.py).
+    # Message priorities on Redis: one list per step (`celery`, `celery:1`, `celery:5`, ...),
+    # emptied lowest step first. New signals (1) jump ahead of order and monitor tasks (5).
     "priority_steps": list(range(10)),
     "sep": ":",
     "queue_order_strategy": "priority",

@@ -13,9 +13,12 @@ from django.conf import settings
 from .selectors import open_groups
 
 
-def pool_refusal(user_id: Any) -> str | None:
-    """None when a new group may open now, else the reason shown to the trader."""
+def pool_refusal(user_id: Any, *, open_count: int | None = None) -> str | None:
+    """None when a new group may open now, else the reason shown to the trader. `open_count`:
+    the caller's count of the user's open groups, when it has just read them."""
     limit = settings.TRADING_MAX_OPEN_GROUPS
-    if open_groups(user_id).count() >= limit:
+    if open_count is None:
+        open_count = open_groups(user_id).count()
+    if open_count >= limit:
         return f"Your execution pool is full ({limit} open position groups)."
     return None

@@ -1,5 +1,5 @@
-"""Where a webhook goes: the user's exchange accounts and which pairs have a DCA configuration,
-kept per process and reused while `User.routes_version` is unchanged.
+"""Where a signal goes: the user's exchange accounts and DCA configurations, kept per process and
+reused while `User.routes_version` is unchanged (the webhook and the worker both read it).
 
 The webhook reads the user row anyway (for the secret); carrying the version on it makes the
 account and configuration checks free on the hot path: no query until something changes. Any
@@ -49,8 +49,8 @@ class AccountRoute:
 @dataclass(frozen=True)
 class Routes:
     accounts: tuple[AccountRoute, ...]
-    # (account id or None for the exchange-wide default, exchange, symbol, timeframe or "")
-    dca_keys: frozenset[tuple[Any, str, str, str]]
+    # Read-only copies, shared by the threads of a process: never saved from here.
+    configs: tuple[DCAConfig, ...]
 
     def account(self, *, exchange: str, label: str | None) -> AccountRoute:
         """The account a signal trades on: the one labelled `label`, else the user's default for
@@ -76,11 +76,25 @@ class Routes:
             "name one in execution_intent.account."
         )
 
+    def dca_config(self, *, account_id: Any, exchange: str, symbol: str, timeframe: str) -> DCAConfig | None:
+        """The configuration for a pair: the account's own before the exchange-wide default, and
+        the exact timeframe before the any-timeframe one."""
+        matches = [
+            c
+            for c in self.configs
+            if c.symbol == symbol
+            and c.timeframe in (timeframe, "")
+            and (c.account_id == account_id or (c.account_id is None and c.exchange == exchange))
+        ]
+        matches.sort(key=lambda c: (c.account_id is None, c.timeframe == ""))
+        return matches[0] if matches else None
+
     def has_dca_config(self, *, account: AccountRoute, symbol: str, timeframe: str) -> bool:
-        return any(
-            (owner, account.exchange, symbol, tf) in self.dca_keys
-            for owner in (account.id, None)
-            for tf in (timeframe, "")
+        return (
+            self.dca_config(
+                account_id=account.id, exchange=account.exchange, symbol=symbol, timeframe=timeframe
+            )
+            is not None
         )
 
 
@@ -108,10 +122,7 @@ def _load(user_id: Any) -> Routes:
             "id", "exchange", "label", "mode", "is_default", "created_at"
         )
     )
-    keys = frozenset(
-        DCAConfig.objects.filter(user_id=user_id).values_list("account_id", "exchange", "symbol", "timeframe")
-    )
-    return Routes(accounts, keys)
+    return Routes(accounts, tuple(DCAConfig.objects.filter(user_id=user_id)))
 
 
 def bump_routes(user_id: Any) -> None:

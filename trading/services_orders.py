@@ -87,7 +87,7 @@ def place_after_commit(orders: list[DCAOrder]) -> None:
 
         try:
             if first.status == OrderStatus.SUBMITTING:
-                order_place_claimed(order_id=order_id)
+                order_place_claimed(first)
             else:
                 order_place(order_id=order_id)
         except Exception:
@@ -193,11 +193,9 @@ def order_place(*, order_id: str) -> None:
     _send(order, outcome_unknown=outcome_unknown)
 
 
-def order_place_claimed(*, order_id: str) -> None:
-    """Send an order this worker committed already claimed (`claim_for_inline_send`)."""
-    order = DCAOrder.objects.select_related("group__account").filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.SUBMITTING or order.attempts != 1:
-        return
+def order_place_claimed(order: DCAOrder) -> None:
+    """Send an order this worker has just committed already claimed (`claim_for_inline_send`).
+    The row is ours until its lease ends, so the copy in memory is the row."""
     _send(order, outcome_unknown=False)
 
 

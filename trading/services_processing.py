@@ -32,7 +32,8 @@ from .models import DCAConfig, EntryOrderType
 from .models_positions import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
 from .models_signals import Classification, Signal, SignalStatus
 from .pool import pool_refusal
-from .selectors import dca_config_for, open_groups
+from .routing import routes_for
+from .selectors import open_groups
 from .services_fills import group_refresh
 from .services_orders import claim_for_inline_send, new_order, place_after_commit
 
@@ -86,7 +87,7 @@ def signal_process(*, signal_id: str) -> None:
             with transaction.atomic():
                 signal = (
                     Signal.objects.select_for_update(of=("self",))
-                    .select_related("account")
+                    .select_related("account", "user")
                     .filter(pk=signal_id)
                     .first()
                 )
@@ -156,8 +157,11 @@ def _locked_open_group(signal: Signal, side: str) -> PositionGroup | None:
 def _entry_or_pyramid(signal: Signal) -> None:
     if signal.side == "short":
         raise Refused("Short positions need a derivatives account; spot accounts trade long only.")
-    config = dca_config_for(
-        user=signal.user_id, account=signal.account, symbol=signal.symbol, timeframe=signal.timeframe
+    config = routes_for(signal.user).dca_config(
+        account_id=signal.account_id,
+        exchange=signal.account.exchange,
+        symbol=signal.symbol,
+        timeframe=signal.timeframe,
     )
     if config is None:
         raise Refused(f"No DCA configuration for {signal.symbol} {signal.timeframe}: create one first.")
@@ -165,7 +169,14 @@ def _entry_or_pyramid(signal: Signal) -> None:
     if price is None or price <= 0:
         raise Refused("The signal has no usable price (tv.entry_price or tv.close_price).")
     market = _market(signal)
-    group = _locked_open_group(signal, signal.side)
+    # One read of the user's open groups answers both "is there a group for this key" and "is
+    # there a free slot"; only a pyramid then locks its group.
+    open_keys = list(
+        open_groups(signal.user_id).values_list("pk", "account_id", "symbol", "timeframe", "side")
+    )
+    key = (signal.account_id, signal.symbol, signal.timeframe, signal.side)
+    match = next((pk for pk, *rest in open_keys if tuple(rest) == key), None)
+    group = PositionGroup.objects.select_for_update().filter(pk=match).first() if match else None
     moment = signal.sent_at or signal.received_at
     if group is not None:
         if group.status == GroupStatus.CLOSING:
@@ -189,7 +200,7 @@ def _entry_or_pyramid(signal: Signal) -> None:
             )
         index = group.pyramid_count
     else:
-        refusal = pool_refusal(signal.user_id)
+        refusal = pool_refusal(signal.user_id, open_count=len(open_keys))
         if refusal:
             raise Refused(refusal, Classification.ENTRY)
         index = 0
@@ -201,7 +212,7 @@ def _entry_or_pyramid(signal: Signal) -> None:
         raise Refused(f"The grid cannot be placed: {exc}.") from exc
     opened = group is None
     if group is None:
-        group = _open_group(signal, config, market)
+        group = _open_group(signal, config, market, moment)
     pyramid = Pyramid.objects.create(
         group=group, index=index, signal=signal, entry_price=price, capital=capital, created_at=timezone.now()
     )
@@ -228,12 +239,12 @@ def _entry_or_pyramid(signal: Signal) -> None:
     # which spares it a second transaction; the others wait for a worker to claim them.
     claim_for_inline_send(orders[0])
     DCAOrder.objects.bulk_create(orders)
-    group.pyramid_count = index + 1
-    group.last_pyramid_at = moment
-    group.save(update_fields=["pyramid_count", "last_pyramid_at", "updated_at"])
     if opened:
         position_event(group)  # new: waiting, nothing held; no need to recompute
     else:
+        group.pyramid_count = index + 1
+        group.last_pyramid_at = moment
+        group.save(update_fields=["pyramid_count", "last_pyramid_at", "updated_at"])
         group_refresh(group_id=group.pk, group=group)
     place_after_commit(orders)
     classification = Classification.ENTRY if index == 0 else Classification.PYRAMID
@@ -276,7 +287,7 @@ def _levels(config: DCAConfig, index: int) -> list[Level]:
     ]
 
 
-def _open_group(signal: Signal, config: DCAConfig, market: Market) -> PositionGroup:
+def _open_group(signal: Signal, config: DCAConfig, market: Market, moment: datetime) -> PositionGroup:
     from .services import dca_config_snapshot
 
     # A lost race (another worker opened this key a moment ago) raises IntegrityError here; the
@@ -289,6 +300,8 @@ def _open_group(signal: Signal, config: DCAConfig, market: Market) -> PositionGr
         timeframe=signal.timeframe,
         side=signal.side,
         status=GroupStatus.WAITING,
+        pyramid_count=1,
+        last_pyramid_at=moment,
         dca_config=config,
         config_snapshot=dca_config_snapshot(config),
         market_snapshot=market_to_json(market),

@@ -310,10 +310,14 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
                 signal_id=first[0], status=first[1], classification="duplicate", created=False
             )
 
-    from .tasks import process_signal
+    from .tasks import SIGNAL_PRIORITY, process_signal
 
     signal_id, user_id = str(signal.pk), str(user.pk)
-    transaction.on_commit(lambda: process_signal.delay(signal_id=signal_id, user_id=user_id))
+    transaction.on_commit(
+        lambda: process_signal.apply_async(
+            kwargs={"signal_id": signal_id, "user_id": user_id}, priority=SIGNAL_PRIORITY
+        )
+    )
     WEBHOOK_SIGNALS.labels(outcome="accepted").inc()
     return IngestResult(
         signal_id=signal.pk,

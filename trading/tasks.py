@@ -14,12 +14,13 @@ from config.tasks import house_task
 # An order message older than this is dropped by the broker; the sweeper re-sends what it finds
 # unsent, so an expired message costs a few seconds, never an order.
 ORDER_TASK_EXPIRES = 60
+SIGNAL_PRIORITY = 1
 
 
 # Markets unreachable: the signal is held (still `received`) and retried for about 20 minutes.
-# Priority 0 (the highest; everything else is 5): a new signal never waits behind the order and
-# monitor tasks of earlier ones.
-@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180, priority=0)
+# Sent with SIGNAL_PRIORITY (everything else has the default 5; on Redis the lower step is
+# emptied first): a new signal never waits behind the order and monitor tasks of earlier ones.
+@house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180)
 def process_signal(*, signal_id: str, user_id: str) -> None:
     from .services_processing import signal_process
 

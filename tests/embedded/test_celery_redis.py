@@ -121,20 +121,22 @@ def test_task_sent_through_redis_writes_what_it_should_to_the_database(worker: W
 
 
 def test_new_signals_go_to_the_highest_priority_list() -> None:
-    """Redis emulates priorities with one list per step, emptied in order (0 first): a new
-    signal's message is in the first list, an order's in the default step's list."""
+    """Redis emulates priorities with one list per step, emptied lowest step first: a new
+    signal's message is in step 1's list, an order's in the default step 5's."""
     import redis
     from django.conf import settings
 
-    from trading.tasks import place_order, process_signal
+    from trading.tasks import SIGNAL_PRIORITY, place_order, process_signal
 
     queue = f"tests-priority-{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
         place_order.apply_async(kwargs={"order_id": str(uuid.uuid4()), "user_id": "u"}, queue=queue)
-        process_signal.apply_async(kwargs={"signal_id": str(uuid.uuid4()), "user_id": "u"}, queue=queue)
-        assert client.llen(queue) == 1 and client.llen(f"{queue}:5") == 1
-        first = json.loads(client.lindex(queue, 0))
+        process_signal.apply_async(
+            kwargs={"signal_id": str(uuid.uuid4()), "user_id": "u"}, queue=queue, priority=SIGNAL_PRIORITY
+        )
+        assert client.llen(f"{queue}:1") == 1 and client.llen(f"{queue}:5") == 1
+        first = json.loads(client.lindex(f"{queue}:1", 0))
         assert first["headers"]["task"] == "trading.tasks.process_signal"
     finally:
-        client.delete(queue, f"{queue}:5")
+        client.delete(f"{queue}:1", f"{queue}:5")

@@ -169,9 +169,14 @@ def test_the_queued_message_names_the_signal_and_the_user(
     sent: list[dict[str, Any]] = []
 
     def record(
-        sender: str | None = None, headers: dict[str, Any] | None = None, body: Any = None, **_: Any
+        sender: str | None = None,
+        headers: dict[str, Any] | None = None,
+        body: Any = None,
+        properties: dict[str, Any] | None = None,
+        **_: Any,
     ) -> None:
-        sent.append({"task": sender, "kwargs": body[1] if body else None})
+        priority = (properties or {}).get("priority")
+        sent.append({"task": sender, "kwargs": body[1] if body else None, "priority": priority})
 
     from celery.signals import before_task_publish
 
@@ -184,10 +189,12 @@ def test_the_queued_message_names_the_signal_and_the_user(
         with app.connection_for_write() as conn:  # leave no message behind for other tests
             conn.default_channel.queue_purge("celery")
     assert response.status_code == 202
+    # Priority 1: ahead of the order and monitor tasks (default 5) on the Redis broker.
     assert sent == [
         {
             "task": "trading.tasks.process_signal",
             "kwargs": {"signal_id": response.json()["signal_id"], "user_id": str(trader.pk)},
+            "priority": 1,
         }
     ]
 
