@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -97,8 +97,13 @@ def place_after_commit(orders: list[DCAOrder]) -> None:
             place_order.delay(order_id=order_id, user_id=user_id)
 
     transaction.on_commit(place_first)
-    for order in rest:
-        enqueue_place(order)
+    if rest:
+        # One task for the rest of the grid: a task's own overhead (message, ack, bookkeeping)
+        # costs about what placing an order does.
+        from .tasks import place_orders
+
+        ids = [str(order.pk) for order in rest]
+        transaction.on_commit(lambda: place_orders.delay(order_ids=ids, user_id=user_id))
 
 
 def enqueue_cancel(order: DCAOrder) -> None:
@@ -109,9 +114,22 @@ def enqueue_cancel(order: DCAOrder) -> None:
 
 
 def _claim(order_id: str) -> tuple[DCAOrder, bool] | None:
-    """Lock the row and take it for sending. Returns (order, outcome_unknown) or None when
-    there is nothing to send (already sent, done, or another worker holds a live lease)."""
+    """Take the row for sending. Returns (order, outcome_unknown) or None when there is nothing
+    to send (already sent, done, or another worker holds a live lease).
+
+    The common case, a fresh `pending` row, is one conditional UPDATE (no transaction round
+    trips); anything else (a retry, a cancel requested) takes the locked path."""
     now = timezone.now()
+    lease = now + timedelta(seconds=settings.TRADING_ORDER_LEASE_SECONDS)
+    if DCAOrder.objects.filter(pk=order_id, status=OrderStatus.PENDING, cancel_requested=False).update(
+        status=OrderStatus.SUBMITTING,
+        attempts=F("attempts") + 1,
+        lease_until=lease,
+        submitted_at=now,
+        updated_at=now,
+    ):
+        order = DCAOrder.objects.select_related("group__account").get(pk=order_id)
+        return order, False
     with transaction.atomic():
         order = (
             DCAOrder.objects.select_for_update(of=("self",))
@@ -131,7 +149,7 @@ def _claim(order_id: str) -> tuple[DCAOrder, bool] | None:
         outcome_unknown = order.status == OrderStatus.SUBMITTING
         order.status = OrderStatus.SUBMITTING
         order.attempts += 1
-        order.lease_until = now + timedelta(seconds=settings.TRADING_ORDER_LEASE_SECONDS)
+        order.lease_until = lease
         order.submitted_at = order.submitted_at or now
         order.save(update_fields=["status", "attempts", "lease_until", "submitted_at", "updated_at"])
     return order, outcome_unknown
@@ -256,24 +274,25 @@ def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:
     if placed.status != ExchangeStatus.OPEN or placed.filled > 0 or not placed.id:
         return False
     now = timezone.now()
-    with transaction.atomic():
-        updated = DCAOrder.objects.filter(pk=order.pk, status__in=UNSENT_STATUSES).update(
-            status=OrderStatus.OPEN,
-            exchange_order_id=placed.id,
-            acknowledged_at=now,
-            lease_until=None,
-            updated_at=now,
-        )
-        if not updated:
-            return False
-        order.status, order.exchange_order_id, order.acknowledged_at = OrderStatus.OPEN, placed.id, now
-        order_event(order)
-        group = order.group
-        if PositionGroup.objects.filter(pk=group.pk, status=GroupStatus.WAITING).update(
-            status=GroupStatus.LIVE, updated_at=now
-        ):
-            group.status = GroupStatus.LIVE
-            position_event(group)
+    # Two statements in autocommit: each is atomic alone, and the second only ever moves a group
+    # from `waiting` to `live`, which any order resting on the exchange justifies.
+    updated = DCAOrder.objects.filter(pk=order.pk, status__in=UNSENT_STATUSES).update(
+        status=OrderStatus.OPEN,
+        exchange_order_id=placed.id,
+        acknowledged_at=now,
+        lease_until=None,
+        updated_at=now,
+    )
+    if not updated:
+        return False
+    order.status, order.exchange_order_id, order.acknowledged_at = OrderStatus.OPEN, placed.id, now
+    order_event(order)
+    group = order.group
+    if PositionGroup.objects.filter(pk=group.pk, status=GroupStatus.WAITING).update(
+        status=GroupStatus.LIVE, updated_at=now
+    ):
+        group.status = GroupStatus.LIVE
+        position_event(group)
     return True
 
 

@@ -34,6 +34,19 @@ def place_order(*, order_id: str, user_id: str) -> None:
     order_place(order_id=order_id)
 
 
+@house_task(expires=ORDER_TASK_EXPIRES)
+def place_orders(*, order_ids: list[str], user_id: str) -> None:
+    """The rest of a new grid, one after the other. An order that cannot be sent now gets its
+    own `place_order` (with retries); the sweeper covers a worker that dies in between."""
+    from .services_orders import order_place
+
+    for order_id in order_ids:
+        try:
+            order_place(order_id=order_id)
+        except TRANSIENT_ERRORS:
+            place_order.apply_async(kwargs={"order_id": order_id, "user_id": user_id}, countdown=1)
+
+
 @house_task(retry_on=TRANSIENT_ERRORS, expires=ORDER_TASK_EXPIRES, max_retries=8)
 def cancel_order(*, order_id: str, user_id: str) -> None:
     from .services_orders import order_cancel
