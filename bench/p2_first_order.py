@@ -219,12 +219,14 @@ def setup_traders(users: int) -> None:
         with connection.cursor() as cur:  # a fresh start: no open group left from an earlier run
             ids = [str(u) for u in bench_users]
             cur.execute(
-                "DELETE FROM trading_fill WHERE order_id IN (SELECT id FROM trading_dcaorder WHERE user_id = ANY(%s::uuid[]))",
+                "DELETE FROM trading_fill WHERE order_id IN "
+                "(SELECT id FROM trading_dcaorder WHERE user_id = ANY(%s::uuid[]))",
                 [ids],
             )
             cur.execute("DELETE FROM trading_dcaorder WHERE user_id = ANY(%s::uuid[])", [ids])
             cur.execute(
-                "DELETE FROM trading_pyramid WHERE group_id IN (SELECT id FROM trading_positiongroup WHERE user_id = ANY(%s::uuid[]))",
+                "DELETE FROM trading_pyramid WHERE group_id IN "
+                "(SELECT id FROM trading_positiongroup WHERE user_id = ANY(%s::uuid[]))",
                 [ids],
             )
             cur.execute("DELETE FROM trading_signal WHERE user_id = ANY(%s::uuid[])", [ids])
@@ -417,7 +419,7 @@ def read_traces() -> dict[str, dict[str, Any]]:
     events: list[float] = []
     for path in (WORK / "trace").glob("trace-*.tsv"):
         for line in path.read_text().splitlines():
-            kind, name, key, t0, t1 = (line.split("\t") + ["", "", "", "", ""])[:5]
+            kind, name, key, t0, t1 = [*line.split("\t"), "", "", "", "", ""][:5]
             if kind == "recv":
                 out[key].setdefault("recv", float(t0))
             elif kind == "run":
@@ -523,7 +525,8 @@ def print_result(res: dict[str, Any]) -> None:
         f"errors {res['errors'] or 0}, late starts {res['late_starts']}"
     )
     print(
-        f"   webhook -> first order acknowledged: p50 {lat['p50']} p90 {lat['p90']} p99 {lat['p99']} max {lat['max']} ms"
+        "   webhook -> first order acknowledged: "
+        f"p50 {lat['p50']} p90 {lat['p90']} p99 {lat['p99']} max {lat['max']} ms"
     )
     print("   | stage | p50 | p90 | p99 | max | mean |")
     for name, s in res["stages_ms"].items():
@@ -570,7 +573,8 @@ def profile(
     print(f"\nprofiled run ({args.profile}/s, {seconds} s, py-spy on pids {pids}):")
     print_result(analyse(args.profile, records, late, rows))
     print(
-        f"profiles: {WORK}/profile-worker-*.json (speedscope), *.txt (collapsed); summary: python -m bench.p2_profile"
+        f"profiles: {WORK}/profile-worker-*.json (speedscope), *.txt (collapsed); "
+        "summary: python -m bench.p2_profile"
     )
 
 

@@ -48,6 +48,11 @@ Payload = dict[str, Any]
 
 _memo: dict[str, Payload] = {}
 _memo_lock = threading.Lock()
+# How often a process asks the cache whether another one reloaded the markets. Between checks
+# its copy serves without a round trip: the webhook and the order path read markets on every
+# call, and a reload (hourly) reaching a process a few seconds late changes nothing.
+VERSION_CHECK_SECONDS = 5.0
+_memo_checked: dict[str, float] = {}
 
 
 def markets_ttl() -> float:
@@ -94,6 +99,14 @@ def shared_markets(name: str, loader: Callable[[], Payload], *, reload: bool = F
     ttl = markets_ttl()
     now = time.time()
     memo = _memo.get(name)
+    if (
+        not reload
+        and memo is not None
+        and now - _memo_checked.get(name, 0.0) < VERSION_CHECK_SECONDS
+        and now - memo["fetched_at"] < ttl
+    ):
+        return memo
+    _memo_checked[name] = now
     version = cache.get(version_key)
     if not reload:
         if memo is not None and (version is None or version == memo["fetched_at"]):
@@ -180,8 +193,10 @@ def forget_markets(name: str | None = None) -> None:
     with _memo_lock:
         if name is None:
             _memo.clear()
+            _memo_checked.clear()
         else:
             _memo.pop(name, None)
+            _memo_checked.pop(name, None)
 
 
 # --- tickers -----------------------------------------------------------------------------------
