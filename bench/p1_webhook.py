@@ -68,23 +68,13 @@ def server_command(name: str, python: str, port: int, workers: int) -> tuple[lis
             "--log-level",
             "warning",
         ], {}
-    # gunicorn, sync workers, one persistent connection per worker (no pool: one thread each)
-    return [
-        f"{bindir}/gunicorn",
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--keep-alive",
-        "75",
-        "--max-requests",
-        "0",
-        "--log-level",
-        "warning",
-    ], {"DATABASE_POOL": "false", "DATABASE_URL": DB_URL + "?CONN_MAX_AGE=600&CONN_HEALTH_CHECKS=true"}
+    # gunicorn as shipped (Procfile web, Dockerfile CMD): config/gunicorn.py, sync workers, one
+    # persistent connection per worker (it turns the pool off and sets CONN_MAX_AGE itself).
+    return [f"{bindir}/gunicorn", "config.wsgi:application", "-c", "python:config.gunicorn"], {
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "LOG_LEVEL": "warning",
+    }
 
 
 def django_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -117,15 +117,21 @@ def webhook_authenticate(*, user_id: str, body: object, ip: str) -> User:
         pk = uuid.UUID(user_id)
     except ValueError:
         _refuse_auth("unknown_user", user_id, ip)
-    # `only`: the hot path needs the id, the flag and the ciphertext, not the password hash.
-    user = (
+    # The hot path reads four columns, not a model: the id, the flag, the ciphertext and the
+    # routes version (trading/routing.py); a stand-in User carries them on.
+    row = (
         User.objects.filter(pk=pk)
-        .only("id", "is_active", "webhook_secret_encrypted", "routes_version")
-        .first()
+        .values_list("is_active", "webhook_secret_encrypted", "routes_version")
+        .order_by()[:1]
     )
-    if user is None:
+    found = list(row)
+    if not found:
         hmac.compare_digest(_DUMMY_SECRET, candidate.encode())
         _refuse_auth("unknown_user", user_id, ip)
+    is_active, ciphertext, routes_version = found[0]
+    user = User(
+        id=pk, is_active=is_active, webhook_secret_encrypted=ciphertext, routes_version=routes_version
+    )
     try:
         secret = str(user.webhook_secret)
     except DecryptionError:
@@ -389,19 +395,28 @@ def parsed_json(parsed: ParsedSignal) -> dict[str, str | int | None]:
 _INSERT_FIELDS = [f for f in Signal._meta.concrete_fields]
 
 
+_insert_sql: dict[str, str] = {}
+
+
 def _insert_unless_duplicate(signal: Signal) -> bool:
     """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`: True when this row went in.
 
     One statement in autocommit: no savepoint, no IntegrityError, and concurrent identical posts
     wait on the unique index and then see the first row (PostgreSQL and SQLite >= 3.35). Django's
-    compiler renders it, so values get the same conversions as `save()`."""
+    compiler renders the statement once per database; values get the same conversions as
+    `save()` (each field's `get_db_prep_save`)."""
     using = router.db_for_write(Signal)
-    query = InsertQuery(Signal, on_conflict=OnConflict.IGNORE)
-    query.insert_values(_INSERT_FIELDS, [signal])
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = [Signal._meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    sql = _insert_sql.get(using)
+    if sql is None:
+        query = InsertQuery(Signal, on_conflict=OnConflict.IGNORE)
+        query.insert_values(_INSERT_FIELDS, [signal])
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = [Signal._meta.pk]
+        [(sql, _)] = compiler.as_sql()
+        _insert_sql[using] = sql
+    params = [f.get_db_prep_save(f.pre_save(signal, True), connection) for f in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
 
