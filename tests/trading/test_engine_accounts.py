@@ -27,7 +27,7 @@ def test_a_paper_account_trades_the_whole_cycle_at_simulator_prices(make_engine,
         levels=[
             {"gap_percent": "0", "weight_percent": "50", "tp_percent": "1"},
             {"gap_percent": "-2", "weight_percent": "50", "tp_percent": "1"},
-        ]
+        ],
     )
     engine.price("BTC/USDT", "100")
     signal = engine.signal(price="100")
