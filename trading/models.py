@@ -89,5 +89,6 @@ class DCAConfig(models.Model):
         return f"{self.exchange} {self.symbol} {self.timeframe or 'any'} ({self.user})"
 
 
+from .models_config import *  # noqa: E402,F403
 from .models_positions import *  # noqa: E402,F403
 from .models_signals import *  # noqa: E402,F403

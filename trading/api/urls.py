@@ -10,4 +10,5 @@ urlpatterns = [
     *router.urls,
     path("", include("trading.api.urls_signals")),
     path("", include("trading.api.urls_positions")),
+    path("", include("trading.api.urls_config")),
 ]
