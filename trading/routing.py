@@ -1,5 +1,6 @@
-"""Where a signal goes: the user's exchange accounts and DCA configurations, kept per process and
-reused while `User.routes_version` is unchanged (the webhook and the worker both read it).
+"""Where a signal goes: the user's exchange accounts, DCA configurations and the limits of their
+trading configuration (pool size, signal age), kept per process and reused while
+`User.routes_version` is unchanged (the webhook and the worker both read it).
 
 The webhook reads the user row anyway (for the secret); carrying the version on it makes the
 account and configuration checks free on the hot path: no query until something changes. Any
@@ -51,6 +52,9 @@ class Routes:
     accounts: tuple[AccountRoute, ...]
     # Read-only copies, shared by the threads of a process: never saved from here.
     configs: tuple[DCAConfig, ...]
+    # From the user's trading configuration (settings' defaults until they save one).
+    max_open_groups: int = 10
+    max_signal_age_seconds: int = 300
 
     def account(self, *, exchange: str, label: str | None) -> AccountRoute:
         """The account a signal trades on: the one labelled `label`, else the user's default for
@@ -122,7 +126,16 @@ def _load(user_id: Any) -> Routes:
             "id", "exchange", "label", "mode", "is_default", "created_at"
         )
     )
-    return Routes(accounts, tuple(DCAConfig.objects.filter(user_id=user_id)))
+    from django.conf import settings
+
+    from .models_config import UserTradingConfig
+
+    limits = (
+        UserTradingConfig.objects.filter(user_id=user_id)
+        .values_list("max_open_groups", "max_signal_age_seconds")
+        .first()
+    ) or (settings.TRADING_MAX_OPEN_GROUPS, settings.TRADING_MAX_SIGNAL_AGE_SECONDS)
+    return Routes(accounts, tuple(DCAConfig.objects.filter(user_id=user_id)), *limits)
 
 
 def bump_routes(user_id: Any) -> None:
@@ -138,7 +151,9 @@ def _on_change(sender: Any, instance: Any, **_: Any) -> None:
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    for model in (ExchangeConfig, DCAConfig):
+    from .models_config import UserTradingConfig
+
+    for model in (ExchangeConfig, DCAConfig, UserTradingConfig):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"routes-{model.__name__}-save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"routes-{model.__name__}-delete")
 

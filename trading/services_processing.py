@@ -157,7 +157,8 @@ def _locked_open_group(signal: Signal, side: str) -> PositionGroup | None:
 def _entry_or_pyramid(signal: Signal) -> None:
     if signal.side == "short":
         raise Refused("Short positions need a derivatives account; spot accounts trade long only.")
-    config = routes_for(signal.user).dca_config(
+    routes = routes_for(signal.user)
+    config = routes.dca_config(
         account_id=signal.account_id,
         exchange=signal.account.exchange,
         symbol=signal.symbol,
@@ -200,7 +201,7 @@ def _entry_or_pyramid(signal: Signal) -> None:
             )
         index = group.pyramid_count
     else:
-        refusal = pool_refusal(signal.user_id, open_count=len(open_keys))
+        refusal = pool_refusal(signal.user_id, open_count=len(open_keys), limit=routes.max_open_groups)
         if refusal:
             raise Refused(refusal, Classification.ENTRY)
         index = 0

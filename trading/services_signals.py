@@ -33,7 +33,6 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
@@ -231,14 +230,12 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
     """Validate, resolve and store one authenticated webhook body; enqueue it when new."""
     secret = user_secret(user)
     raw_body = masked_body(body, secret)
+    routes = routes_for(user)
     try:
-        parsed = parse_webhook(
-            body, now=timezone.now(), max_age_seconds=settings.TRADING_MAX_SIGNAL_AGE_SECONDS
-        )
+        parsed = parse_webhook(body, now=timezone.now(), max_age_seconds=routes.max_signal_age_seconds)
     except SignalRejected as exc:
         raise _refuse(user=user, rejection=exc, raw_body=raw_body, parsed=None, account=None) from None
 
-    routes = routes_for(user)
     try:
         route = routes.account(exchange=parsed.exchange, label=parsed.account_label)
         account = route.as_model()

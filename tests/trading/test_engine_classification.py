@@ -162,3 +162,15 @@ def test_market_entry_type_fills_the_entry_at_market(engine):
     engine.signal(price="100")
     entry = engine.legs()[0]
     assert (entry.order_type, entry.status, entry.avg_fill_price) == ("market", "filled", D("100"))
+
+
+def test_the_users_pool_size_from_their_trading_configuration_applies(engine, trader):
+    from trading.services_config import trading_config_update
+
+    engine.config()
+    engine.config(symbol="ETH/USDT")
+    engine.signal(price="100")
+    trading_config_update(user=trader, fields={"max_open_groups": 1}, partial=True)
+    refused = engine.signal(price="100", symbol="ETH/USDT")
+    assert refused.status == "rejected"
+    assert refused.reason == "Your execution pool is full (1 open position groups)."

@@ -568,3 +568,16 @@ def test_changes_to_accounts_and_configs_apply_to_the_very_next_alert(trader, po
     account.save()
     refused = post(trader.pk, alert(trader))
     assert (refused.status_code, refused.json()["code"]) == (422, "no_account")
+
+
+def test_the_users_max_signal_age_from_their_trading_configuration_applies(trader, post) -> None:
+    from datetime import timedelta
+
+    from trading.services_config import trading_config_update
+
+    ready(trader)
+    two_minutes_old = (timezone.now() - timedelta(minutes=2)).isoformat()
+    assert post(trader.pk, alert(trader, timestamp=two_minutes_old)).status_code == 202
+    trading_config_update(user=trader, fields={"max_signal_age_seconds": 60}, partial=True)
+    refused = post(trader.pk, alert(trader, timestamp=two_minutes_old))
+    assert (refused.status_code, refused.json()["code"]) == (422, "stale")
