@@ -25,3 +25,6 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
         return False
+
+
+from . import admin_logs  # noqa: E402,F401  registers ServiceLog and ErrorLog admins

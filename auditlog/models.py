@@ -38,3 +38,6 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label or 'system'} {self.action}"
+
+
+from .models_logs import *  # noqa: E402,F403

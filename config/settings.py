@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .encryption import generate_key_spec
@@ -223,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("TRADING_SWEEP_SECONDS", default=30.0),
         "options": {"expires": 29},
     },
+    "logs-retention": {
+        "task": "auditlog.tasks_logs.logs_retention",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
     "trading-reconcile": {
         "task": "trading.tasks.reconcile_all",
         "schedule": env.float("TRADING_RECONCILE_SECONDS", default=300.0),
@@ -426,5 +432,19 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="text" if EMBEDDED else "json")
 LOGGING = logging_config(
     level=LOG_LEVEL, fmt=LOG_FORMAT, access_level=env.str("ACCESS_LOG_LEVEL", default="WARNING")
 )
+
+# --- Service logs (auditlog/log_handler.py, docs/admin-guide/logs.md) ---------------------------
+SERVICE_LOG_LEVEL = env.str("SERVICE_LOG_LEVEL", default="INFO").upper()
+SERVICE_LOG_SYNC = env.bool("SERVICE_LOG_SYNC", default=False)  # tests: write in the caller's thread
+SERVICE_LOG_RETENTION_DAYS = env.int("SERVICE_LOG_RETENTION_DAYS", default=30)
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
+ERROR_LOG_RETENTION_DAYS = env.int("ERROR_LOG_RETENTION_DAYS", default=90)
+LOGGING["handlers"]["service_log"] = {
+    "class": "auditlog.log_handler.ServiceLogHandler",
+    "level": SERVICE_LOG_LEVEL,
+}
+# Beside the root's console handler: these loggers still propagate to it.
+LOGGING["loggers"]["tradefleet"] = {"handlers": ["service_log"]}
+LOGGING["loggers"]["celery.task"] = {"handlers": ["service_log"]}
 
 logging.getLogger(__name__).debug("settings loaded in %s mode", MODE)

@@ -20,6 +20,13 @@ def _clean_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _service_log_sync(settings) -> None:
+    # The service-log handler writes from a background thread in production; in tests it writes
+    # in the caller's thread, inside the test's transaction, so rows never leak between tests.
+    settings.SERVICE_LOG_SYNC = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # PBKDF2 at production strength costs ~250 ms a hash; the smoke test keeps the real one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -244,4 +244,5 @@ class UnknownExchangeOrderAdmin(EngineOwnedAdmin):
     search_fields = ("symbol", "exchange_order_id", "client_order_id", "user__email")
     list_select_related = ("user", "account", "account__user")
 
+
 from . import admin_config  # noqa: E402,F401  registers UserTradingConfigAdmin

@@ -1,3 +1,4 @@
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -5,4 +6,4 @@ from . import views
 router = SimpleRouter(trailing_slash=False)
 router.register("audit", views.AuditLogViewSet, basename="audit")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("", include("auditlog.api.urls_logs"))]

@@ -1,0 +1,169 @@
+"""Use cases of the service and error logs: capture, resolve, export, delete, retention."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import platform
+import socket
+import traceback
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import django
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .log_handler import logs_root, redact_text, redact_value
+from .models import AuditLog
+from .models_logs import ErrorLog, ServiceLog
+from .services import record
+
+logger = logging.getLogger("tradefleet.auditlog")
+
+# An export holds at most this many rows (the newest); the response says when it was cut.
+EXPORT_MAX_ROWS = 50_000
+# `DELETE logs/system/{days_old}` accepts up to 100 years (beyond that the date is out of range).
+MAX_DAYS_OLD = 36_500
+EXPORT_FIELDS = ("id", "timestamp", "user_id", "level", "category", "module", "message", "context")
+# Spreadsheets run cells starting with these as formulas; log messages carry outside text.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _days(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def config_snapshot() -> dict[str, Any]:
+    """What was running when it failed: versions and switches, never a secret or a URL."""
+    return {
+        "debug": settings.DEBUG,
+        "mode": getattr(settings, "MODE", ""),
+        "embedded": getattr(settings, "EMBEDDED", None),
+        "log_level": getattr(settings, "LOG_LEVEL", ""),
+        "database": connection.vendor,
+        "celery_eager": getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False),
+        "time_zone": settings.TIME_ZONE,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
+
+
+def capture_error(
+    exc: BaseException, *, context: dict[str, Any] | None = None, user: Any = None
+) -> ErrorLog | None:
+    """Store `exc` with its (redacted) traceback, the caller's context and a configuration
+    snapshot. Never raises: it runs while something else is already failing."""
+    try:
+        user = user if getattr(user, "is_authenticated", False) else None
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return ErrorLog.objects.create(
+            user=user,
+            error_type=f"{type(exc).__module__}.{type(exc).__qualname__}"[:200],
+            message=redact_text(str(exc))[:10_000],
+            traceback=redact_text(tb)[:100_000],
+            context={**redact_value(context or {}), "config": config_snapshot()},
+        )
+    except Exception:
+        logger.exception("could not store an error log entry")
+        return None
+
+
+def error_resolve(*, error: ErrorLog, by: Any, notes: str = "") -> ErrorLog:
+    if error.resolved:
+        raise ValidationError({"non_field_errors": ["This error is already resolved."]})
+    with transaction.atomic():
+        error.resolved = True
+        error.resolved_at = timezone.now()
+        error.resolved_by = by
+        error.resolution_notes = notes
+        error.save(update_fields=["resolved", "resolved_at", "resolved_by", "resolution_notes"])
+        record(
+            action="error_log.resolve", actor=by, owner=error.user, resource=error, changes={"notes": notes}
+        )
+    return error
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def logs_export(*, queryset: QuerySet[ServiceLog], fmt: str) -> tuple[bytes, bool]:
+    """The entries as CSV or JSON bytes, newest first, at most EXPORT_MAX_ROWS; and whether the
+    export was cut at that cap."""
+    if fmt not in ("csv", "json"):
+        raise ValidationError({"format": ["Use csv or json."]})
+    rows = list(queryset.order_by("-timestamp", "-id").values(*EXPORT_FIELDS)[: EXPORT_MAX_ROWS + 1])
+    truncated = len(rows) > EXPORT_MAX_ROWS
+    rows = rows[:EXPORT_MAX_ROWS]
+    if fmt == "json":
+        return json.dumps(rows, cls=DjangoJSONEncoder).encode(), truncated
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        row["context"] = json.dumps(row["context"], cls=DjangoJSONEncoder)
+        row["timestamp"] = row["timestamp"].isoformat()
+        writer.writerow([_cell(row[name]) for name in EXPORT_FIELDS])
+    return out.getvalue().encode(), truncated
+
+
+def service_logs_delete_older_than(*, days: int, by: Any = None) -> int:
+    """Delete every user's and the system's service log entries older than `days` days."""
+    if not 1 <= days <= MAX_DAYS_OLD:
+        raise ValidationError({"days_old": [f"Must be between 1 and {MAX_DAYS_OLD}."]})
+    cutoff = timezone.now() - timedelta(days=days)
+    with transaction.atomic():
+        deleted, _ = ServiceLog.objects.filter(timestamp__lt=cutoff).delete()
+        if by is not None:
+            record(action="logs.delete", actor=by, changes={"days_old": days, "deleted": deleted})
+    _delete_old_files(days=days)
+    return deleted
+
+
+def _delete_old_files(*, days: int) -> int:
+    """Remove per-user files whose day is more than `days` days ago (names carry the UTC day)."""
+    root = logs_root()
+    if not root.exists():
+        return 0
+    oldest_kept = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y%m%d")
+    removed = 0
+    for path in root.glob("user_*/service_*.log"):
+        day = path.stem.removeprefix("service_")
+        if day.isdigit() and len(day) == 8 and day < oldest_kept:
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                logger.warning("could not delete old log file %s", path.name)
+    return removed
+
+
+def logs_retention() -> dict[str, int]:
+    """The daily clean-up: service logs after SERVICE_LOG_RETENTION_DAYS (30), audit entries after
+    AUDIT_LOG_RETENTION_DAYS (90), resolved errors after ERROR_LOG_RETENTION_DAYS (90, counted
+    from resolution); unresolved errors are kept until someone resolves them."""
+    now = timezone.now()
+    service_days = _days("SERVICE_LOG_RETENTION_DAYS", 30)
+    audit_days = _days("AUDIT_LOG_RETENTION_DAYS", 90)
+    error_days = _days("ERROR_LOG_RETENTION_DAYS", 90)
+    service, _ = ServiceLog.objects.filter(timestamp__lt=now - timedelta(days=service_days)).delete()
+    audit, _ = AuditLog.objects.filter(created_at__lt=now - timedelta(days=audit_days)).delete()
+    errors, _ = ErrorLog.objects.filter(
+        resolved=True, resolved_at__lt=now - timedelta(days=error_days)
+    ).delete()
+    files = _delete_old_files(days=service_days)
+    counts = {"service_logs": service, "audit_logs": audit, "error_logs": errors, "files": files}
+    logger.info("logs retention: %s", counts, extra={"category": "SYSTEM", **counts})
+    return counts
