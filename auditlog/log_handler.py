@@ -9,7 +9,7 @@
   logged while a batch is being written (by the ORM, by `publish`) is dropped by a thread-local
   guard.
 - Redacts: the message, the traceback and every string in the extras go through
-  `config.logging.redact` (plus the bare-JWT and `*_secret=` patterns below) before they are
+  `config.logging.redact` (the console's redaction) before they are
   stored; extras whose key looks secret (`password`, `api_secret`, ...) are replaced outright.
 - `user_id` and `category` come from the record's extras; without a category one is derived from
   the logger's name (`tradefleet.trading.*` is TRADING), else SYSTEM.
@@ -47,15 +47,6 @@ CATEGORIES = ("SECURITY", "TRADING", "SYSTEM", "RISK", "API")
 
 # Records from these loggers are never stored: writing them would log again.
 IGNORED_LOGGERS = ("django.db", "auditlog.log_handler")
-# What config.logging.redact does not catch: a bare JWT, and `api_secret=...` style keys (its
-# key=value pattern needs a word boundary before the key name).
-_EXTRA_PATTERNS = [
-    re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*()()"),
-    re.compile(
-        r"(?i)(\b\w*(?:password|passwd|secret|token|api[_-]?key|passphrase|private[_-]?key)\w*"
-        r"\s*[=:]\s*)[^&\s,\"']+()"
-    ),
-]
 # Extras never stored, however their value looks: the handler's own routing fields.
 _ROUTING_EXTRAS = frozenset({"user_id", "category"})
 _SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|passphrase|private|authorization)")
@@ -78,11 +69,8 @@ MAX_MESSAGE = 20_000
 
 
 def redact_text(text: str) -> str:
-    """The house redaction plus the patterns it misses (bare JWTs, `api_secret=...`)."""
-    text = redact(text)
-    for pattern in _EXTRA_PATTERNS:
-        text = pattern.sub(lambda m: f"{m.group(1) or ''}{REDACTED}", text)
-    return text
+    """The house redaction (config/logging.py), the same as the console's."""
+    return redact(text)
 
 
 def redact_value(value: Any, *, depth: int = 0) -> Any:

@@ -9,10 +9,14 @@ from typing import Any
 # Values of these keys are replaced wherever they appear as key=value or "key": "value".
 _SECRET_KEYS = r"(password|passwd|secret|token|api[_-]?key|access|refresh|authorization|passphrase)"  # noqa: S105  key names to redact, not a password
 _PATTERNS = [
-    re.compile(rf'(?i)("{_SECRET_KEYS}"\s*:\s*")[^"]*(")'),
-    re.compile(rf"(?i)('{_SECRET_KEYS}'\s*:\s*')[^']*(')"),
-    re.compile(rf"(?i)(\b{_SECRET_KEYS}=)[^&\s,\"']+()"),
+    # "api_secret": "...", 'password': '...': any key that contains a secret word.
+    re.compile(rf'(?i)("\w*{_SECRET_KEYS}\w*"\s*:\s*")[^"]*(")'),
+    re.compile(rf"(?i)('\w*{_SECRET_KEYS}\w*'\s*:\s*')[^']*(')"),
+    # password=..., api_secret=..., token: ...
+    re.compile(rf"(?i)(\b\w*{_SECRET_KEYS}\w*\s*[=:]\s*)[^&\s,\"']+()"),
     re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+()"),
+    # A bare JWT (header.payload.signature, the header always starts eyJ).
+    re.compile(r"()\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*()"),
 ]
 
 

@@ -38,3 +38,12 @@ def test_plain_lines_are_untouched():
 def test_redaction_keeps_the_quote_that_closes_a_logged_url():
     line = '127.0.0.1:5 - "WebSocket /ws/events/?token=eyJ.abc.def" [accepted]'
     assert redact(line) == '127.0.0.1:5 - "WebSocket /ws/events/?token=[redacted]" [accepted]'
+
+
+def test_keys_that_contain_a_secret_word_and_bare_jwts_are_redacted_too() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXBhcnQ"
+    line = f'api_secret=s3cr3tv4lue webhook_token: t0k3n "exchange_api_key": "k3yv4lu3" sent {jwt} done'
+    cleaned = redact(line)
+    for leaked in ("s3cr3tv4lue", "t0k3n", "k3yv4lu3", jwt):
+        assert leaked not in cleaned
+    assert cleaned.endswith("sent [redacted] done")
