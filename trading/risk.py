@@ -5,7 +5,7 @@ and sends orders sits on top of this (trading-semantics.md, "Risk engine").
 Rules:
 - a group is **eligible** when `pyramid_count >= required_pyramids_for_timer` and all its legs
   are filled; an eligible group without a timer gets one: `now + post_full_wait_minutes`;
-- a running timer **resets** (back to None) when the loss % is above `loss_threshold_percent`;
+- a running timer **resets** (a full wait from now) while the loss % is above `loss_threshold_percent`;
   an eligible group with no timer gets a new one on the next cycle, so a timer only expires
   when every check during its wait saw the loss at or below the threshold;
 - a group stops being eligible (a pyramid added, a leg reopened) -> no timer;
@@ -111,7 +111,9 @@ def timer_update(group: GroupState, settings: RiskSettings, now: datetime) -> da
     if group.timer_expires_at is None:
         return now + timedelta(minutes=settings.post_full_wait_minutes)
     if group.unrealized_percent > settings.loss_threshold_percent:
-        return None  # recovered: reset
+        # Recovered: the countdown starts over (a full wait from now), rather than clearing and
+        # restarting on the next cycle, which would flip the risk panel every other cycle.
+        return now + timedelta(minutes=settings.post_full_wait_minutes)
     return group.timer_expires_at
 
 

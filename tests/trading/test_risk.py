@@ -94,11 +94,11 @@ def test_a_running_timer_is_kept_while_the_loss_stays_at_or_below_the_threshold(
 
 def test_recovering_above_the_threshold_resets_the_timer() -> None:
     recovered = group(timer_expires_at=NOW + timedelta(minutes=7), unrealized_percent=D("-1.49"))
-    assert timer_update(recovered, SETTINGS, NOW) is None
-    # the next cycle restarts it from then, so the full wait must pass again
+    assert timer_update(recovered, SETTINGS, NOW) == NOW + timedelta(minutes=15)
+    # while it stays recovered, each cycle pushes it out again: it can never expire meanwhile
     later = NOW + timedelta(seconds=30)
-    restarted = timer_update(replace(recovered, timer_expires_at=None), SETTINGS, later)
-    assert restarted == later + timedelta(minutes=15)
+    again = timer_update(replace(recovered, timer_expires_at=NOW + timedelta(minutes=15)), SETTINGS, later)
+    assert again == later + timedelta(minutes=15)
 
 
 # --- loser --------------------------------------------------------------------------------------
@@ -408,7 +408,7 @@ def test_timer_properties(pyramid_count: int, all_filled: bool, percent: D, time
     elif timer is None:
         assert result == NOW + timedelta(minutes=15)
     elif percent > D("-1.5"):
-        assert result is None
+        assert result == NOW + timedelta(minutes=15)  # recovered: a full wait from now
     else:
         assert result == timer
     # a loser after the update always had an expired timer at or below the threshold
