@@ -5,9 +5,9 @@ and sends orders sits on top of this (trading-semantics.md, "Risk engine").
 Rules:
 - a group is **eligible** when `pyramid_count >= required_pyramids_for_timer` and all its legs
   are filled; an eligible group without a timer gets one: `now + post_full_wait_minutes`;
-- a running timer **resets** (a full wait from now) while the loss % is above `loss_threshold_percent`;
-  an eligible group with no timer gets a new one on the next cycle, so a timer only expires
-  when every check during its wait saw the loss at or below the threshold;
+- a running timer **resets** to a full wait from now whenever the loss % is above
+  `loss_threshold_percent`, so a timer only expires when every check during its wait saw the
+  loss at or below the threshold;
 - a group stops being eligible (a pyramid added, a leg reopened) -> no timer;
 - a **loser** has an expired timer (`expires <= now`), a loss % at or below the threshold, an
   actual loss in quote (`unrealized < 0`, which matters only if a threshold >= 0 is configured),
