@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Replace
 from django_filters.fields import IsoDateTimeField
 
 # Real time zones span UTC-12 to UTC+14; the database refuses offsets much beyond that.
@@ -30,3 +33,19 @@ class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """ISO 8601 date-time, converted to UTC (times are UTC in the database)."""
 
     field_class = UTCIsoDateTimeField
+
+
+class SymbolFilter(django_filters.CharFilter):
+    """A market symbol as people and paths write it (`BTCUSDT`) or as rows hold it (`BTC/USDT`)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("label", "BTCUSDT or BTC/USDT")
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if not value:
+            return qs
+        compact = value.strip().upper().replace("/", "")
+        return qs.alias(compact_symbol=Replace(self.field_name, Value("/"), Value(""))).filter(
+            compact_symbol=compact
+        )

@@ -9,8 +9,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsTrader
+from config.api.filters import SymbolFilter
 from trading import selectors_positions as selectors
 from trading.models_positions import OPEN_GROUP_STATUSES, GroupStatus, PositionGroup, UnknownExchangeOrder
 
@@ -33,20 +33,12 @@ class AlreadyClosed(exceptions.APIException):
     default_code = "already_closed"
 
 
-def _compact_symbol(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
-    # People and paths write BTCUSDT; rows hold the unified BTC/USDT.
-    compact = value.strip().upper().replace("/", "")
-    return queryset.alias(compact_symbol=Replace("symbol", Value("/"), Value(""))).filter(
-        compact_symbol=compact
-    )
-
-
 class PositionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=GroupStatus.choices)
     open = django_filters.BooleanFilter(
         method="filter_open", label="true: every open status (waiting to closing); false: closed or failed"
     )
-    symbol = django_filters.CharFilter(method="filter_symbol", label="BTCUSDT or BTC/USDT")
+    symbol = SymbolFilter()
     exchange = django_filters.CharFilter(method="filter_exchange")
     timeframe = django_filters.CharFilter(label="Canonical timeframe, e.g. 1h")
     account = django_filters.UUIDFilter(field_name="account_id", label="One of your exchange accounts")
@@ -60,11 +52,6 @@ class PositionFilter(django_filters.FilterSet):
     ) -> QuerySet[PositionGroup]:
         is_open = Q(status__in=OPEN_GROUP_STATUSES)
         return queryset.filter(is_open if value else ~is_open)
-
-    def filter_symbol(
-        self, queryset: QuerySet[PositionGroup], name: str, value: str
-    ) -> QuerySet[PositionGroup]:
-        return _compact_symbol(queryset, value)
 
     def filter_exchange(
         self, queryset: QuerySet[PositionGroup], name: str, value: str
@@ -158,16 +145,11 @@ class PerformanceView(APIView):
 
 class UnknownOrderFilter(django_filters.FilterSet):
     account = django_filters.UUIDFilter(field_name="account_id", label="One of your exchange accounts")
-    symbol = django_filters.CharFilter(method="filter_symbol", label="BTCUSDT or BTC/USDT")
+    symbol = SymbolFilter()
 
     class Meta:
         model = UnknownExchangeOrder
         fields = ("account", "symbol")
-
-    def filter_symbol(
-        self, queryset: QuerySet[UnknownExchangeOrder], name: str, value: str
-    ) -> QuerySet[UnknownExchangeOrder]:
-        return _compact_symbol(queryset, value)
 
 
 @extend_schema_view(

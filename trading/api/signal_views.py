@@ -5,12 +5,11 @@ Scoped to the caller: another user's signal is a 404, never a 403."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from config.api.filters import UTCIsoDateTimeFilter
+from config.api.filters import SymbolFilter, UTCIsoDateTimeFilter
 from trading.models_signals import Signal, SignalStatus
 
 from . import signal_serializers as s
@@ -20,7 +19,7 @@ UUID_REGEX = "[0-9a-fA-F-]{36}"
 
 class SignalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=SignalStatus.choices)
-    symbol = django_filters.CharFilter(method="filter_symbol", label="BTCUSDT or BTC/USDT")
+    symbol = SymbolFilter()
     exchange = django_filters.CharFilter(method="filter_exchange")
     timeframe = django_filters.CharFilter(label="Canonical timeframe, e.g. 1h")
     intent_type = django_filters.CharFilter()
@@ -37,13 +36,6 @@ class SignalFilter(django_filters.FilterSet):
             "intent_type",
             "received_after",
             "received_before",
-        )
-
-    def filter_symbol(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:
-        # People and paths write BTCUSDT; accepted rows hold the unified BTC/USDT.
-        compact = value.strip().upper().replace("/", "")
-        return queryset.alias(compact_symbol=Replace("symbol", Value("/"), Value(""))).filter(
-            compact_symbol=compact
         )
 
     def filter_exchange(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from accounts.permissions import IsTrader
+from config.api.filters import SymbolFilter
 from trading import services
 from trading.models import DCAConfig
 
@@ -38,7 +38,7 @@ class ReadOrTrade(permissions.BasePermission):
 
 class DCAConfigFilter(django_filters.FilterSet):
     exchange = django_filters.CharFilter(method="filter_exchange")
-    symbol = django_filters.CharFilter(method="filter_symbol", label="BTC/USDT or BTCUSDT")
+    symbol = SymbolFilter()
     timeframe = django_filters.CharFilter(label="Canonical timeframe, e.g. 1h")
 
     class Meta:
@@ -47,11 +47,6 @@ class DCAConfigFilter(django_filters.FilterSet):
 
     def filter_exchange(self, queryset: QuerySet[DCAConfig], name: str, value: str) -> QuerySet[DCAConfig]:
         return queryset.filter(exchange=value.strip().lower())
-
-    def filter_symbol(self, queryset: QuerySet[DCAConfig], name: str, value: str) -> QuerySet[DCAConfig]:
-        # Paths and people write BTCUSDT; the row holds BTC/USDT.
-        compact = value.strip().upper().replace("/", "")
-        return queryset.alias(compact=Replace("symbol", Value("/"), Value(""))).filter(compact=compact)
 
 
 def _call(service: Any, **kwargs: Any) -> Any:
