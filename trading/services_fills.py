@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import transaction
 from django.utils import timezone
 
-from brokers.adapters.base import Market, Order, Trade
+from brokers.adapters.base import Market, Order
 from brokers.adapters.base import OrderStatus as ExchangeStatus
-from brokers.adapters.cache import cached_adapter_for
-from brokers.errors import OrderNotFound
 from brokers.markets import market_from_json
-from brokers.models import ExchangeConfig
 from brokers.precision import floor_to
 
 from . import accounting
@@ -40,7 +33,6 @@ from .models_positions import (
     OPEN_GROUP_STATUSES,
     RESTING_STATUSES,
     DCAOrder,
-    Fill,
     GroupStatus,
     OrderRole,
     OrderStatus,
@@ -50,14 +42,13 @@ from .models_positions import (
 
 logger = logging.getLogger("tradefleet.trading.fills")
 ZERO = Decimal(0)
-RECENT_FILLS = timedelta(hours=6)  # how far back the monitor fetches trades of unfilled records
 
 
 def group_market(group: PositionGroup) -> Market:
     return market_from_json(group.market_snapshot)
 
 
-def _status_for(order: DCAOrder, ex: Order, filled: Decimal) -> str:
+def status_for(order: DCAOrder, ex: Order, filled: Decimal) -> str:
     if ex.status == ExchangeStatus.CLOSED or (filled >= order.quantity and filled > 0):
         return OrderStatus.FILLED
     if ex.status == ExchangeStatus.OPEN:
@@ -101,7 +92,7 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder
         market = group_market(group)
         previous_filled = order.filled_quantity
         filled = max(exchange_order.filled, previous_filled)  # never shrinks
-        status = _status_for(order, exchange_order, filled)
+        status = status_for(order, exchange_order, filled)
         if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED) and status != order.status:
             status = order.status if filled == previous_filled else status
         average = exchange_order.average or (exchange_order.price if filled > 0 else None)
@@ -342,106 +333,3 @@ def leg_take_profit_sync(*, leg_id: Any) -> None:
             stale = live[0]
         # The leg grew: take the old target down first (it holds the base we want to sell).
         order_cancel(order_id=str(stale.pk))
-
-
-# --- the fill monitor ---------------------------------------------------------------------------
-
-
-def _unrecorded_fills() -> Q:
-    return Q(filled_quantity__gt=F("recorded"))
-
-
-def _with_recorded(queryset: Any) -> Any:
-    return queryset.annotate(
-        recorded=Coalesce(
-            Sum("fills__quantity"), Value(ZERO), output_field=DecimalField(max_digits=36, decimal_places=18)
-        )
-    )
-
-
-def accounts_to_monitor() -> list[tuple[str, str]]:
-    """Accounts with orders resting on the exchange, or with fills not yet recorded as trades."""
-    recent = timezone.now() - RECENT_FILLS
-    resting = DCAOrder.objects.filter(status__in=RESTING_STATUSES).values_list("group__account_id", "user_id")
-    unrecorded = (
-        _with_recorded(DCAOrder.objects.filter(filled_quantity__gt=0, updated_at__gte=recent))
-        .filter(_unrecorded_fills())
-        .values_list("group__account_id", "user_id")
-    )
-    return sorted({(str(a), str(u)) for a, u in [*resting.distinct(), *unrecorded.distinct()]})
-
-
-def account_sync(*, account_id: str) -> int:
-    """One account's tick: one request for its open orders, one per order that left the book,
-    one trades request per symbol with new fills. Returns how many orders changed."""
-    account = ExchangeConfig.objects.filter(pk=account_id, is_enabled=True).first()
-    if account is None:
-        return 0
-    ours = list(
-        DCAOrder.objects.filter(group__account=account, status__in=RESTING_STATUSES).select_related("group")
-    )
-    adapter = cached_adapter_for(account)
-    changed = 0
-    if ours:
-        on_book = {o.client_order_id: o for o in adapter.fetch_open_orders()}
-        for order in ours:
-            seen = on_book.get(order.client_order_id)
-            if seen is None:
-                try:
-                    seen = adapter.fetch_order(symbol=order.symbol, order_id=order.exchange_order_id)
-                except OrderNotFound:
-                    seen = adapter.fetch_order_by_client_id(
-                        symbol=order.symbol, client_order_id=order.client_order_id
-                    )
-            if seen.filled != order.filled_quantity or _status_for(order, seen, seen.filled) != order.status:
-                order_apply(order_id=order.pk, exchange_order=seen)
-                changed += 1
-    record_trades(account=account, adapter=adapter)
-    return changed
-
-
-def record_trades(*, account: ExchangeConfig, adapter: Any) -> int:
-    """Store one Fill per exchange trade of our orders whose fills are not all recorded."""
-    recent = timezone.now() - RECENT_FILLS
-    pending = list(
-        _with_recorded(
-            DCAOrder.objects.filter(group__account=account, filled_quantity__gt=0, updated_at__gte=recent)
-        )
-        .filter(_unrecorded_fills())
-        .exclude(exchange_order_id="")
-        .select_related("group")
-    )
-    by_symbol: dict[str, list[DCAOrder]] = {}
-    for order in pending:
-        by_symbol.setdefault(order.symbol, []).append(order)
-    created = 0
-    for symbol, orders in by_symbol.items():
-        since = min(o.submitted_at or o.created_at for o in orders) - timedelta(seconds=5)
-        by_exchange_id = {o.exchange_order_id: o for o in orders}
-        trades = adapter.fetch_my_trades(symbol, since=since)
-        created += _store_fills(by_exchange_id, [t for t in trades if t.order_id in by_exchange_id])
-    return created
-
-
-def _store_fills(orders: dict[str, DCAOrder], trades: Iterable[Trade]) -> int:
-    created = 0
-    for trade in trades:
-        order = orders[trade.order_id]
-        fee_quote, _ = fee_in_quote(group_market(order.group), trade.fee, trade.fee_asset, trade.price)
-        try:
-            with transaction.atomic():
-                Fill.objects.create(
-                    user_id=order.user_id,
-                    order=order,
-                    trade_id=trade.id,
-                    price=trade.price,
-                    quantity=trade.amount,
-                    fee=trade.fee,
-                    fee_asset=trade.fee_asset,
-                    fee_quote=fee_quote,
-                    executed_at=trade.executed_at,
-                )
-                created += 1
-        except IntegrityError:
-            continue  # recorded by an earlier tick
-    return created

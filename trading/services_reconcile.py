@@ -28,7 +28,8 @@ from .models_positions import (
     DCAOrder,
     UnknownExchangeOrder,
 )
-from .services_fills import order_apply, record_trades
+from .services_fills import order_apply
+from .services_monitor import record_trades
 
 logger = logging.getLogger("tradefleet.trading.reconcile")
 

@@ -57,7 +57,7 @@ def cancel_order(*, order_id: str, user_id: str) -> None:
 @house_task(expires=9)
 def monitor_fills() -> int:
     """Beat, every 10 s: one `monitor_account` per exchange account with orders on the exchange."""
-    from .services_fills import accounts_to_monitor
+    from .services_monitor import accounts_to_monitor
 
     accounts = accounts_to_monitor()
     for account_id, user_id in accounts:
@@ -67,7 +67,7 @@ def monitor_fills() -> int:
 
 @house_task(retry_on=TRANSIENT_ERRORS, expires=9, max_retries=1)
 def monitor_account(*, account_id: str, user_id: str) -> None:
-    from .services_fills import account_sync
+    from .services_monitor import account_sync
 
     account_sync(account_id=account_id)
 

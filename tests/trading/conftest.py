@@ -121,7 +121,7 @@ class Engine:
     def monitor(self) -> None:
         """One fill-monitor tick and one take-profit tick, as beat would run them."""
         from trading.services_exits import take_profit_tick
-        from trading.services_fills import account_sync
+        from trading.services_monitor import account_sync
 
         account_sync(account_id=str(self.account.pk))
         take_profit_tick()
