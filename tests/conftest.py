@@ -13,10 +13,15 @@ from tests.factories import PASSWORD, UserFactory
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    # Throttle and lockout counters live in the cache; every test starts from zero.
+    # Throttle and lockout counters live in the cache; every test starts from zero. Adapters are
+    # kept per thread and remember the simulator URL they were built for: tests start their own.
+    from brokers.adapters.cache import forget_adapters
+
     cache.clear()
+    forget_adapters()
     yield
     cache.clear()
+    forget_adapters()
 
 
 @pytest.fixture(autouse=True)

@@ -76,9 +76,9 @@ def market_for(*, exchange: str, symbol: str) -> Market:
 
 
 def public_adapter_market(exchange: str, symbol: str) -> Market:
-    from brokers.adapters.registry import public_adapter  # ccxt loads lazily, only when needed
+    from brokers.adapters.cache import cached_public_adapter  # ccxt loads lazily, only when needed
 
-    return public_adapter(exchange).market(symbol)
+    return cached_public_adapter(exchange).market(symbol)
 
 
 def _text(value: Decimal) -> str:

@@ -27,7 +27,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import uuid
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -40,7 +39,8 @@ from django.utils import timezone
 from prometheus_client import Counter
 
 from accounts.models import User
-from brokers.adapters.base import BrokerAdapter, Market
+from brokers.adapters.base import Market
+from brokers.adapters.cache import cached_public_adapter
 from brokers.errors import BadSymbol, BrokerError
 from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
@@ -419,28 +419,8 @@ def _insert_unless_duplicate(signal: Signal) -> bool:
 
 
 # --- markets ------------------------------------------------------------------------------------
-# Per thread: adapters are not thread-safe (brokers/adapters/cache.py), and sync views under ASGI
-# or the embedded server may run on more than one thread.
-_local = threading.local()
-
-
 def market_of(account: ExchangeConfig, symbol: str) -> Market:
     """The market `symbol` names on the account's exchange (testnet markets for a testnet
     account on a real exchange). Raises BadSymbol, or another BrokerError when the markets cannot
-    be loaded. One public adapter per exchange and thread: building a ccxt client per request
-    (as `trading.services.market_for` does) costs milliseconds; the adapter re-reads the shared
-    market cache only when its version stamp changes."""
-    from brokers.adapters.registry import public_adapter
-
-    adapters: dict[tuple[str, bool], BrokerAdapter] = getattr(_local, "adapters", None) or {}
-    _local.adapters = adapters
-    key = (account.exchange, account.mode == "testnet")
-    adapter = adapters.get(key)
-    if adapter is None:
-        adapter = adapters[key] = public_adapter(account.exchange, testnet=key[1])
-    return adapter.market(symbol)
-
-
-def forget_adapters() -> None:
-    """Drop this thread's public adapters (tests that point SIMULATOR_URL somewhere else)."""
-    _local.adapters = {}
+    be loaded. The adapter is this thread's, over the fleet-wide market cache."""
+    return cached_public_adapter(account.exchange, testnet=account.mode == "testnet").market(symbol)

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from .base import BrokerAdapter
-from .registry import adapter_for
+from .registry import adapter_for, public_adapter
 
 if TYPE_CHECKING:
     from brokers.models import ExchangeConfig
@@ -38,8 +38,22 @@ def cached_adapter_for(config: ExchangeConfig) -> BrokerAdapter:
     return adapter
 
 
+def cached_public_adapter(exchange_id: str, *, testnet: bool = False) -> BrokerAdapter:
+    """This thread's adapter for an exchange's public market data (markets, tickers): the
+    webhook and the grid preview read markets on every request, and a new ccxt client per
+    request costs milliseconds."""
+    public: dict[tuple[str, bool], BrokerAdapter] = getattr(_local, "public", None) or {}
+    _local.public = public
+    key = (exchange_id.strip().lower(), testnet)
+    adapter = public.get(key)
+    if adapter is None:
+        adapter = public[key] = public_adapter(key[0], testnet=testnet)
+    return adapter
+
+
 def forget_adapters() -> None:
     """Close this thread's adapters (tests; a worker shutting down)."""
-    for adapter in getattr(_local, "adapters", {}).values():
+    for adapter in [*getattr(_local, "adapters", {}).values(), *getattr(_local, "public", {}).values()]:
         adapter.close()
     _local.adapters = OrderedDict()
+    _local.public = {}

@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from brokers.adapters.cache import forget_adapters
 from brokers.markets import forget_markets
 from brokers.services import exchange_config_create
 from brokers.simulator import SimulatorOptions
@@ -28,7 +29,6 @@ from brokers.simulator.control import EmbeddedSimulator, start_embedded
 from tests.factories import UserFactory
 from trading.models_signals import Signal, SignalStatus
 from trading.services import dca_config_create
-from trading.services_signals import forget_adapters
 
 LEVELS = [
     {"gap_percent": "0", "weight_percent": "50", "tp_percent": "1"},
