@@ -224,9 +224,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("TRADING_SWEEP_SECONDS", default=30.0),
         "options": {"expires": 29},
     },
+    "trading-queue-sweep": {
+        "task": "trading.tasks_queue.sweep_queues",
+        "schedule": env.float("TRADING_QUEUE_SWEEP_SECONDS", default=10.0),
+        "options": {"expires": 9},
+    },
+    "trading-risk": {
+        "task": "trading.tasks_risk.risk_tick",
+        "schedule": env.float("TRADING_RISK_SECONDS", default=30.0),
+        "options": {"expires": 29},
+    },
+    "trading-service-heartbeat": {
+        "task": "trading.tasks_service.service_heartbeat",
+        "schedule": env.float("TRADING_HEARTBEAT_SECONDS", default=30.0),
+        "options": {"expires": 29},
+    },
     "logs-retention": {
         "task": "auditlog.tasks_logs.logs_retention",
-        "schedule": crontab(hour=3, minute=17),
+        "schedule": crontab(hour=2, minute=0),
         "options": {"expires": 3600},
     },
     "trading-reconcile": {
@@ -236,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster.
+# Dispatchers fan a tick out to the workers in batches of this many (user or account) items.
+TRADING_FANOUT_BATCH = env.int("TRADING_FANOUT_BATCH", default=50)
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
 CELERY_TASK_ALWAYS_EAGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True

@@ -245,4 +245,9 @@ class UnknownExchangeOrderAdmin(EngineOwnedAdmin):
     list_select_related = ("user", "account", "account__user")
 
 
-from . import admin_config  # noqa: E402,F401  registers UserTradingConfigAdmin
+from . import (  # noqa: E402,F401
+    admin_config,
+    admin_queue,
+    admin_risk,
+    admin_service,
+)

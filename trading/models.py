@@ -91,4 +91,7 @@ class DCAConfig(models.Model):
 
 from .models_config import *  # noqa: E402,F403
 from .models_positions import *  # noqa: E402,F403
+from .models_queue import *  # noqa: E402,F403
+from .models_risk import *  # noqa: E402,F403
+from .models_service import *  # noqa: E402,F403
 from .models_signals import *  # noqa: E402,F403

@@ -87,6 +87,10 @@ class PositionGroup(models.Model):
     last_leg_exit_at = models.DateTimeField(null=True, blank=True)
     last_evaluated_at = models.DateTimeField(null=True, blank=True)
     last_pyramid_at = models.DateTimeField(null=True, blank=True)
+    # Risk engine (trading/risk.py): the eligible group's countdown, and the trader's controls.
+    risk_timer_expires_at = models.DateTimeField(null=True, blank=True)
+    risk_blocked = models.BooleanField(default=False, help_text="Never touched by the risk engine")
+    risk_skip_once = models.BooleanField(default=False, help_text="Left out of the next risk cycle")
     opened_at = models.DateTimeField(default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -55,6 +55,8 @@ class Routes:
     # From the user's trading configuration (settings' defaults until they save one).
     max_open_groups: int = 10
     max_signal_age_seconds: int = 300
+    # The user's trading service (models_service.ServiceStatus): stopped means no new entries.
+    service_running: bool = True
 
     def account(self, *, exchange: str, label: str | None) -> AccountRoute:
         """The account a signal trades on: the one labelled `label`, else the user's default for
@@ -129,13 +131,20 @@ def _load(user_id: Any) -> Routes:
     from django.conf import settings
 
     from .models_config import UserTradingConfig
+    from .models_service import ServiceStatus
 
     limits = (
         UserTradingConfig.objects.filter(user_id=user_id)
         .values_list("max_open_groups", "max_signal_age_seconds")
         .first()
     ) or (settings.TRADING_MAX_OPEN_GROUPS, settings.TRADING_MAX_SIGNAL_AGE_SECONDS)
-    return Routes(accounts, tuple(DCAConfig.objects.filter(user_id=user_id)), *limits)
+    running = ServiceStatus.objects.filter(user_id=user_id).values_list("running", flat=True).first()
+    return Routes(
+        accounts,
+        tuple(DCAConfig.objects.filter(user_id=user_id)),
+        *limits,
+        service_running=running is not False,  # no row yet: a new user's service runs
+    )
 
 
 def bump_routes(user_id: Any) -> None:
@@ -152,8 +161,9 @@ def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
     from .models_config import UserTradingConfig
+    from .models_service import ServiceStatus
 
-    for model in (ExchangeConfig, DCAConfig, UserTradingConfig):
+    for model in (ExchangeConfig, DCAConfig, UserTradingConfig, ServiceStatus):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"routes-{model.__name__}-save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"routes-{model.__name__}-delete")
 

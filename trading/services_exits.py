@@ -109,8 +109,10 @@ def _sell(
             group.closed_at = timezone.now()
             group.save(update_fields=["status", "close_reason", "closed_at", "updated_at"])
             from .events import position_event
+            from .hooks import group_status_changed
 
             position_event(group)
+            group_status_changed(group, previous=GroupStatus.CLOSING)
         return None
     order = new_order(
         user_id=group.user_id,

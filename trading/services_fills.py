@@ -240,6 +240,10 @@ def group_refresh(*, group_id: Any, group: PositionGroup | None = None) -> Posit
     group.save()
     if before != (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry):
         position_event(group)
+    if before[0] != group.status:
+        from .hooks import group_status_changed
+
+        group_status_changed(group, previous=before[0])
     return group
 
 

@@ -158,6 +158,8 @@ def _entry_or_pyramid(signal: Signal) -> None:
     if signal.side == "short":
         raise Refused("Short positions need a derivatives account; spot accounts trade long only.")
     routes = routes_for(signal.user)
+    if not routes.service_running:
+        raise Refused("Your trading service is stopped: start it to open or add to positions.")
     config = routes.dca_config(
         account_id=signal.account_id,
         exchange=signal.account.exchange,

@@ -127,3 +127,7 @@ def _reconcile_on_start(**_: object) -> None:
     """A worker that starts (after a crash, a deploy) first brings orders and exchange into
     agreement."""
     reconcile_all.delay()
+
+
+# The queue, the risk engine and the per-user service declare their tasks in modules of their own.
+from . import tasks_queue, tasks_risk, tasks_service  # noqa: E402,F401

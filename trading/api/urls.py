@@ -11,4 +11,7 @@ urlpatterns = [
     path("", include("trading.api.urls_signals")),
     path("", include("trading.api.urls_positions")),
     path("", include("trading.api.urls_config")),
+    path("", include("trading.api.urls_queue")),
+    path("", include("trading.api.urls_risk")),
+    path("", include("trading.api.urls_service")),
 ]

@@ -1,0 +1,3 @@
+"""Django admin for the service part of the engine."""
+
+from __future__ import annotations
