@@ -12,7 +12,11 @@
   `config.logging.redact` (the console's redaction) before they are
   stored; extras whose key looks secret (`password`, `api_secret`, ...) are replaced outright.
 - `user_id` and `category` come from the record's extras; without a category one is derived from
-  the logger's name (`tradefleet.trading.*` is TRADING), else SYSTEM.
+  the logger's name (`tradefleet.trading.*`, `trading.*` and `brokers.*` are TRADING,
+  `accounts.*` SECURITY, `config.api.*` API), else SYSTEM.
+- Attached (config/logging.py, SERVICE_LOG_LOGGERS) to `tradefleet`, `celery.task` and the app
+  packages (`accounts`, `brokers`, `trading`, `notifications`, `config`, ...), whose modules log
+  under their own `__name__`.
 - Rows with a user are also appended to `<var dir>/logs/users/user_<id>/service_YYYYMMDD.log` (one
   file per UTC day is the rotation; `services_logs.logs_retention` deletes old files) and published
   to that user's sockets as `log.created`.
@@ -58,6 +62,7 @@ _CATEGORY_BY_SEGMENT = {
     "accounts": "SECURITY",
     "trading": "TRADING",
     "orders": "TRADING",
+    "brokers": "TRADING",  # exchange accounts, markets, rate limits: the trading side of the platform
     "risk": "RISK",
     "api": "API",
     "webhooks": "API",
@@ -131,7 +136,7 @@ def _category(record: logging.LogRecord) -> str:
 
 
 class ServiceLogHandler(logging.Handler):
-    """See the module docstring. Attach it to the `tradefleet` and `celery.task` loggers."""
+    """See the module docstring. Attached to config.logging.SERVICE_LOG_LOGGERS."""
 
     def __init__(
         self,

@@ -47,8 +47,32 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
-def logging_config(*, level: str, fmt: str, access_level: str) -> dict[str, Any]:
-    """Django's LOGGING: one console handler (text or JSON lines) behind the redaction filter."""
+# Loggers whose lines are also stored as service logs (auditlog/log_handler.py): the house
+# namespace, Celery's task logger, and the app packages, whose modules log under their own
+# `__name__` (brokers.services, accounts.tasks, ...).
+SERVICE_LOG_LOGGERS = (
+    "tradefleet",
+    "celery.task",
+    "accounts",
+    "auditlog",
+    "brokers",
+    "config",
+    "mlops",
+    "notifications",
+    "trading",
+)
+# Kept out of the service logs (console only): the exchange simulator stands in for an exchange,
+# and its lines (faults it was told to inject, its own errors) are not the platform's work.
+CONSOLE_ONLY_LOGGERS = ("brokers.simulator",)
+
+
+def logging_config(
+    *, level: str, fmt: str, access_level: str, service_log_level: str = "INFO"
+) -> dict[str, Any]:
+    """Django's LOGGING: one console handler (text or JSON lines) behind the redaction filter, and
+    the service-log handler on SERVICE_LOG_LOGGERS (beside the console: they still propagate)."""
+    loggers: dict[str, Any] = {name: {"handlers": ["service_log"]} for name in SERVICE_LOG_LOGGERS}
+    loggers.update({name: {"handlers": ["console"], "propagate": False} for name in CONSOLE_ONLY_LOGGERS})
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -63,9 +87,12 @@ def logging_config(*, level: str, fmt: str, access_level: str) -> dict[str, Any]
         },
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["redact"]},
+            # Redacts on its own, never blocks, never recurses (auditlog/log_handler.py).
+            "service_log": {"class": "auditlog.log_handler.ServiceLogHandler", "level": service_log_level},
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            **loggers,
             "django.db.backends": {"level": "WARNING"},
             # uvicorn's loggers go through the same redacting handler: its WebSocket lines carry the
             # URL, and the URL carries the access token.

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from auditlog.services import record
 
-from . import presets
+from . import presets, schedules
 from .models_config import UserTradingConfig
 
 AUDIT_ACTION = "trading_config.update"
@@ -174,6 +174,9 @@ def _schedule_entry(item: object, index: int) -> dict[str, Any]:
     if not isinstance(zone, str) or zone not in _timezones():
         raise _Invalid(prefix + "timezone must be an IANA time zone name, e.g. Europe/Berlin or UTC.")
     entry["timezone"] = zone
+    problem = schedules.schedule_entry_problem(entry)  # a task the registry knows, a schedule beat runs
+    if problem:
+        raise _Invalid(prefix + problem)
     return entry
 
 
@@ -341,6 +344,8 @@ def _write(
         for name in changed:
             setattr(config, name, after[name])
         config.save(update_fields=[*changed, "updated_at"])
+        if "task_schedule" in changed:  # the beat rows follow, in this transaction
+            schedules.schedules_sync(user_id=user.pk, entries=after["task_schedule"])
         record(
             action=AUDIT_ACTION,
             actor=actor if actor is not None else user,

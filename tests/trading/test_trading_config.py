@@ -183,14 +183,14 @@ def test_queue_rules_accept_only_the_five_known_rules(api, rules, message):
 
 def test_task_schedule_takes_cron_or_interval_in_an_iana_time_zone(api):
     schedule = [
-        {"task": "scan_market", "cron": "*/5 * * * *", "timezone": "Europe/Berlin"},
-        {"task": "risk_report", "interval_seconds": 3600},
+        {"task": "reconcile", "cron": "*/5 * * * *", "timezone": "Europe/Berlin"},
+        {"task": "risk_check", "interval_seconds": 3600},
     ]
     response = api.patch(URL, {"task_schedule": schedule}, format="json")
     assert response.status_code == 200
     assert response.json()["config"]["task_schedule"] == [
         schedule[0],
-        {"task": "risk_report", "interval_seconds": 3600, "timezone": "UTC"},
+        {"task": "risk_check", "interval_seconds": 3600, "timezone": "UTC"},
     ]
 
 
