@@ -10,7 +10,6 @@ exactly once like any other. The group becomes `closed` when that order has fill
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from brokers.adapters.cache import cached_adapter_for
-from brokers.errors import BrokerError
 from brokers.precision import floor_to
 
 from . import accounting
@@ -197,31 +194,12 @@ def _restore_take_profits(group: PositionGroup) -> None:
 
 
 def take_profit_tick() -> int:
-    """Evaluate every open group against one shared price per (exchange, symbol). Returns how
-    many groups were evaluated."""
-    groups = list(
-        PositionGroup.objects.filter(
-            status__in=[GroupStatus.LIVE, GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE]
-        ).select_related("account")
-    )
-    by_source: dict[str, list[PositionGroup]] = defaultdict(list)
-    for group in groups:
-        source = group.exchange if group.exchange != "paper" else (group.account.price_source or "simulator")
-        by_source[source].append(group)
-    evaluated = 0
-    for members in by_source.values():
-        symbols = sorted({g.symbol for g in members})
-        try:
-            tickers = cached_adapter_for(members[0].account).fetch_tickers(symbols)
-        except BrokerError as exc:
-            logger.warning("no prices for %s: %s", members[0].exchange, exc.message)
-            continue
-        for group in members:
-            ticker = tickers.get(group.symbol)
-            if ticker is not None:
-                group_evaluate(group_id=group.pk, price=ticker.last)
-                evaluated += 1
-    return evaluated
+    """One take-profit tick (the `check_take_profits` task): every open group against one shared
+    price per (exchange, symbol), in batches (services_marks.py). Returns how many groups were
+    sent for evaluation."""
+    from .services_marks import take_profit_dispatch
+
+    return take_profit_dispatch()
 
 
 def group_evaluate(*, group_id: Any, price: Decimal) -> str:
@@ -392,3 +370,16 @@ def _pyramid_targets(group: PositionGroup, price: Decimal) -> str:
                 outcome = "pyramid_take_profit"
             Pyramid.objects.filter(pk=pyramid.pk).update(closed_at=timezone.now())
     return outcome
+
+
+def group_close_quantity(*, group: PositionGroup, quantity: Decimal, reason: str) -> DCAOrder | None:
+    """Sell exactly `quantity` (rounded down to the step) of an open group with one market order
+    and keep the rest open: the risk engine's partial close of a winner. Call inside a
+    transaction that holds the group's lock; the order is sent after commit. The caller takes
+    resting take-profits down first (they hold the coins on the exchange); they come back for
+    what remains when the sale fills. Returns None for dust."""
+    if group.status not in (GroupStatus.LIVE, GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE):
+        raise ValidationError(f"The position is {group.status}.", code="not_open")
+    if quantity <= 0 or quantity > group.filled_quantity:
+        raise ValueError(f"Cannot sell {quantity} of a position holding {group.filled_quantity}.")
+    return _sell(group, quantity, reason=reason)

@@ -6,6 +6,8 @@ with conditional updates and look orders up by client order id before sending an
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery.signals import worker_ready
 
 from brokers.errors import TRANSIENT_ERRORS
@@ -56,17 +58,25 @@ def cancel_order(*, order_id: str, user_id: str) -> None:
 
 @house_task(expires=9)
 def monitor_fills() -> int:
-    """Beat, every 10 s: one `monitor_account` per exchange account with orders on the exchange."""
-    from .services_monitor import accounts_to_monitor
+    """Beat, every 10 s: price what rests once per (source, symbol), then one
+    `monitor_fill_batch` per batch of (account, user) units with orders the price crossed or
+    fills to record. Returns how many accounts the tick watched."""
+    from .services_monitor import fills_dispatch
 
-    accounts = accounts_to_monitor()
-    for account_id, user_id in accounts:
-        monitor_account.delay(account_id=account_id, user_id=user_id)
-    return len(accounts)
+    return fills_dispatch()
 
 
-@house_task(retry_on=TRANSIENT_ERRORS, expires=9, max_retries=1)
+# Late beats never here: the price range that picked these orders is spent once dispatched.
+@house_task(expires=60)
+def monitor_fill_batch(*, units: list[list[Any]], attempt: int = 0) -> dict[str, int]:
+    from .services_monitor import fill_batch_run
+
+    return fill_batch_run(units=units, attempt=attempt)
+
+
+@house_task(retry_on=TRANSIENT_ERRORS, expires=60, max_retries=1)
 def monitor_account(*, account_id: str, user_id: str) -> None:
+    """One account in full (open orders, lookups, trades), on demand; the tick does not use it."""
     from .services_monitor import account_sync
 
     account_sync(account_id=account_id)
@@ -74,11 +84,20 @@ def monitor_account(*, account_id: str, user_id: str) -> None:
 
 @house_task(expires=14)
 def check_take_profits() -> int:
-    """Beat, every 15 s: aggregate, hybrid and trailing targets, stop losses and
-    cancel-beyond rules against one shared ticker per (exchange, symbol)."""
+    """Beat, every 15 s: aggregate, hybrid and trailing targets, stop losses and cancel-beyond
+    rules for every open group at one shared price per (source, symbol), in batches of (account,
+    user) units. Returns how many groups the tick sent for evaluation."""
     from .services_exits import take_profit_tick
 
     return take_profit_tick()
+
+
+# A batch that waited longer than a tick would act on a stale price: the next tick has it.
+@house_task(expires=14)
+def take_profit_batch(*, units: list[list[str]], tick: str) -> dict[str, int]:
+    from .services_marks import take_profit_batch_run
+
+    return take_profit_batch_run(units=units, tick=tick)
 
 
 @house_task(expires=29)

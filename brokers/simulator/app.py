@@ -66,6 +66,7 @@ class SimulatorOptions:
     engine: EngineConfig = field(default_factory=EngineConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
     accounts: list[AccountSeed] = field(default_factory=list)
+    extra_markets: int = 0  # made-up pairs (X001USDT, ...) beside the real ones, for load tests
 
 
 class SimulatorApp:
@@ -81,7 +82,7 @@ class SimulatorApp:
         self.clock = clock or SystemClock()
         self.control_token = options.control_token or secrets.token_urlsafe(24)
         kind = options.price_source.partition(":")[0].lower()
-        markets = market_table(include_stocks=kind == "stocks")
+        markets = market_table(include_stocks=kind == "stocks", extra=options.extra_markets)
         drivers = build_drivers(
             markets,
             source=options.price_source,
@@ -122,6 +123,9 @@ class SimulatorApp:
             response = self._faulty(fault, endpoint, request)
         if response is not None:
             response.headers["X-MBX-USED-WEIGHT-1M"] = str(self.faults.used_weight(client))
+            latency = self.faults.latency()
+            if latency:
+                self._wait(latency)  # the network's share, outside every lock
         return self._count(response)
 
     def _run(self, endpoint: rest.Endpoint, request: Request) -> Response:

@@ -76,6 +76,12 @@ class OrderBook:
         found = [o for s in symbols for o in self.open[s].values() if o.api_key == api_key]
         return sorted(found, key=lambda o: o.order_id)
 
+    def totals(self) -> dict[str, int]:
+        """Orders ever accepted, and client order ids carried by more than one of them (legal once
+        the first closed, but a client that places each order exactly once never does it)."""
+        reused = sum(1 for ids in self._by_client_id.values() if len(ids) > 1)
+        return {"placed": len(self.orders), "client_ids_reused": reused}
+
     def open_count(self, api_key: str | None = None, symbol: str | None = None) -> int:
         books = [self.open[symbol]] if symbol else list(self.open.values())
         return sum(1 for book in books for o in book.values() if api_key is None or o.api_key == api_key)

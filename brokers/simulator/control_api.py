@@ -1,10 +1,11 @@
 """The simulator's own control API under `/_sim/`, for admins (through Django), the embedded
 runner and tests. Every call needs `Authorization: Bearer <SIMULATOR_CONTROL_TOKEN>`.
 
-    GET  /_sim/state                     markets and prices, accounts (no secrets), counters
+    GET  /_sim/state                     markets and prices, accounts (no secrets), counters,
+                                         orders placed in all and client ids reused
     PUT  /_sim/prices/{symbol}           {"price": "64000.5"} (rounded to the tick)
     POST /_sim/tick                      {"steps": 10} advance every price driver
-    GET  /_sim/faults | PUT /_sim/faults {"error_rate": 0.1, "after_apply": true, ...}
+    GET  /_sim/faults | PUT /_sim/faults {"error_rate": 0.1, "after_apply": true, "latency_ms": 30, ...}
     GET  /_sim/engine | PUT /_sim/engine {"liquidity_per_tick": "1000", "spread_bps": "2", ...}
     POST /_sim/accounts                  {"api_key", "api_secret", "balances": {"USDT": "1000"},
                                           "set_balances": false, "can_trade": true, "can_withdraw": false}
@@ -98,6 +99,7 @@ def state(app: SimulatorApp) -> dict[str, Any]:
             "markets": markets,
             "accounts": [_account_summary(app, account) for account in engine.accounts()],
             "open_orders": engine.open_order_count(),
+            "orders": engine.order_totals(),
             "engine": engine.config.as_dict(),
             "faults": app.faults.state(),
             "counters": app.counters(),

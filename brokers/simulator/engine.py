@@ -225,6 +225,10 @@ class Engine:
         with self.lock:
             return self.book.open_count()
 
+    def order_totals(self) -> dict[str, int]:
+        with self.lock:
+            return self.book.totals()
+
     def accounts(self) -> list[Account]:
         with self.lock:
             return [account.copy() for account in self._accounts.values()]

@@ -13,7 +13,12 @@ tests deterministic.
 
 Rate limiting: more than `rate_limit_per_minute` requests from one client (API key, else IP)
 within a minute are answered 429 with Retry-After; a client that goes on past `ban_after` 429s in
-that minute is banned with 418 for `ban_seconds`, as Binance does."""
+that minute is banned with 418 for `ban_seconds`, as Binance does.
+
+Latency: every Binance answer (faulty or not) leaves `latency_ms` after it was computed, plus up
+to `latency_jitter_ms` (uniform, from a generator of its own seeded with `seed`), as a real
+exchange's answer arrives tens of milliseconds after the request. No lock is held meanwhile, so
+concurrent clients wait side by side, as they would on a network."""
 
 from __future__ import annotations
 
@@ -43,6 +48,8 @@ class FaultConfig:
     rate_limit_per_minute: int | None = None
     ban_after: int = 3
     ban_seconds: int = 120
+    latency_ms: float = 0.0
+    latency_jitter_ms: float = 0.0
 
     def validate(self) -> FaultConfig:
         rates = (self.error_rate, self.timeout_rate, self.rate_limit_rate)
@@ -58,6 +65,8 @@ class FaultConfig:
             raise ValueError("count must be >= 0")
         if self.rate_limit_per_minute is not None and self.rate_limit_per_minute < 1:
             raise ValueError("rate_limit_per_minute must be >= 1 (or null: no limit)")
+        if not 0 <= self.latency_ms <= 60_000 or not 0 <= self.latency_jitter_ms <= 60_000:
+            raise ValueError("latency_ms and latency_jitter_ms must be from 0 to 60000")
         return self
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,6 +93,8 @@ class FaultInjector:
         self._lock = threading.Lock()
         self.config = (config or FaultConfig()).validate()
         self._rng = random.Random(self.config.seed)  # noqa: S311  reproducible faults, not secrets
+        # Its own generator: a latency setting does not change which requests fail.
+        self._latency_rng = random.Random(self.config.seed)  # noqa: S311  as above
         self._remaining = self.config.count
         self._window: dict[str, tuple[int, int, int]] = {}  # client -> (minute, requests, 429s)
         self._banned_until: dict[str, int] = {}
@@ -101,6 +112,7 @@ class FaultInjector:
         with self._lock:
             self.config = replace(self.config, **changes).validate()
             self._rng = random.Random(self.config.seed)  # noqa: S311  as above
+            self._latency_rng = random.Random(self.config.seed)  # noqa: S311  as above
             self._remaining = self.config.count
             if "rate_limit_per_minute" in changes or "ban_seconds" in changes:
                 self._window.clear()
@@ -110,6 +122,15 @@ class FaultInjector:
     def state(self) -> dict[str, Any]:
         with self._lock:
             return {**self.config.as_dict(), "remaining": self._remaining, "injected": dict(self.injected)}
+
+    def latency(self) -> float:
+        """Seconds the next answer waits before it leaves (0 without a latency setting)."""
+        with self._lock:
+            c = self.config
+            if not c.latency_ms and not c.latency_jitter_ms:
+                return 0.0
+            jitter = self._latency_rng.random() * c.latency_jitter_ms if c.latency_jitter_ms else 0.0
+            return (c.latency_ms + jitter) / 1000
 
     def used_weight(self, client: str) -> int:
         with self._lock:

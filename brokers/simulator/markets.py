@@ -98,9 +98,18 @@ STOCK_MARKETS: tuple[MarketSpec, ...] = (
 )
 
 
-def market_table(*, include_stocks: bool = False) -> dict[str, MarketSpec]:
+def synthetic_markets(count: int) -> tuple[MarketSpec, ...]:
+    """`count` made-up pairs, `X001USDT` ..., for load tests that need many symbols: prices from
+    10 to about 100 USDT, tick 0.01, step 0.001 (every product stays within 8 decimals)."""
+    return tuple(
+        _spec(f"X{n:03d}", tick="0.01", step="0.001", max_qty="900000", price=f"{10 + n}.00", vol="0.0005")
+        for n in range(1, count + 1)
+    )
+
+
+def market_table(*, include_stocks: bool = False, extra: int = 0) -> dict[str, MarketSpec]:
     specs: Iterable[MarketSpec] = CRYPTO_MARKETS + (STOCK_MARKETS if include_stocks else ())
-    return {spec.symbol: spec for spec in specs}
+    return {spec.symbol: spec for spec in (*specs, *synthetic_markets(extra))}
 
 
 def assets_of(markets: Mapping[str, MarketSpec]) -> list[str]:

@@ -119,13 +119,13 @@ class Engine:
         return signal
 
     def monitor(self) -> None:
-        """One fill-monitor tick and one take-profit tick, as beat would run them."""
-        from trading.services_exits import take_profit_tick
-        from trading.services_monitor import account_sync
+        """One fill-monitor tick and one take-profit tick, as beat would run them (the
+        dispatchers, whose batches run eagerly), then the fill tick that sees what they sent."""
+        from trading import tasks
 
-        account_sync(account_id=str(self.account.pk))
-        take_profit_tick()
-        account_sync(account_id=str(self.account.pk))
+        tasks.monitor_fills.delay()
+        tasks.check_take_profits.delay()
+        tasks.monitor_fills.delay()
 
     def group(self) -> PositionGroup:
         return PositionGroup.objects.filter(user=self.user).latest("opened_at")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import ccxt
 import pytest
 
-from brokers.simulator import ManualClock, SimulatorControl, SimulatorServer, simulator_exchange
+from brokers.simulator import (
+    ManualClock,
+    SimulatorControl,
+    SimulatorControlError,
+    SimulatorServer,
+    simulator_exchange,
+)
 
 from .conftest import KEY, SECRET, TOKEN, options
 
@@ -139,3 +147,41 @@ def test_a_seeded_fault_rate_strikes_the_same_requests_every_run(start_simulator
     assert first == outcomes()
     assert 0 < first.count(False) < 20
     assert Decimal(first.count(False)) / 20 < Decimal("0.7")
+
+
+def test_a_latency_setting_delays_every_exchange_answer_in_parallel_but_not_the_control_api(
+    exchange_for, control: SimulatorControl
+):
+    exchange_for().fetch_time()  # connection and ccxt set-up out of the way
+    control.set_faults(latency_ms=300)
+    clients = [exchange_for() for _ in range(2)]
+    took: list[float] = []
+
+    def timed_call(client: ccxt.binance) -> None:
+        started = time.monotonic()
+        client.fetch_time()
+        took.append(time.monotonic() - started)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=timed_call, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    both = time.monotonic() - started
+    control_started = time.monotonic()
+    faults = control.faults()
+    control_took = time.monotonic() - control_started
+
+    assert faults["latency_ms"] == 300
+    assert len(took) == 2 and min(took) >= 0.3  # each answer waited
+    assert both < 0.55  # side by side, not one after the other
+    assert control_took < 0.3  # the control API answers at once
+
+
+def test_a_latency_setting_is_validated(control: SimulatorControl):
+    with pytest.raises(SimulatorControlError) as negative:
+        control.set_faults(latency_ms=-1)
+    with pytest.raises(SimulatorControlError) as not_a_number:
+        control.set_faults(latency_jitter_ms="soon")
+    assert (negative.value.status, not_a_number.value.status) == (400, 400)

@@ -121,3 +121,17 @@ def test_the_management_command_serves_until_interrupted(tmp_path: Path):
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_state_counts_orders_placed_and_client_ids_used_twice(control: SimulatorControl, exchange):
+    control.set_price("BTCUSDT", "50000")
+    first = exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 40000, params={"clientOrderId": "c-1"})
+    exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 40000, params={"clientOrderId": "c-2"})
+    exchange.cancel_order(first["id"], "BTC/USDT")
+    exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 40000, params={"clientOrderId": "c-1"})
+
+    state = control.state()
+
+    assert state["orders"] == {"placed": 3, "client_ids_reused": 1}
+    assert state["open_orders"] == 2
+    assert state["counters"]["by_endpoint"]["POST /api/v3/order"] == 3
