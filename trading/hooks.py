@@ -22,9 +22,19 @@ def group_status_changed(group: PositionGroup, *, previous: str) -> None:
 
 
 def _slot_freed(user_id: Any) -> None:
-    """A pool slot is free: the queue promotes its best entry at once (services_queue)."""
+    """A pool slot is free: the queue promotes its best entry at once (services_queue), after
+    commit. A user with nothing queued costs one indexed read; the sweep catches any miss."""
+    from .models_queue import QueueEntry, QueueStatus
+
+    if QueueEntry.objects.filter(user_id=user_id, status=QueueStatus.QUEUED).exists():
+        from .services_queue import promote_after_commit
+
+        promote_after_commit(user_id)
 
 
 def _risk_after_fill(user_id: Any) -> None:
     """Every leg of a group filled (it may now be eligible): the risk engine runs for the user
     (services_risk)."""
+    from .services_risk_schedule import risk_after_fill
+
+    risk_after_fill(user_id=user_id)

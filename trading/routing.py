@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
@@ -55,6 +56,11 @@ class Routes:
     # From the user's trading configuration (settings' defaults until they save one).
     max_open_groups: int = 10
     max_signal_age_seconds: int = 300
+    # The execution queue (services_queue): pyramids without a slot, the ranking rules in order
+    # as (name, enabled) pairs, the daily realized-loss circuit breaker (None: no limit).
+    pyramids_bypass_pool: bool = True
+    queue_rules: tuple[tuple[str, bool], ...] = ()
+    max_realized_loss_per_day: Decimal | None = None
     # The user's trading service (models_service.ServiceStatus): stopped means no new entries.
     service_running: bool = True
 
@@ -133,16 +139,27 @@ def _load(user_id: Any) -> Routes:
     from .models_config import UserTradingConfig
     from .models_service import ServiceStatus
 
-    limits = (
-        UserTradingConfig.objects.filter(user_id=user_id)
-        .values_list("max_open_groups", "max_signal_age_seconds")
-        .first()
-    ) or (settings.TRADING_MAX_OPEN_GROUPS, settings.TRADING_MAX_SIGNAL_AGE_SECONDS)
+    limits = UserTradingConfig.objects.filter(user_id=user_id).values(
+        "max_open_groups",
+        "max_signal_age_seconds",
+        "pyramids_bypass_pool",
+        "queue_rules",
+        "max_realized_loss_per_day",
+    ).first() or {
+        "max_open_groups": settings.TRADING_MAX_OPEN_GROUPS,
+        "max_signal_age_seconds": settings.TRADING_MAX_SIGNAL_AGE_SECONDS,
+    }
+    rules = tuple(
+        (str(rule.get("rule")), rule.get("enabled", True))
+        for rule in (limits.pop("queue_rules", None) or ())
+        if isinstance(rule, dict)
+    )
     running = ServiceStatus.objects.filter(user_id=user_id).values_list("running", flat=True).first()
     return Routes(
         accounts,
         tuple(DCAConfig.objects.filter(user_id=user_id)),
-        *limits,
+        **limits,
+        queue_rules=rules,
         service_running=running is not False,  # no row yet: a new user's service runs
     )
 

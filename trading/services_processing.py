@@ -3,17 +3,23 @@
 Classification follows trading-semantics.md, "Signals": exit / reduce / reverse act on the open
 group of the key (user, account, symbol, timeframe, side); otherwise a live group is extended by
 a pyramid (a second one within the same candle is a duplicate, at `max_pyramids` it is
-refused), and without one a new group opens when the pool has a free slot.
+refused), and without one a new group opens when the pool has a free slot. A new entry that finds
+the pool full (or the daily loss limit reached, or its key already queued) waits in the execution
+queue instead (services_queue); the queue promotes it later through this same path
+(`queued_signal_open`), so a promoted entry opens exactly as a fresh one would.
 
 A signal is processed once: it is locked and must still be `received`. Two entries for one key
 processed at the same moment cannot open two groups: the database allows one open group per
-key, and the loser is classified again against the winner's group.
+key, and the loser is classified again against the winner's group. Entries and pyramids take the
+user's queue lock first (services_queue.queue_lock), so the pool limit is exact and the queue
+sees one change at a time; locks are always taken in the order signal, queue, group.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,7 +37,6 @@ from .grid import GridError, Level, compute_grid
 from .models import DCAConfig, EntryOrderType
 from .models_positions import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
 from .models_signals import Classification, Signal, SignalStatus
-from .pool import pool_refusal
 from .routing import routes_for
 from .selectors import open_groups
 from .services_fills import group_refresh
@@ -39,6 +44,7 @@ from .services_orders import claim_for_inline_send, new_order, place_after_commi
 
 logger = logging.getLogger("tradefleet.trading.signals")
 TIMEFRAME = re.compile(r"(\d+)([smhdwM])")
+STOPPED = "Your trading service is stopped: start it to open or add to positions."
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000}
 
 
@@ -111,16 +117,26 @@ def _dispatch(signal: Signal) -> None:
         raise Refused("The exchange account of this signal is gone or disabled.")
     intent, side = signal.intent_type, signal.side
     if intent in ("exit", "reduce", "reverse"):
+        cancelled = 0
+        if intent in ("exit", "reverse"):
+            # Before the group's lock: the queue's lock comes first (see the module doc).
+            from .services_queue import queue_cancel_for_key
+
+            cancelled = queue_cancel_for_key(signal=signal, side=side)
         group = _locked_open_group(signal, side)
         if intent == "exit" or (intent == "reverse" and group is not None):
-            if group is None:
+            if group is None and not cancelled:
                 raise Refused(
                     f"There is no open {side} position on {signal.symbol} {signal.timeframe} to exit.",
                     Classification.EXIT,
                 )
-            group_close(group=group, reason="exit_signal" if intent == "exit" else "reverse_signal")
+            if group is not None:
+                group_close(group=group, reason="exit_signal" if intent == "exit" else "reverse_signal")
         if intent == "exit":
-            _finish(signal, SignalStatus.PROCESSED, Classification.EXIT, group=group)
+            reason = (
+                f"Cancelled the queued signal for {signal.symbol} {signal.timeframe}." if cancelled else ""
+            )
+            _finish(signal, SignalStatus.PROCESSED, Classification.EXIT, reason, group=group)
             return
         if intent == "reduce":
             if group is None:
@@ -154,12 +170,35 @@ def _locked_open_group(signal: Signal, side: str) -> PositionGroup | None:
     )
 
 
-def _entry_or_pyramid(signal: Signal) -> None:
+@dataclass(frozen=True)
+class Promotion:
+    """A queued signal opening now: its grid is computed from `price` (the market's, see
+    services_queue) and its reason becomes `reason`."""
+
+    price: Decimal
+    reason: str
+
+
+def queued_signal_open(*, signal: Signal, price: Decimal, reason: str) -> PositionGroup:
+    """Open or extend the group of a queued signal (a promotion), exactly as a new signal
+    would, at `price`. The caller holds the user's queue lock and the signal's lock (status
+    `queued`). Raises Refused when it cannot open; the caller marks the entry failed."""
+    account = signal.account
+    if account is None or not account.is_enabled:
+        raise Refused("The exchange account of this signal is gone or disabled.")
+    group = _entry_or_pyramid(signal, Promotion(price=price, reason=reason))
+    if group is None:  # cannot happen: a promotion never queues and raises on a duplicate
+        raise Refused("The signal could not open.")
+    return group
+
+
+def _entry_or_pyramid(signal: Signal, promotion: Promotion | None = None) -> PositionGroup | None:
+    """Open a group or add a pyramid. None when the signal waits in the queue or is a duplicate."""
     if signal.side == "short":
         raise Refused("Short positions need a derivatives account; spot accounts trade long only.")
     routes = routes_for(signal.user)
     if not routes.service_running:
-        raise Refused("Your trading service is stopped: start it to open or add to positions.")
+        raise Refused(STOPPED)
     config = routes.dca_config(
         account_id=signal.account_id,
         exchange=signal.account.exchange,
@@ -168,10 +207,18 @@ def _entry_or_pyramid(signal: Signal) -> None:
     )
     if config is None:
         raise Refused(f"No DCA configuration for {signal.symbol} {signal.timeframe}: create one first.")
-    price = signal.price
+    price = promotion.price if promotion else signal.price
     if price is None or price <= 0:
         raise Refused("The signal has no usable price (tv.entry_price or tv.close_price).")
     market = _market(signal)
+    from . import services_queue
+
+    # The user's queue lock (a promotion holds it already): one admission decision at a time,
+    # taken before any group's lock.
+    status = None if promotion else services_queue.queue_lock(signal.user_id)
+    if status is not None and not status.running:
+        # A stop that committed after the routes were read: the locked row has the last word.
+        raise Refused(STOPPED)
     # One read of the user's open groups answers both "is there a group for this key" and "is
     # there a free slot"; only a pyramid then locks its group.
     open_keys = list(
@@ -188,14 +235,11 @@ def _entry_or_pyramid(signal: Signal) -> None:
         if group.last_pyramid_at and candle_start(group.last_pyramid_at, seconds) == candle_start(
             moment, seconds
         ):
-            _finish(
-                signal,
-                SignalStatus.DUPLICATE,
-                Classification.DUPLICATE,
-                f"A pyramid was already added in this {group.timeframe} candle.",
-                group=group,
-            )
-            return
+            duplicate = f"A pyramid was already added in this {group.timeframe} candle."
+            if promotion:
+                raise Refused(duplicate, Classification.DUPLICATE)
+            _finish(signal, SignalStatus.DUPLICATE, Classification.DUPLICATE, duplicate, group=group)
+            return None
         if group.pyramid_count >= group.max_pyramids:
             raise Refused(
                 f"Max pyramids reached ({group.pyramid_count} of {group.max_pyramids}).",
@@ -203,9 +247,6 @@ def _entry_or_pyramid(signal: Signal) -> None:
             )
         index = group.pyramid_count
     else:
-        refusal = pool_refusal(signal.user_id, open_count=len(open_keys), limit=routes.max_open_groups)
-        if refusal:
-            raise Refused(refusal, Classification.ENTRY)
         index = 0
     capital = _capital(signal, config, group, price)
     levels = _levels(config, index)
@@ -213,6 +254,17 @@ def _entry_or_pyramid(signal: Signal) -> None:
         legs = compute_grid(entry=price, capital=capital, levels=levels, market=market, side=signal.side)
     except GridError as exc:
         raise Refused(f"The grid cannot be placed: {exc}.") from exc
+    classification = Classification.ENTRY if index == 0 else Classification.PYRAMID
+    if status is not None:
+        wait = services_queue.queue_admission(
+            signal=signal, routes=routes, status=status, open_count=len(open_keys), group=group
+        )
+        if wait is not None:
+            reason = services_queue.queue_entry_add(
+                signal=signal, routes=routes, status=status, group=group, legs=legs, wait=wait
+            )
+            _finish(signal, SignalStatus.QUEUED, classification, reason)
+            return None
     opened = group is None
     if group is None:
         group = _open_group(signal, config, market, moment)
@@ -250,8 +302,10 @@ def _entry_or_pyramid(signal: Signal) -> None:
         group.save(update_fields=["pyramid_count", "last_pyramid_at", "updated_at"])
         group_refresh(group_id=group.pk, group=group)
     place_after_commit(orders)
-    classification = Classification.ENTRY if index == 0 else Classification.PYRAMID
-    _finish(signal, SignalStatus.PROCESSED, classification, group=group)
+    _finish(
+        signal, SignalStatus.PROCESSED, classification, promotion.reason if promotion else "", group=group
+    )
+    return group
 
 
 def _market(signal: Signal) -> Market:

@@ -57,14 +57,15 @@ def test_pyramid_levels_give_a_pyramid_its_own_grid(engine):
     ]
 
 
-def test_a_full_pool_rejects_a_new_entry(engine, settings):
+def test_a_full_pool_queues_a_new_entry_instead_of_opening_it(engine, settings):
     settings.TRADING_MAX_OPEN_GROUPS = 1
     engine.config()
     engine.config(symbol="ETH/USDT")
     engine.signal(price="100")
-    refused = engine.signal(price="100", symbol="ETH/USDT")
-    assert refused.status == "rejected"
-    assert refused.reason == "Your execution pool is full (1 open position groups)."
+    waiting = engine.signal(price="100", symbol="ETH/USDT")
+    assert (waiting.status, waiting.classification) == ("queued", "entry")
+    assert waiting.reason == "Your execution pool is full (1/1 open position groups): queued at rank 1 of 1."
+    assert PositionGroup.objects.count() == 1
 
 
 def test_an_exit_cancels_the_unfilled_legs_and_sells_at_market(engine):
@@ -171,6 +172,6 @@ def test_the_users_pool_size_from_their_trading_configuration_applies(engine, tr
     engine.config(symbol="ETH/USDT")
     engine.signal(price="100")
     trading_config_update(user=trader, fields={"max_open_groups": 1}, partial=True)
-    refused = engine.signal(price="100", symbol="ETH/USDT")
-    assert refused.status == "rejected"
-    assert refused.reason == "Your execution pool is full (1 open position groups)."
+    waiting = engine.signal(price="100", symbol="ETH/USDT")
+    assert waiting.status == "queued"
+    assert waiting.reason.startswith("Your execution pool is full (1/1 open position groups)")
