@@ -181,9 +181,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_WORKER_SEND_TASK_EVENTS = True
-# Flower sees tasks from the workers' events. The `task-sent` event would add a second Redis
-# publish to every enqueue, the webhook's included (docs/benchmarks.md, P1): off unless asked.
+# Flower sees tasks from the workers' events: three Redis publishes per task (received, started,
+# succeeded), which a fleet without Flower can switch off (docs/benchmarks.md, P4). The
+# `task-sent` event would add a second Redis publish to every enqueue, the webhook's included
+# (docs/benchmarks.md, P1): off unless asked.
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("CELERY_WORKER_SEND_TASK_EVENTS", default=True)
 CELERY_TASK_SEND_SENT_EVENT = env.bool("CELERY_TASK_SEND_SENT_EVENT", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -375,6 +377,9 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+# The built web app (frontend/dist, see config/spa.py) under /static/app/, once it is built.
+if (BASE_DIR / "frontend" / "dist").is_dir():
+    STATICFILES_DIRS.append(("app", BASE_DIR / "frontend" / "dist"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -446,22 +451,17 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if EMBEDDED else "json")
-LOGGING = logging_config(
-    level=LOG_LEVEL, fmt=LOG_FORMAT, access_level=env.str("ACCESS_LOG_LEVEL", default="WARNING")
-)
-
 # --- Service logs (auditlog/log_handler.py, docs/admin-guide/logs.md) ---------------------------
 SERVICE_LOG_LEVEL = env.str("SERVICE_LOG_LEVEL", default="INFO").upper()
+LOGGING = logging_config(
+    level=LOG_LEVEL,
+    fmt=LOG_FORMAT,
+    access_level=env.str("ACCESS_LOG_LEVEL", default="WARNING"),
+    service_log_level=SERVICE_LOG_LEVEL,
+)
 SERVICE_LOG_SYNC = env.bool("SERVICE_LOG_SYNC", default=False)  # tests: write in the caller's thread
 SERVICE_LOG_RETENTION_DAYS = env.int("SERVICE_LOG_RETENTION_DAYS", default=30)
 AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
 ERROR_LOG_RETENTION_DAYS = env.int("ERROR_LOG_RETENTION_DAYS", default=90)
-LOGGING["handlers"]["service_log"] = {
-    "class": "auditlog.log_handler.ServiceLogHandler",
-    "level": SERVICE_LOG_LEVEL,
-}
-# Beside the root's console handler: these loggers still propagate to it.
-LOGGING["loggers"]["tradefleet"] = {"handlers": ["service_log"]}
-LOGGING["loggers"]["celery.task"] = {"handlers": ["service_log"]}
 
 logging.getLogger(__name__).debug("settings loaded in %s mode", MODE)
