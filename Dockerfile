@@ -1,6 +1,14 @@
 # Tradefleet production image: one image for every process (web, worker, beat, flower, migrate).
 # The default command runs the ASGI web server (HTTP + WebSocket) on port 8000; docker-compose.yml
 # overrides the command for the other processes. See docs/operations.md.
+# The web app (frontend/) is built in a Node stage; only its static files reach the image.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,6 +29,8 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# The built web app, served by Django at / and by whitenoise under /static/app/ (config/spa.py).
+COPY --from=web /web/dist ./frontend/dist
 
 # collectstatic imports the settings. The values below exist only for this RUN line: they make the
 # settings take the production branch (whitenoise's compressed manifest storage) and keep embedded

@@ -5,12 +5,13 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint format migrate check-deploy clean help
+.PHONY: run test lint format migrate check-deploy clean help frontend test-frontend e2e
 
 help:
 	@echo "make run    - the whole platform on http://$(HOST):$(PORT) (embedded mode unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   - create the venv, install, run the whole suite"
 	@echo "make lint   - ruff check, format check, mypy (strict) on the pure domain modules"
+	@echo "make frontend - build the web app (frontend/dist) if its sources changed"
 
 # The venv is rebuilt only when the requirements change, so a second `make run` starts in seconds.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -19,13 +20,45 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-run: $(VENV)/.installed
+# The web app (frontend/, React + Vite) is built into frontend/dist, which Django serves at `/`.
+# Stamps keep a second `make run` from reinstalling or rebuilding anything that did not change.
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/postcss.config.cjs
+NPM := $(shell command -v npm 2>/dev/null)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+ifeq ($(NPM),)
+	@echo "warning: npm not found: install Node.js 20+ to build the web app (the API works without it)"
+else
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+endif
+
+frontend/.built: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+ifneq ($(NPM),)
+	@echo "Building the web app (frontend/dist)..."
+	cd frontend && npm run --silent build -- --logLevel warn
+	@touch $@
+endif
+
+frontend: frontend/.built
+
+run: $(VENV)/.installed frontend/.built
 	@echo "Preparing the database (migrations)..."
 	@$(PY) manage.py migrate --noinput --verbosity 0
 	@$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed
+# pytest, then the web app's component tests (vitest), then the browser test (Playwright driving
+# Debian's chromium against a real embedded server; `.ci/run` installs chromium when missing).
+test: $(VENV)/.installed frontend/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-frontend e2e
+
+test-frontend: frontend/node_modules/.installed
+	cd frontend && npx vitest run
+
+e2e: $(VENV)/.installed frontend/.built
+	cd frontend && node --test --test-reporter=spec e2e/
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -40,4 +73,4 @@ migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache frontend/node_modules frontend/dist frontend/.built

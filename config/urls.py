@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import reset_password_page
@@ -21,11 +19,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path(
-        "",
-        TemplateView.as_view(template_name="home.html", extra_context={"mode": settings.MODE}),
-        name="home",
-    ),
+    # The web app at `/` and its client routes (config/spa.py).
+    path("", include("config.spa")),
     path("reset-password", reset_password_page, name="reset-password"),
     path("api/v1/", include(api_v1)),
     # Admin pages that belong to no model (the exchange simulator), before the admin's catch-all.

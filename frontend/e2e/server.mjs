@@ -1,0 +1,106 @@
+// A real Tradefleet for the browser test: `manage.py run_embedded` (HTTP, WebSocket, worker,
+// beat and the exchange simulator in one process) on free ports, with its own state directory,
+// serving the built web app. Nothing of the developer's environment (DATABASE_URL, REDIS_URL...)
+// reaches it, so it is a first start on SQLite every time.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO = resolve(here, "../..");
+const PYTHON = process.env.PYTHON ?? join(REPO, ".venv/bin/python");
+
+const NOT_FOR_THE_SERVER = [
+  "DATABASE_URL", "REDIS_URL", "CACHE_URL", "CHANNEL_LAYER_URL", "CELERY_BROKER_URL", "SECRET_KEY",
+  "ENCRYPTION_KEYS", "EMAIL_URL", "DJANGO_SETTINGS_MODULE", "PORT", "SIMULATOR_URL",
+  "SIMULATOR_CONTROL_TOKEN", "SIMULATOR_EMBEDDED", "PUBLIC_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+];
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+export async function startServer() {
+  const varDir = mkdtempSync(join(tmpdir(), "tf-e2e-"));
+  const port = await freePort();
+  const simulatorPort = await freePort();
+  const env = { ...process.env };
+  for (const key of NOT_FOR_THE_SERVER) delete env[key];
+  Object.assign(env, {
+    TRADEFLEET_VAR_DIR: varDir,
+    SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
+    PYTHONUNBUFFERED: "1",
+    LOG_LEVEL: "WARNING",
+    // The monitors tick every second so fills and take-profits show up quickly.
+    TRADING_FILL_MONITOR_SECONDS: "1",
+    TRADING_TP_MONITOR_SECONDS: "1",
+  });
+  const migrate = spawnSync(PYTHON, ["manage.py", "migrate", "--noinput", "-v0"], { cwd: REPO, env, encoding: "utf8" });
+  if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const child = spawn(PYTHON, ["manage.py", "run_embedded", "--host", "127.0.0.1", "--port", String(port)], {
+    cwd: REPO,
+    env,
+    detached: true, // its own process group, so every thread and child goes with it
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const base = `http://127.0.0.1:${port}`;
+  const server = {
+    base,
+    simulator: `http://127.0.0.1:${simulatorPort}`,
+    varDir,
+    output: () => output,
+    adminPassword: null,
+    async stop() {
+      if (child.exitCode === null) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+        } catch {
+          /* gone already */
+        }
+        const deadline = Date.now() + 15_000;
+        while (child.exitCode === null && Date.now() < deadline) await sleep(100);
+        if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+      }
+      rmSync(varDir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
+    const ready = await fetch(`${base}/api/v1/health`).then((r) => r.ok, () => false);
+    const logins = /admin@tradefleet\.local\s+password: (\S+)/.exec(output);
+    if (ready && logins) {
+      server.adminPassword = logins[1];
+      return server;
+    }
+    await sleep(250);
+  }
+  await server.stop();
+  throw new Error(`the server did not start within 120 s:\n${output}`);
+}
+
+export async function apiLogin(server, email, password) {
+  const response = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!response.ok) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
+  return (await response.json()).access;
+}

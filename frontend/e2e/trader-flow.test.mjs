@@ -1,0 +1,236 @@
+// The web app in a real browser (Debian's chromium driven by playwright-core) against a real
+// embedded server: a new trader registers, adds a simulator account, creates a DCA grid, sends
+// a TradingView webhook over HTTP, sees the position appear and close at its take-profit, all
+// without a reload. Then a screenshot of every page goes to a folder printed at the end.
+//
+//   node --test e2e/            (make e2e; needs `npm run build` first)
+//   E2E_SCREENSHOTS=/some/dir   where the screenshots go (default: a new temporary folder)
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+import { apiLogin, startServer } from "./server.mjs";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
+mkdirSync(shots, { recursive: true });
+
+const trader = { email: `e2e-${Date.now()}@example.com`, username: `e2e${Date.now()}`, password: "Browser-test-2024" };
+let server;
+let browser;
+let page;
+const problems = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  // A blocked script, a CSP violation or an uncaught error fails the test.
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !/Failed to load resource: the server responded with a status of (400|401|404|409)/.test(message.text())) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  page.on("requestfailed", (request) => {
+    const url = request.url();
+    if (!url.startsWith(server.base) && !url.startsWith("ws://127.0.0.1")) problems.push(`request outside the server: ${url}`);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  console.log(`\nscreenshots: ${shots}\n`);
+});
+
+const nav = (label) => page.getByRole("navigation").getByRole("link", { name: label, exact: true }).click();
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+async function choose(label, option) {
+  await page.getByRole("textbox", { name: label, exact: true }).click();
+  await page.getByRole("option", typeof option === "string" ? { name: option, exact: true } : { name: option }).click();
+}
+
+test("a new trader trades through the web app, live, from webhook to take-profit", async (root) => {
+  // Each step needs the ones before it: after a failure the rest are skipped, not timed out.
+  let failed = false;
+  const t = {
+    test: (name, fn) =>
+      root.test(name, { skip: failed && "an earlier step failed" }, async () => {
+        try {
+          await fn();
+        } catch (error) {
+          failed = true;
+          await shot(`failed-${name.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
+          throw error;
+        }
+      }),
+  };
+  await t.test("the login page is served at / and a new trader registers", async () => {
+    await page.goto(server.base + "/");
+    await page.waitForURL(/\/login$/);
+    await shot("login");
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("E-mail").fill(trader.email);
+    await page.getByLabel("Username").fill(trader.username);
+    await page.locator('input[autocomplete="new-password"]').fill(trader.password);
+    await shot("register");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/accounts$/);
+    await page.getByTestId("connection-state").and(page.locator('[data-state="open"]')).waitFor();
+    // Everything from here on happens in this one page load.
+    await page.evaluate(() => (window.__sameLoad = true));
+  });
+
+  await t.test("adds a simulator account, validated in the background", async () => {
+    await page.getByRole("button", { name: "Add account" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "Add account" }).click();
+    await page.getByText("The secret is stored encrypted and is never shown again").waitFor();
+    await page.getByTestId("account-validated").waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId("accounts-table").innerText(), /simulator/);
+  });
+
+  await t.test("creates a DCA configuration with a live grid preview", async () => {
+    await nav("DCA configurations");
+    await page.getByRole("link", { name: "New configuration" }).click();
+    await page.getByTestId("grid-preview").waitFor();
+    await choose("Entry order", "market");
+    await choose("Take-profit mode", /^Aggregate:/);
+    await page.getByLabel("Entry price").fill("60000");
+    await page.getByTestId("grid-preview").getByText("Total").waitFor();
+    await shot("dca-editor");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/\/dca$/);
+    assert.match(await page.getByTestId("dca-table").innerText(), /BTC\/USDT/);
+  });
+
+  let webhook;
+  await t.test("the webhook page gives the URL and a template with the secret", async () => {
+    await nav("Webhook setup");
+    const url = await page.getByTestId("webhook-url").innerText();
+    const template = JSON.parse(await page.getByTestId("webhook-template").innerText());
+    assert.match(url, /\/api\/v1\/webhooks\//);
+    assert.ok(template.secret.length > 20);
+    webhook = { url, template };
+  });
+
+  let positionId;
+  await t.test("a webhook sent over HTTP opens a position that appears without a reload", async () => {
+    await nav("Positions");
+    await page.getByText("No positions here yet.").waitFor();
+    const ticker = await (await fetch(`${server.simulator}/api/v3/ticker/price?symbol=BTCUSDT`)).json();
+    const alert = structuredClone(webhook.template);
+    alert.timestamp = new Date().toISOString();
+    Object.assign(alert.tv, {
+      exchange: "SIMULATOR",
+      symbol: "BTCUSDT",
+      timeframe: "60",
+      action: "buy",
+      close_price: ticker.price,
+      entry_price: "",
+      order_size: "",
+      market_position: "long",
+      market_position_size: "1",
+      prev_market_position: "flat",
+      prev_market_position_size: "0",
+    });
+    Object.assign(alert.strategy_info, { trade_id: "e2e-1", alert_message: "" });
+    const response = await fetch(webhook.url, { method: "POST", headers: { "Content-Type": "text/plain" }, body: JSON.stringify(alert) });
+    assert.equal(response.status, 202, await response.text());
+    const row = page.locator("[data-position-id]").first();
+    await row.waitFor();
+    positionId = await row.getAttribute("data-position-id");
+    assert.match(await row.innerText(), /BTC\/USDT/);
+    await shot("positions");
+  });
+
+  await t.test("the detail page shows the filled entry, the pending legs and the chart", async () => {
+    await page.locator(`[data-position-id="${positionId}"]`).getByRole("link", { name: "BTC/USDT" }).click();
+    await page.waitForURL(new RegExp(`/positions/${positionId}$`));
+    await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
+    await page.locator('[data-testid="legs-table"] [data-leg-status="open"]').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="stat-average-entry"]')?.textContent !== "—");
+    // Two pending legs, the take-profit target and the average entry.
+    assert.equal(await page.getByTestId("chart").getAttribute("data-lines"), "4");
+    assert.ok(Number(await page.getByTestId("chart").getAttribute("data-points")) >= 1);
+    await shot("position-detail-open");
+  });
+
+  await t.test("the simulator price rises past the target and the take-profit closes it, live", async () => {
+    const admin = await apiLogin(server, "admin@tradefleet.local", server.adminPassword);
+    const average = Number((await page.getByTestId("stat-average-entry").innerText()).replace(/,/g, ""));
+    const target = (average * 1.03).toFixed(2);
+    const moved = await fetch(`${server.base}/api/v1/simulator/prices/BTCUSDT`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ price: target }),
+    });
+    assert.equal(moved.status, 200, await moved.text());
+    await page.locator('[data-status="closed"]').first().waitFor({ timeout: 45_000 });
+    await page.getByTestId("close-reason").waitFor();
+    assert.match(await page.getByTestId("close-reason").innerText(), /take_profit/);
+    assert.equal(await page.evaluate(() => window.__sameLoad), true, "the page was reloaded");
+    await shot("position-detail-closed");
+    await nav("Positions");
+    await choose("Status", "Closed");
+    await page.locator(`[data-position-id="${positionId}"][data-status="closed"]`).waitFor();
+  });
+
+  await t.test("every page renders, in both themes and on a phone", async () => {
+    const pages = [
+      ["dashboard", "/"],
+      ["queue", "/queue"],
+      ["risk", "/risk"],
+      ["service", "/service"],
+      ["accounts", "/accounts"],
+      ["dca-list", "/dca"],
+      ["trading-config", "/trading-config"],
+      ["webhook", "/webhook"],
+      ["logs", "/logs"],
+      ["logs-errors", "/logs?tab=errors"],
+    ];
+    for (const [name, path] of pages) {
+      await page.goto(server.base + path);
+      await page.locator("main h2").first().waitFor();
+      await page.waitForLoadState("networkidle").catch(() => undefined);
+      await shot(name);
+    }
+    await page.getByRole("button", { name: /Switch to the dark theme/ }).click();
+    await page.goto(server.base + "/");
+    await page.locator("main h2").first().waitFor();
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    await shot("dashboard-dark");
+    await page.getByRole("button", { name: /Switch to the light theme/ }).click();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(server.base + "/positions");
+    await page.locator("main h2").first().waitFor();
+    await shot("positions-phone");
+    await page.setViewportSize({ width: 1366, height: 900 });
+  });
+
+  await t.test("an admin sees the admin area: users, audit trail, health", async () => {
+    await page.getByRole("button", { name: "Account menu" }).click();
+    await page.getByRole("menuitem", { name: "Log out" }).click();
+    await page.waitForURL(/\/login/);
+    await page.getByLabel("E-mail").fill("admin@tradefleet.local");
+    await page.locator('input[type="password"]').fill(server.adminPassword);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await nav("Admin");
+    await page.getByTestId("users-table").getByText(trader.email).waitFor();
+    await shot("admin-users");
+    await page.getByRole("tab", { name: "Audit trail" }).click();
+    await page.getByTestId("audit-table").waitFor();
+    await shot("admin-audit");
+    await page.getByRole("tab", { name: "Health" }).click();
+    await page.getByText("database").first().waitFor();
+    await shot("admin-health");
+  });
+
+  assert.deepEqual(problems, []);
+});

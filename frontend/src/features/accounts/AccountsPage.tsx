@@ -1,0 +1,127 @@
+import { Alert, Badge, Button, Card, Group, Modal, SegmentedControl, Stack, Table, Text, Tooltip } from "@mantine/core";
+import { useState } from "react";
+import type { ExchangeAccount } from "@/api/types";
+import { ErrorAlert } from "@/lib/ErrorAlert";
+import { formatTime } from "@/lib/format";
+import { ConfirmButton, PageHeader, QueryState } from "@/lib/ui";
+import { AddAccountForm } from "./AddAccountForm";
+import { useAccountActions, useAccounts, useExchanges } from "./api";
+
+function AccountRow({ account }: { account: ExchangeAccount }) {
+  const { validate, setMode, remove } = useAccountActions();
+  return (
+    <Table.Tr data-account={`${account.exchange}:${account.label}`}>
+      <Table.Td>
+        <Text fw={600}>{account.exchange}</Text>
+        <Text size="xs" c="dimmed">
+          {account.label}
+          {account.is_default ? " · default" : ""}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <SegmentedControl
+          size="xs"
+          data={["testnet", "live"]}
+          value={account.mode}
+          onChange={(mode) => setMode.mutate({ account, mode: mode as "testnet" | "live" })}
+          aria-label="Mode"
+        />
+      </Table.Td>
+      <Table.Td>
+        <Text ff="monospace" size="sm">
+          {account.api_key || "—"}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        {account.is_validated ? (
+          <Badge color="teal" data-testid="account-validated">
+            Validated
+          </Badge>
+        ) : account.last_error ? (
+          <Tooltip label={account.last_error} multiline w={300}>
+            <Badge color="red">Failed</Badge>
+          </Tooltip>
+        ) : (
+          <Badge color="gray">Not yet</Badge>
+        )}
+        <Text size="xs" c="dimmed">
+          {formatTime(account.last_validated)}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Group gap="xs" wrap="nowrap">
+          <Button size="xs" variant="light" loading={validate.isPending} onClick={() => validate.mutate(account)}>
+            Validate
+          </Button>
+          <ConfirmButton
+            size="xs"
+            title="Remove this account?"
+            message={`${account.exchange} (${account.label}) and its stored key are deleted. Open positions on it are not closed.`}
+            confirmLabel="Remove"
+            onConfirm={() => remove.mutateAsync(account).catch(() => undefined)}
+          >
+            Delete
+          </ConfirmButton>
+        </Group>
+        {(validate.error || setMode.error || remove.error) && <ErrorAlert error={validate.error ?? setMode.error ?? remove.error} />}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+export default function AccountsPage() {
+  const accounts = useAccounts();
+  const exchanges = useExchanges();
+  const [adding, setAdding] = useState(false);
+  const [added, setAdded] = useState(false);
+  const rows = accounts.data?.results ?? [];
+  return (
+    <Stack>
+      <PageHeader title="Exchange accounts" description="The accounts your signals trade on. Keys are encrypted at rest; secrets are never shown again.">
+        <Button onClick={() => setAdding(true)}>Add account</Button>
+      </PageHeader>
+      {added && (
+        <Alert color="teal" withCloseButton onClose={() => setAdded(false)} title="Account added">
+          The secret is stored encrypted and is never shown again. It is being validated in the background.
+        </Alert>
+      )}
+      <Card withBorder>
+        <QueryState isLoading={accounts.isLoading} error={accounts.error}>
+          {rows.length ? (
+            <Table.ScrollContainer minWidth={760}>
+              <Table verticalSpacing="sm" data-testid="accounts-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Exchange</Table.Th>
+                    <Table.Th>Mode</Table.Th>
+                    <Table.Th>Key</Table.Th>
+                    <Table.Th>Validation</Table.Th>
+                    <Table.Th />
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {rows.map((account) => (
+                    <AccountRow key={account.id} account={account} />
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          ) : (
+            <Text c="dimmed" ta="center" p="md">
+              No exchange account yet. Add the simulator to paper-trade at once.
+            </Text>
+          )}
+        </QueryState>
+      </Card>
+      <Modal opened={adding} onClose={() => setAdding(false)} title="Add an exchange account" size="lg">
+        <AddAccountForm
+          exchanges={exchanges.data ?? []}
+          onDone={() => {
+            setAdding(false);
+            setAdded(true);
+          }}
+        />
+      </Modal>
+    </Stack>
+  );
+}

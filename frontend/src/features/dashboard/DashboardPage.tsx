@@ -1,0 +1,172 @@
+import { Alert, Anchor, Badge, Card, CloseButton, Group, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { api } from "@/api/client";
+import type { QueueSummary, ServiceStatus } from "@/api/contract";
+import { keys } from "@/api/keys";
+import type { ErrorLog, Page, Performance, Signal, TradingConfig } from "@/api/types";
+import { useLiveState } from "@/live/LiveEvents";
+import { formatSigned, pnlColor, timeAgo, toNumber } from "@/lib/format";
+import { useOptionalQuery } from "@/lib/useSoftQuery";
+import { PageHeader } from "@/lib/ui";
+import { usePositions } from "@/features/positions/api";
+import { PositionsTable } from "@/features/positions/PositionsTable";
+import { EquityCurve } from "./EquityCurve";
+
+function Tile({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
+  return (
+    <Card withBorder padding="md" data-testid={testId}>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={700} mb={4}>
+        {label}
+      </Text>
+      {children}
+    </Card>
+  );
+}
+
+/** Total PnL (realized over the window plus unrealized now) and as a percent of the capital. */
+export function totalPnl(performance: Performance | undefined, capital: string | undefined) {
+  const realized = toNumber(performance?.realized_pnl) ?? 0;
+  const unrealized = toNumber(performance?.unrealized_pnl) ?? 0;
+  const total = realized + unrealized;
+  const base = toNumber(capital);
+  return { total, percent: base ? (total / base) * 100 : null };
+}
+
+export default function DashboardPage() {
+  const live = useLiveState();
+  const open = usePositions({ open: "true" });
+  const config = useQuery({ queryKey: keys.tradingConfig, queryFn: () => api<TradingConfig>("trading-config") });
+  const performance = useQuery({ queryKey: keys.performance(30), queryFn: () => api<Performance>("performance", { query: { days: 30 } }) });
+  const lastSignal = useQuery({ queryKey: keys.lastSignal, queryFn: () => api<Page<Signal>>("signals", { query: { page_size: 1 } }) });
+  const errors = useQuery({ queryKey: [...keys.errors, "unresolved"], queryFn: () => api<Page<ErrorLog>>("logs/errors", { query: { resolved: "false", page_size: 5 } }) });
+  const summary = useOptionalQuery<QueueSummary>(keys.queueSummary, "queue/summary");
+  const service = useOptionalQuery<ServiceStatus>(keys.serviceStatus, "service/status");
+
+  const groups = open.data?.results ?? [];
+  // The queue's summary counts the pool as the engine does; without it, open groups.
+  const counted = summary.data?.open_groups ?? groups.length;
+  const max = summary.data?.max_open_groups ?? config.data?.config.max_open_groups ?? 0;
+  const pnl = totalPnl(performance.data, config.data?.config.user_capital);
+  const currency = performance.data?.currency ?? "";
+  const signal = lastSignal.data?.results[0];
+  const queued = summary.data ? summary.data.queued : null;
+  const breaker = summary.data?.circuit_breaker;
+  const riskOn = config.data?.config.risk_engine_enabled;
+
+  return (
+    <Stack>
+      <PageHeader title="Dashboard" description="Your live groups, the pool and how the last 30 days went." />
+      <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
+        <Tile label="Pool usage" testId="pool-usage">
+          <Text fw={700} size="lg">
+            {counted} / {max || "—"}
+          </Text>
+          <Progress value={max ? Math.min(100, (counted / max) * 100) : 0} color={counted >= max && max ? "orange" : "blue"} mt={6} aria-label="Pool usage" />
+        </Tile>
+        <Tile label="Queued signals" testId="queued-count">
+          <Text fw={700} size="lg">
+            {queued === null ? "—" : queued}
+          </Text>
+          {breaker?.tripped ? (
+            <Badge color="red" size="sm">
+              circuit breaker tripped
+            </Badge>
+          ) : (
+            <Anchor component={Link} to="/queue" size="xs">
+              Open the queue
+            </Anchor>
+          )}
+        </Tile>
+        <Tile label={`Total PnL (30 d)`} testId="total-pnl">
+          <Text fw={700} size="lg" c={pnlColor(pnl.total)}>
+            {formatSigned(pnl.total)} {currency}
+          </Text>
+          <Text size="xs" c={pnlColor(pnl.total)}>
+            {pnl.percent === null ? "set your capital for a %" : `${formatSigned(pnl.percent, " %")} of capital`}
+          </Text>
+        </Tile>
+        <Tile label="Last webhook" testId="last-webhook">
+          <Text fw={700} size="lg">
+            {signal ? timeAgo(signal.received_at) : "never"}
+          </Text>
+          {signal && (
+            <Text size="xs" c="dimmed">
+              {signal.symbol} {signal.side} · {signal.status}
+            </Text>
+          )}
+        </Tile>
+        <Tile label="Service" testId="service-status">
+          {service.data === null || service.data === undefined ? (
+            <Text c="dimmed">—</Text>
+          ) : (
+            <>
+              <Badge color={service.data.service_running ? "teal" : "red"} size="lg">
+                {service.data.service_running ? "Running" : "Stopped"}
+              </Badge>
+              <Text size="xs" c="dimmed" mt={4}>
+                heartbeat {timeAgo(service.data.last_heartbeat)}
+              </Text>
+            </>
+          )}
+        </Tile>
+        <Tile label="Risk engine" testId="risk-status">
+          <Badge color={riskOn ? "teal" : "gray"} size="lg">
+            {riskOn === undefined ? "—" : riskOn ? "On" : "Off"}
+          </Badge>
+          <Anchor component={Link} to="/risk" size="xs" display="block" mt={4}>
+            Risk page
+          </Anchor>
+        </Tile>
+      </SimpleGrid>
+
+      {(live.alerts.length > 0 || (errors.data?.count ?? 0) > 0) && (
+        <Card withBorder>
+          <Title order={4} mb="xs">
+            Alerts
+          </Title>
+          <Stack gap="xs">
+            {live.alerts.map((alert) => (
+              <Alert key={alert.id} color={alert.level === "error" ? "red" : alert.level === "warning" ? "yellow" : "blue"} withCloseButton={false}>
+                <Group justify="space-between" wrap="nowrap">
+                  <Text size="sm">{alert.message}</Text>
+                  <CloseButton aria-label="Dismiss" onClick={() => live.dismissAlert(alert.id)} />
+                </Group>
+              </Alert>
+            ))}
+            {(errors.data?.count ?? 0) > 0 && (
+              <Alert color="red">
+                {errors.data?.count} unresolved error{errors.data?.count === 1 ? "" : "s"}.{" "}
+                <Anchor component={Link} to="/logs?tab=errors">
+                  See them
+                </Anchor>
+              </Alert>
+            )}
+          </Stack>
+        </Card>
+      )}
+
+      <Card withBorder>
+        <Group justify="space-between" mb="xs">
+          <Title order={4}>Live groups</Title>
+          <Anchor component={Link} to="/positions" size="sm">
+            All positions
+          </Anchor>
+        </Group>
+        <PositionsTable positions={groups} compact />
+      </Card>
+
+      <Card withBorder>
+        <Group justify="space-between" mb="xs">
+          <Title order={4}>Equity curve (realized, 30 days)</Title>
+          {performance.data && (
+            <Text size="sm" c="dimmed">
+              win rate {performance.data.win_rate === null ? "—" : `${formatSigned(performance.data.win_rate)} %`} · max drawdown {formatSigned(performance.data.max_drawdown)} {currency}
+            </Text>
+          )}
+        </Group>
+        <EquityCurve performance={performance.data} />
+      </Card>
+    </Stack>
+  );
+}

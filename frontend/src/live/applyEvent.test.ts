@@ -1,0 +1,96 @@
+import { QueryClient } from "@tanstack/react-query";
+import { describe, expect, it } from "vitest";
+import { keys } from "@/api/keys";
+import type { Page, Position, PositionDetail, ServiceLog } from "@/api/types";
+import { detail, position } from "@/test/fixtures";
+import { applyEvent, LOG_TAIL_MAX } from "./applyEvent";
+
+function client(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
+}
+const page = (results: Position[]): Page<Position> => ({ count: results.length, next: null, previous: null, results });
+const stale = (c: QueryClient, key: readonly unknown[]) => c.getQueryState(key)?.isInvalidated ?? false;
+
+describe("live events in the query cache", () => {
+  it("a position update changes the row in every list and the detail without a refetch", () => {
+    const c = client();
+    c.setQueryData(keys.positions({ open: "true" }), page([position()]));
+    c.setQueryData(keys.positions({}), page([position(), position({ id: "g2" })]));
+    c.setQueryData(keys.position("g1"), detail({ status: "live" }));
+
+    applyEvent(c, { type: "position.updated", data: { id: "g1", status: "live", unrealized_pnl: "12.5", unrealized_pnl_percent: "1.25", last_price: "101.25" } });
+
+    expect(c.getQueryData<Page<Position>>(keys.positions({ open: "true" }))?.results[0]?.unrealized_pnl).toBe("12.5");
+    expect(c.getQueryData<Page<Position>>(keys.positions({}))?.results[0]?.last_price).toBe("101.25");
+    expect(c.getQueryData<Page<Position>>(keys.positions({}))?.results[1]?.unrealized_pnl).toBe("0");
+    expect(c.getQueryData<PositionDetail>(keys.position("g1"))?.unrealized_pnl_percent).toBe("1.25");
+    expect(stale(c, keys.positions({}))).toBe(false);
+  });
+
+  it("a new position or a status change refetches the lists, the detail and the performance", () => {
+    const c = client();
+    c.setQueryData(keys.positions({ open: "true" }), page([position()]));
+    c.setQueryData(keys.position("g1"), detail({ status: "live" }));
+    c.setQueryData(keys.performance(30), { realized_pnl: "0" });
+
+    applyEvent(c, { type: "position.updated", data: { id: "g1", status: "closed", realized_pnl: "3" } });
+
+    expect(c.getQueryData<PositionDetail>(keys.position("g1"))?.status).toBe("closed");
+    expect(stale(c, keys.positions({ open: "true" }))).toBe(true);
+    expect(stale(c, keys.position("g1"))).toBe(true);
+    expect(stale(c, keys.performance(30))).toBe(true);
+
+    const d = client();
+    d.setQueryData(keys.positions({ open: "true" }), page([]));
+    applyEvent(d, { type: "position.updated", data: { id: "new", status: "live" } });
+    expect(stale(d, keys.positions({ open: "true" }))).toBe(true);
+  });
+
+  it("an order fill marks the leg filled in the detail and recounts the filled legs", () => {
+    const c = client();
+    c.setQueryData(keys.position("g1"), detail());
+    applyEvent(c, { type: "order.updated", data: { id: "o2", position_group: "g1", role: "leg", status: "filled", filled_quantity: "1", avg_fill_price: "99", tp_status: "placed" } });
+    const d = c.getQueryData<PositionDetail>(keys.position("g1"))!;
+    const leg = d.pyramids[0]!.legs[1]!;
+    expect(leg.status).toBe("filled");
+    expect(leg.filled_price).toBe("99");
+    expect(leg.tp_status).toBe("placed");
+    expect(d.legs_filled).toBe(2);
+  });
+
+  it("an order the detail does not know (a new take-profit) refetches the detail", () => {
+    const c = client();
+    c.setQueryData(keys.position("g1"), detail());
+    applyEvent(c, { type: "order.updated", data: { id: "tp-new", position_group: "g1", role: "take_profit", status: "open" } });
+    expect(stale(c, keys.position("g1"))).toBe(true);
+  });
+
+  it("the queue event replaces the queued list and the summary", () => {
+    const c = client();
+    c.setQueryData(keys.queueList("promoted"), { count: 0, next: null, previous: null, results: [] });
+    applyEvent(c, { type: "queue.updated", data: { entries: [{ id: "q1", rank: 1 }], summary: { open_groups: 2, max_open_groups: 2, queued: 1 } } });
+    expect(c.getQueryData<Page<{ id: string }>>(keys.queueList("queued"))?.results.map((e) => e.id)).toEqual(["q1"]);
+    expect(c.getQueryData<{ queued: number }>(keys.queueSummary)?.queued).toBe(1);
+    expect(stale(c, keys.queueList("promoted"))).toBe(true);
+  });
+
+  it("log entries are prepended to the live tail, without duplicates and up to its size", () => {
+    const c = client();
+    c.setQueryData<ServiceLog[]>(keys.logTail, []);
+    for (let id = 1; id <= LOG_TAIL_MAX + 5; id++) {
+      applyEvent(c, { type: "log.created", data: { id, level: "INFO", message: `m${id}`, timestamp: "2026-03-01T10:00:00Z" } });
+    }
+    applyEvent(c, { type: "log.created", data: { id: LOG_TAIL_MAX + 5, level: "INFO", message: "again" } });
+    const tail = c.getQueryData<ServiceLog[]>(keys.logTail)!;
+    expect(tail).toHaveLength(LOG_TAIL_MAX);
+    expect(tail[0]?.message).toBe(`m${LOG_TAIL_MAX + 5}`);
+  });
+
+  it("a service update merges into the status and unknown events are ignored", () => {
+    const c = client();
+    c.setQueryData(keys.serviceStatus, { service_running: true, error_count: 0 });
+    applyEvent(c, { type: "service.updated", data: { service_running: false } });
+    expect(c.getQueryData<{ service_running: boolean; error_count: number }>(keys.serviceStatus)).toEqual({ service_running: false, error_count: 0 });
+    expect(() => applyEvent(c, { type: "something.new", data: {} })).not.toThrow();
+  });
+});

@@ -1,0 +1,177 @@
+// Live events into the TanStack Query cache: rows change in place where the event carries the
+// new values; where it cannot (a new row, a changed status), the affected queries are refetched.
+import type { QueryClient } from "@tanstack/react-query";
+import { keys } from "@/api/keys";
+import type { Page, Position, PositionDetail, PositionLeg, ServiceLog } from "@/api/types";
+import type { LiveEvent } from "./socket";
+
+export const LOG_TAIL_MAX = 500;
+
+const POSITION_FIELDS = [
+  "status",
+  "pyramid_count",
+  "avg_entry",
+  "filled_quantity",
+  "realized_pnl",
+  "unrealized_pnl",
+  "unrealized_pnl_percent",
+  "last_price",
+  "tp_target_price",
+  "close_reason",
+] as const;
+
+function pick<T extends object>(data: Record<string, unknown>, fields: readonly string[]): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (field in data) out[field] = data[field];
+  return out as Partial<T>;
+}
+
+function isPage<T>(value: unknown): value is Page<T> {
+  return !!value && typeof value === "object" && Array.isArray((value as Page<T>).results);
+}
+
+export function applyPositionEvent(client: QueryClient, data: Record<string, unknown>): void {
+  const id = String(data.id ?? "");
+  if (!id) return;
+  const patch = pick<Position>(data, POSITION_FIELDS);
+  let statusChanged = false;
+  let missingFromAList = false;
+
+  for (const [key, page] of client.getQueriesData<Page<Position>>({ queryKey: keys.positionsAll })) {
+    if (!isPage<Position>(page)) continue;
+    const row = page.results.find((item) => item.id === id);
+    if (!row) {
+      missingFromAList = true;
+      continue;
+    }
+    if (patch.status && patch.status !== row.status) statusChanged = true;
+    client.setQueryData<Page<Position>>(key, {
+      ...page,
+      results: page.results.map((item) => (item.id === id ? { ...item, ...patch } : item)),
+    });
+  }
+  const detail = client.getQueryData<PositionDetail>(keys.position(id));
+  if (detail) {
+    if (patch.status && patch.status !== detail.status) statusChanged = true;
+    client.setQueryData<PositionDetail>(keys.position(id), { ...detail, ...patch });
+  }
+  // Lists filtered by status may gain or lose the row; closed_at and counts come with a refetch.
+  if (missingFromAList || statusChanged) void client.invalidateQueries({ queryKey: keys.positionsAll });
+  if (statusChanged) {
+    void client.invalidateQueries({ queryKey: keys.position(id) });
+    void client.invalidateQueries({ queryKey: keys.performanceAll });
+  }
+}
+
+export function applyOrderEvent(client: QueryClient, data: Record<string, unknown>): void {
+  const groupId = String(data.position_group ?? "");
+  const orderId = String(data.id ?? "");
+  if (!groupId || !orderId) return;
+  const detail = client.getQueryData<PositionDetail>(keys.position(groupId));
+  let found = false;
+  if (detail) {
+    const legPatch: Partial<PositionLeg> = {
+      ...pick<PositionLeg>(data, ["status", "filled_quantity", "fees", "tp_price", "tp_status", "price", "quantity", "last_error"]),
+      ...("avg_fill_price" in data ? { filled_price: data.avg_fill_price as string | null } : {}),
+    };
+    const pyramids = detail.pyramids.map((pyramid) => ({
+      ...pyramid,
+      legs: pyramid.legs.map((leg) => {
+        if (leg.id !== orderId) return leg;
+        found = true;
+        return { ...leg, ...legPatch };
+      }),
+    }));
+    const exitOrders = detail.exit_orders.map((order) => {
+      if (order.id !== orderId) return order;
+      found = true;
+      return {
+        ...order,
+        ...pick(data, ["status", "filled_quantity", "avg_fill_price", "price", "quantity"]),
+      };
+    });
+    const legsFilled = pyramids.reduce(
+      (sum, pyramid) => sum + pyramid.legs.filter((leg) => leg.status === "filled").length,
+      0,
+    );
+    client.setQueryData<PositionDetail>(keys.position(groupId), {
+      ...detail,
+      pyramids,
+      exit_orders: exitOrders,
+      legs_filled: legsFilled,
+    });
+    if (!found) void client.invalidateQueries({ queryKey: keys.position(groupId) });
+  }
+  // Leg counts in the lists change with fills.
+  if (data.status === "filled" || data.status === "cancelled" || !found) {
+    void client.invalidateQueries({ queryKey: keys.positionsAll });
+  }
+}
+
+export function applyLogEvent(client: QueryClient, data: Record<string, unknown>): void {
+  const entry = {
+    id: typeof data.id === "number" ? data.id : -Date.now(),
+    timestamp: String(data.timestamp ?? new Date().toISOString()),
+    level: String(data.level ?? "INFO").toUpperCase(),
+    category: String(data.category ?? ""),
+    module: String(data.module ?? ""),
+    message: String(data.message ?? ""),
+    context: data.context ?? data,
+    user: null,
+  } as ServiceLog;
+  const tail = client.getQueryData<ServiceLog[]>(keys.logTail);
+  if (tail) {
+    if (tail.some((row) => row.id === entry.id)) return;
+    client.setQueryData<ServiceLog[]>(keys.logTail, [entry, ...tail].slice(0, LOG_TAIL_MAX));
+  }
+}
+
+/** `queue.updated` carries the whole ranked queue and the summary: both replace the cache. */
+export function applyQueueEvent(client: QueryClient, data: Record<string, unknown>): void {
+  if (Array.isArray(data.entries)) {
+    const results = data.entries as unknown[];
+    client.setQueryData(keys.queueList("queued"), { count: results.length, next: null, previous: null, results });
+  }
+  if (data.summary && typeof data.summary === "object") client.setQueryData(keys.queueSummary, data.summary);
+  // The history (promoted, removed, ...) may have gained entries.
+  void client.invalidateQueries({
+    queryKey: keys.queue,
+    predicate: (query) => query.queryKey[1] === "list" && query.queryKey[2] !== "queued",
+  });
+  if (!Array.isArray(data.entries)) void client.invalidateQueries({ queryKey: keys.queue });
+}
+
+export function applyEvent(client: QueryClient, event: LiveEvent): void {
+  const data = event.data ?? {};
+  switch (event.type) {
+    case "position.updated":
+      applyPositionEvent(client, data);
+      break;
+    case "order.updated":
+      applyOrderEvent(client, data);
+      break;
+    case "signal.received":
+      void client.invalidateQueries({ queryKey: keys.signals });
+      break;
+    case "log.created":
+      applyLogEvent(client, data);
+      break;
+    case "queue.updated":
+      applyQueueEvent(client, data);
+      break;
+    case "risk.action":
+      void client.invalidateQueries({ queryKey: keys.risk });
+      break;
+    case "service.updated": {
+      const status = client.getQueryData<Record<string, unknown>>(keys.serviceStatus);
+      if (status) client.setQueryData(keys.serviceStatus, { ...status, ...data });
+      void client.invalidateQueries({ queryKey: keys.service });
+      break;
+    }
+    case "notification.created":
+      void client.invalidateQueries({ queryKey: keys.notifications });
+      break;
+    default:
+      break; // newer servers may send types this build does not know
+  }
+}
