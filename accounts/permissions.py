@@ -49,3 +49,13 @@ class ReadManagerWriteAdmin(BasePermission):
         if not (user and user.is_authenticated):
             return False
         return user.has_role(Role.MANAGER if request.method in SAFE_METHODS else Role.ADMIN)
+
+
+class ReadOrTrade(BasePermission):
+    """Everyone reads their own trading data; changing it (closing, promoting, configuring,
+    running the risk engine) takes the trader role."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return IsTrader().has_permission(request, view)

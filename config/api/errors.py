@@ -15,6 +15,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 
+class Conflict(exceptions.APIException):
+    """409: the object is in a state that does not allow this (`code` says which)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This cannot be done in the object's current state."
+    default_code = "conflict"
+
+
 def _flatten(detail: Any) -> Any:
     """ErrorDetail trees to plain lists of strings, keeping the field nesting."""
     if isinstance(detail, dict):

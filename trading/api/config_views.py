@@ -11,21 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsTrader
+from accounts.permissions import ReadOrTrade
 from trading import presets
 from trading import services_config as svc
 from trading.models_config import UserTradingConfig
 
 from . import config_serializers as s
-
-
-class ReadOrTrade(permissions.BasePermission):
-    """Everyone reads their own configuration; changing it takes the trader role."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return IsTrader().has_permission(request, view)
 
 
 def _body(config: UserTradingConfig) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsTrader
+from accounts.permissions import ReadOrTrade
 from config.api.filters import SymbolFilter
 from trading import selectors_positions as selectors
 from trading.models_positions import OPEN_GROUP_STATUSES, GroupStatus, PositionGroup, UnknownExchangeOrder
@@ -57,15 +57,6 @@ class PositionFilter(django_filters.FilterSet):
         self, queryset: QuerySet[PositionGroup], name: str, value: str
     ) -> QuerySet[PositionGroup]:
         return queryset.filter(exchange=value.strip().lower())
-
-
-class ReadOrTrade(permissions.BasePermission):
-    """Everyone reads their own positions; closing one takes the trader role."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return IsTrader().has_permission(request, view)
 
 
 @extend_schema_view(

@@ -13,12 +13,13 @@ from typing import Any, NoReturn
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import IsTrader
+from accounts.permissions import ReadOrTrade
+from config.api.errors import Conflict
 from trading.models_queue import QueueEntry, QueueStatus
 
 from . import queue_serializers as s
@@ -27,24 +28,9 @@ UUID_REGEX = "[0-9a-fA-F-]{36}"
 CONFLICTS = "409: not_queued, pool_full, circuit_breaker, service_stopped, group_closing, promotion_failed"
 
 
-class QueueConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The queue entry cannot be changed now."
-    default_code = "conflict"
-
-
-class ReadOrTrade(permissions.BasePermission):
-    """Everyone reads their own queue; acting on it takes the trader role."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return IsTrader().has_permission(request, view)
-
-
 def _conflict(exc: DjangoValidationError) -> NoReturn:
     code = getattr(exc, "code", None) or "conflict"
-    raise QueueConflict({"detail": " ".join(exc.messages), "code": code}) from exc
+    raise Conflict({"detail": " ".join(exc.messages), "code": code}) from exc
 
 
 def _summary(user: Any) -> dict[str, Any]:
@@ -116,7 +102,7 @@ class QueueViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         except DjangoValidationError as exc:
             _conflict(exc)
         if entry.status != QueueStatus.PROMOTED:
-            raise QueueConflict(
+            raise Conflict(
                 {"detail": entry.reason or "The entry could not open.", "code": "promotion_failed"}
             )
         return Response(s.QueueEntrySerializer(entry).data)

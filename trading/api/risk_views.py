@@ -11,33 +11,19 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsTrader
+from accounts.permissions import ReadOrTrade
+from config.api.errors import Conflict
 from config.api.filters import SymbolFilter, UTCIsoDateTimeFilter
 from trading import selectors_risk as selectors
 from trading.models_positions import PositionGroup
 from trading.models_risk import RiskAction, RiskActionStatus, RiskTrigger
 
 from . import risk_serializers as s
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The risk engine cannot do that now."
-    default_code = "conflict"
-
-
-class ReadOrTrade(permissions.BasePermission):
-    """Everyone reads their own risk panel; acting on it takes the trader role."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return IsTrader().has_permission(request, view)
 
 
 class RiskPanelView(APIView):

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from accounts.permissions import IsTrader
+from accounts.permissions import ReadOrTrade
 from config.api.filters import SymbolFilter
 from trading import services
 from trading.models import DCAConfig
@@ -25,15 +25,6 @@ class ExchangeUnreachable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The exchange cannot be reached right now; try again shortly."
     default_code = "exchange_unavailable"
-
-
-class ReadOrTrade(permissions.BasePermission):
-    """Everyone reads their own configurations; changing them takes the trader role."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return bool(request.user and request.user.is_authenticated)
-        return IsTrader().has_permission(request, view)
 
 
 class DCAConfigFilter(django_filters.FilterSet):
