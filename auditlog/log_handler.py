@@ -52,7 +52,7 @@ CATEGORIES = ("SECURITY", "TRADING", "SYSTEM", "RISK", "API")
 # Records from these loggers are never stored: writing them would log again.
 IGNORED_LOGGERS = ("django.db", "auditlog.log_handler")
 # Extras never stored, however their value looks: the handler's own routing fields.
-_ROUTING_EXTRAS = frozenset({"user_id", "category"})
+_ROUTING_EXTRAS = frozenset({"user_id", "category", "service_log"})
 _SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|passphrase|private|authorization)")
 REDACTED = "[redacted]"
 # Logger-name segments that imply a category when the record names none.
@@ -176,6 +176,8 @@ class ServiceLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(_guard, "active", False) or record.name.startswith(IGNORED_LOGGERS):
             return
+        if getattr(record, "service_log", True) is False:
+            return  # console only: the caller said the line is for operators (extra service_log=False)
         try:
             entry = self._entry(record)
         except Exception:  # a bad format string or an odd extra must not break the caller

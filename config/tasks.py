@@ -85,11 +85,13 @@ def house_task(
                 TASK_DURATION.labels(task_name).observe(elapsed)
                 TASK_OUTCOMES.labels(task_name, outcome).inc()
                 if outcome == "success":
+                    # For operators (console); a row per order in the user's service log would
+                    # be noise and a fifth of an order's CPU (docs/benchmarks.md, P4).
                     logger.info(
                         "task done: %s in %.3f s",
                         task_name,
                         elapsed,
-                        extra={**context, "duration_s": round(elapsed, 6)},
+                        extra={**context, "duration_s": round(elapsed, 6), "service_log": False},
                     )
 
         # Name and docstring of the function, but not __wrapped__: Celery reads the signature to

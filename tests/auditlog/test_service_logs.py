@@ -286,3 +286,35 @@ def test_the_daily_retention_task_runs(trader):
     )
     assert tasks_logs.logs_retention.apply().status == "SUCCESS"
     assert not ServiceLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_line_marked_for_operators_stays_out_of_the_users_log(service_logger, trader, log_dir, events):
+    service_logger.info("task done: place_order", extra={"user_id": trader.id, "service_log": False})
+    service_logger.warning("order rejected", extra={"user_id": trader.id})
+
+    stored = ServiceLog.objects.filter(user=trader).values_list("message", flat=True)
+    assert list(stored) == ["order rejected"]
+    assert "task done" not in _files_text(log_dir)
+    assert ServiceLog.objects.get(user=trader).context.get("service_log") is None
+
+
+@pytest.mark.django_db
+def test_a_successful_task_leaves_no_row_in_its_users_service_log(settings, trader, log_dir) -> None:
+    from config.celery import app
+    from tests.embedded.worker_tasks import rename_user
+
+    settings.SERVICE_LOG_SYNC = True
+    tasks_logger = logging.getLogger("tradefleet.tasks")
+    level = tasks_logger.level
+    tasks_logger.setLevel(logging.INFO)  # tests run at WARNING; the line is INFO
+    app.conf.task_always_eager = True
+    try:
+        rename_user.delay(user_id=str(trader.pk), username="renamed-by-task")
+    finally:
+        app.conf.task_always_eager = False
+        tasks_logger.setLevel(level)
+
+    trader.refresh_from_db()
+    assert trader.username == "renamed-by-task"
+    assert not ServiceLog.objects.filter(user=trader, message__startswith="task done").exists()
