@@ -54,7 +54,9 @@ test: $(VENV)/.installed frontend/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-frontend e2e
 
-test-frontend: frontend/node_modules/.installed
+# The API types the web app is compiled against must match the server's OpenAPI schema.
+test-frontend: $(VENV)/.installed frontend/node_modules/.installed
+	cd frontend && npm run --silent api-types -- --check
 	cd frontend && npx vitest run
 
 e2e: $(VENV)/.installed frontend/.built
