@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from trading.webhook import ParsedSignal, SignalRejected, decode_body, extract_secret, parse_webhook
@@ -505,17 +505,31 @@ def test_any_mutated_alert_parses_or_is_rejected_and_never_shows_the_secret(body
 @settings(max_examples=300)
 @given(st.text(min_size=8, max_size=40).filter(lambda s: "{{" not in s and s.strip() == s), st.data())
 def test_a_secret_placed_in_any_field_is_never_echoed(secret: str, data: st.DataObject) -> None:
-    body = mutated_alerts_with_secret(secret, data)
-    outcome = parses_or_rejects(body)
-    shown = repr(outcome) if isinstance(outcome, ParsedSignal) else str(outcome)
+    place = draw_placement(data)
+    shown = shown_for(mutated_alert_with_secret(secret, place))
+    # A "secret" that is part of what the answer says anyway (a field name such as
+    # strategy_info.alert_name for the secret "alert_na") is not an echo of it.
+    assume(secret not in shown_for(mutated_alert_with_secret("q" * 41, place)))
     assert secret not in shown
 
 
-def mutated_alerts_with_secret(secret: str, data: st.DataObject) -> dict[str, object]:
-    body = alert(secret=secret)
+def shown_for(body: dict[str, object]) -> str:
+    outcome = parses_or_rejects(body)
+    return repr(outcome) if isinstance(outcome, ParsedSignal) else str(outcome)
+
+
+def draw_placement(data: st.DataObject) -> tuple[str, str, str]:
+    body = alert(secret="x")
     block = data.draw(st.sampled_from(["tv", "execution_intent", "strategy_info", "risk"]))
     name = data.draw(st.sampled_from(sorted(body[block])))  # type: ignore[arg-type]
-    body[block][name] = data.draw(st.sampled_from([secret, f"x{secret}", f"{secret}{{{{x}}}}"]))  # type: ignore[index]
+    form = data.draw(st.sampled_from(["{}", "x{}", "{}{{{{x}}}}"]))
+    return block, name, form
+
+
+def mutated_alert_with_secret(secret: str, place: tuple[str, str, str]) -> dict[str, object]:
+    block, name, form = place
+    body = alert(secret=secret)
+    body[block][name] = form.format(secret)  # type: ignore[index]
     return body
 
 
