@@ -84,10 +84,13 @@ class _Loaded:
 def take_profit_batch_run(*, units: Sequence[Sequence[str]], tick: str) -> dict[str, int]:
     """Evaluate the groups of these (account, user) units at the tick's prices.
 
-    First every unit is decided (pure) and the marks written, all in one transaction: each
-    unit's `user_task_run` is then a savepoint, not a commit of its own, and the batch pays one
-    commit instead of one per user. Then the units where something fired evaluate those groups
-    in full, each in its own transactions, so no group lock waits for the rest of the batch."""
+    First every unit is decided (pure: no query, so `user_task_run` needs no savepoint and
+    writes nothing for a success) and the marks are written in one UPDATE. Then the units where
+    something fired evaluate those groups in full, each in its own transactions, so no group
+    lock waits for the rest of the batch. Last, one UPDATE stamps `last_task_execution` of every
+    user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`)."""
+    from .services_service import service_touch
+
     prices = snapshot_read(tick)
     loaded = _load([u[0] for u in units])
     if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
@@ -99,32 +102,40 @@ def take_profit_batch_run(*, units: Sequence[Sequence[str]], tick: str) -> dict[
     counts = {"marked": 0, "evaluated": 0, "failed": 0}
     marks: list[Mark] = []
     fired: list[tuple[str, list[tuple[_Loaded, Decimal]]]] = []
-    with transaction.atomic():
+    succeeded: set[str] = set()
+    failed: set[str] = set()
+    try:
         for account_id, user_id in units:
             found: list[Mark] = []
             due: list[tuple[_Loaded, Decimal]] = []
             decide = partial(_decide, loaded.get(str(account_id), []), prices, found, due)
             if _run_unit(user_id, decide) != "success":
                 counts["failed"] += 1
+                failed.add(str(user_id))
                 continue
+            succeeded.add(str(user_id))
             marks.extend(found)
             if due:
                 fired.append((user_id, due))
-        written, raced = marks_write(marks)
-    counts["marked"] = written
-    for item, price, _ in raced:  # a fill or a close landed meanwhile: the locked path decides
-        fired.append((str(item.user_id), [(item, price)]))
-    for user_id, due in fired:
-        if _run_unit(user_id, partial(_evaluate, due)) != "success":
-            counts["failed"] += 1
-        counts["evaluated"] += len(due)
+        with transaction.atomic():
+            written, raced = marks_write(marks)
+        counts["marked"] = written
+        for item, price, _ in raced:  # a fill or a close landed meanwhile: the locked path decides
+            fired.append((str(item.user_id), [(item, price)]))
+        for user_id, due in fired:
+            if _run_unit(user_id, partial(_evaluate, due)) != "success":
+                counts["failed"] += 1
+                failed.add(str(user_id))
+            counts["evaluated"] += len(due)
+    finally:
+        service_touch(succeeded - failed)
     return counts
 
 
 def _run_unit(user_id: str, fn: Any) -> str:
     from .services_service import user_task_run
 
-    return str(user_task_run(user_id=user_id, task_name=TASK_NAME, fn=fn, record=False))
+    return str(user_task_run(user_id=user_id, task_name=TASK_NAME, fn=fn, record=False, touch=False))
 
 
 def _split(scope: str) -> tuple[str, bool]:
@@ -320,10 +331,13 @@ def _load(account_ids: Sequence[str]) -> dict[str, list[_Loaded]]:
                 triggers.PyramidState(pk, entry, closed_at is not None, target, active, peak)
             )
     out: dict[str, list[_Loaded]] = defaultdict(list)
+    rules_memo: dict[Any, triggers.Rules] = {}
     for row in groups:
         pk, account_id, user_id, exchange, price_source, mode, symbol = row[:7]
         try:
-            state: triggers.GroupState | None = _state(row, orders.get(pk, []), pyramids.get(pk, []))
+            state: triggers.GroupState | None = _state(
+                row, orders.get(pk, []), pyramids.get(pk, []), rules_memo
+            )
         except (KeyError, TypeError, ValueError, ArithmeticError):
             # One group's odd rows (a broken market snapshot) must not stop the batch: it goes the
             # full way, inside its user's isolation, where a failure is recorded for that user.
@@ -334,10 +348,30 @@ def _load(account_ids: Sequence[str]) -> dict[str, list[_Loaded]]:
     return out
 
 
+def _rules(snapshot: dict[str, Any], memo: dict[Any, triggers.Rules]) -> triggers.Rules:
+    """The group's market rules; the groups of one symbol carry the same snapshot, so it is
+    parsed once per batch (a snapshot that cannot be parsed raises every time, as before)."""
+    try:
+        key: Any = tuple(sorted(snapshot.items()))
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and (rules := memo.get(key)) is not None:
+        return rules
+    market = market_from_json(snapshot)
+    rules = triggers.Rules(market.tick_size, market.step_size, market.min_qty, market.min_notional)
+    if key is not None:
+        memo[key] = rules
+    return rules
+
+
 def _state(
-    row: tuple[Any, ...], orders: list[tuple[Any, ...]], pyramids: list[triggers.PyramidState]
+    row: tuple[Any, ...],
+    orders: list[tuple[Any, ...]],
+    pyramids: list[triggers.PyramidState],
+    rules_memo: dict[Any, triggers.Rules],
 ) -> triggers.GroupState:
-    market = market_from_json(row[19] or {})
+    rules = _rules(row[19] or {}, rules_memo)
     live = set(LIVE_ORDER_STATUSES)
     live_exits_of: set[Any] = {o[3] for o in orders if o[4] != OrderRole.LEG and o[5] in live and o[3]}
     legs, exits = [], []
@@ -394,7 +428,7 @@ def _state(
         trailing_peak=row[16],
         last_leg_exit_at=row[17],
         last_evaluated_at=row[18],
-        rules=triggers.Rules(market.tick_size, market.step_size, market.min_qty, market.min_notional),
+        rules=rules,
         legs=tuple(legs),
         exits=tuple(exits),
         pyramids=tuple(pyramids),

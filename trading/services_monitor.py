@@ -207,7 +207,7 @@ def fill_batch_run(*, units: Iterable[Unit], attempt: int = 0) -> dict[str, int]
     and reconciliation catches up later."""
     from brokers.errors import TRANSIENT_ERRORS
 
-    from .services_service import user_task_run
+    from .services_service import service_touch, user_task_run
     from .tasks import monitor_fill_batch
 
     units = [list(unit) for unit in units]
@@ -230,25 +230,36 @@ def fill_batch_run(*, units: Iterable[Unit], attempt: int = 0) -> dict[str, int]
             pending[str(order.group.account_id)].append(order)
     outcomes: dict[str, int] = defaultdict(int)
     retry: list[Unit] = []
-    for unit in units:
-        account_id, user_id = unit[0], unit[1]
+    succeeded: list[str] = []
+    try:
+        for unit in units:
+            account_id, user_id = unit[0], unit[1]
 
-        def check(unit: Unit = unit, account_id: str = account_id) -> Any:
-            account = accounts.get(account_id)
-            if account is None:
-                return {"skipped": 1}  # disabled (or deleted) since the tick read it
-            try:
-                return account_orders_check(
-                    account=account, watched=watched.get(account_id, []), pending=pending.get(account_id, [])
-                )
-            except TRANSIENT_ERRORS as exc:
-                if attempt >= FILL_RETRIES:
-                    raise
-                logger.warning("fills of account %s: %s, again in 2 s", account_id, exc.message)
-                retry.append(unit)
-                return {"retry": 1}
+            def check(unit: Unit = unit, account_id: str = account_id) -> Any:
+                account = accounts.get(account_id)
+                if account is None:
+                    return {"skipped": 1}  # disabled (or deleted) since the tick read it
+                try:
+                    return account_orders_check(
+                        account=account,
+                        watched=watched.get(account_id, []),
+                        pending=pending.get(account_id, []),
+                    )
+                except TRANSIENT_ERRORS as exc:
+                    if attempt >= FILL_RETRIES:
+                        raise
+                    logger.warning("fills of account %s: %s, again in 2 s", account_id, exc.message)
+                    retry.append(unit)
+                    return {"retry": 1}
 
-        outcomes[str(user_task_run(user_id=user_id, task_name=TASK_NAME, fn=check, record=False))] += 1
+            outcome = str(
+                user_task_run(user_id=user_id, task_name=TASK_NAME, fn=check, record=False, touch=False)
+            )
+            outcomes[outcome] += 1
+            if outcome == "success":
+                succeeded.append(str(user_id))
+    finally:
+        service_touch(succeeded)  # one UPDATE for the batch's successes, not one per unit
     if retry:
         monitor_fill_batch.apply_async(
             kwargs={"units": retry, "attempt": attempt + 1}, countdown=2, expires=60

@@ -19,7 +19,7 @@ import importlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -271,10 +271,17 @@ def user_task_run(
     task_name: str,
     fn: Callable[[], Any],
     record: bool | Callable[[Any], bool] = True,
+    touch: bool = True,
 ) -> str:
     """Run `fn()` as one execution of `task_name` for the user. Returns the outcome. A dict
     returned by `fn` becomes the execution's details. Exceptions are recorded, not raised.
     `record` may be a predicate on fn's result: frequent tasks keep only the runs that acted.
+
+    `touch=False` is for batches: a success then leaves `last_task_execution` to the caller,
+    which writes it for all its successful users in one `service_touch`; a success that is not
+    recorded then costs no write at all. Outside a transaction `fn` runs without a savepoint, so
+    a batch whose `fn`s write nothing (a pure decision) pays no statement per unit. Failures are
+    recorded the same way whatever `touch` says.
 
     Celery's SoftTimeLimitExceeded is recorded and then raised again: the time limit is the
     batch's, not this user's, so swallowing it would let the batch run on into the hard limit,
@@ -294,9 +301,12 @@ def user_task_run(
         _record_failure(user_id, task_name, exc, started, time.perf_counter() - clock)
         return TaskOutcome.FAILED
     elapsed = time.perf_counter() - clock
+    kept = record(result) if callable(record) else record
+    if not kept and not touch:
+        return TaskOutcome.SUCCESS  # the batch touches its successful users at once
     try:
         with transaction.atomic():
-            if record(result) if callable(record) else record:
+            if kept:
                 ServiceTaskExecution.objects.create(
                     user_id=user_id,
                     task_name=task_name[:100],
@@ -305,12 +315,42 @@ def user_task_run(
                     status=TaskOutcome.SUCCESS,
                     details=_json_safe(result) if isinstance(result, dict) else {},
                 )
-            _touch(user_id, last_task_execution=timezone.now())
+            if touch:
+                _touch(user_id, last_task_execution=timezone.now())
     except Exception:
         logger.exception(
             "could not record task %s for user %s", task_name, user_id, extra={"user_id": str(user_id)}
         )
     return TaskOutcome.SUCCESS
+
+
+def service_touch(user_ids: Iterable[Any]) -> int:
+    """`last_task_execution` = now for these users in one UPDATE: the successful units of a
+    batch that ran them with `user_task_run(touch=False)`. Never raises (bookkeeping must not
+    fail the batch after its work is done). Returns how many rows it wrote."""
+    ids = sorted({str(u) for u in user_ids})  # one lock order for concurrent batches
+    if not ids:
+        return 0
+    now = timezone.now()
+    try:
+        written = ServiceStatus.objects.filter(user_id__in=ids).update(last_task_execution=now)
+    except Exception:
+        logger.exception("could not touch the service status of %d users", len(ids))
+        return 0
+    if written < len(ids):  # first work of users whose service was never looked at
+        have = {
+            str(u) for u in ServiceStatus.objects.filter(user_id__in=ids).values_list("user_id", flat=True)
+        }
+        for user_id in ids:
+            if user_id in have:
+                continue
+            try:
+                with transaction.atomic():
+                    _touch(user_id, last_task_execution=now)
+                written += 1
+            except Exception:
+                logger.exception("could not touch the service status of user %s", user_id)
+    return written
 
 
 def _record_failure(

@@ -26,14 +26,18 @@ def promote_queues(*, user_ids: list[str]) -> dict[str, str]:
     """Promote each user's best queued entries into their free pool slots. Returns each user's
     outcome (success / failed)."""
     from .services_queue_promote import queue_promote
-    from .services_service import user_task_run
+    from .services_service import service_touch, user_task_run
 
     outcomes: dict[str, str] = {}
-    for user_id in user_ids:
-        outcomes[user_id] = user_task_run(
-            user_id=user_id,
-            task_name="queue_sweep",
-            fn=lambda uid=user_id: queue_promote(user_id=uid),
-            record=False,
-        )
+    try:
+        for user_id in user_ids:
+            outcomes[user_id] = user_task_run(
+                user_id=user_id,
+                task_name="queue_sweep",
+                fn=lambda uid=user_id: queue_promote(user_id=uid),
+                record=False,
+                touch=False,
+            )
+    finally:  # the batch's successes stamped in one UPDATE
+        service_touch([u for u, outcome in outcomes.items() if outcome == "success"])
     return outcomes

@@ -33,6 +33,19 @@ if TYPE_CHECKING:
     from brokers.models import ExchangeConfig
 
 SIMULATOR = "simulator"
+# What ccxt's `set_markets` sets on an exchange (ccxt 4.5): copying these from a client that
+# parsed the table gives another client of the same exchange class the same table.
+CCXT_MARKET_TABLE = (
+    "markets",
+    "markets_by_id",
+    "symbols",
+    "ids",
+    "currencies",
+    "currencies_by_id",
+    "codes",
+    "baseCurrencies",
+    "quoteCurrencies",
+)
 T = TypeVar("T")
 
 # ccxt logs every request at DEBUG with its headers, and for binance the headers carry the API
@@ -161,11 +174,19 @@ class CcxtAdapter(BrokerAdapter):
         payload = self._call(shared.shared_markets, self.scope, self._fetch_markets, reload=reload)
         if payload["fetched_at"] != self._markets_version:
             # ccxt's own methods (create_order, ...) need its market table; the cached one spares
-            # every adapter the request.
-            self._call(self.exchange.set_markets, payload["ccxt"])
-            self._markets = {s: shared.market_from_json(m) for s, m in payload["markets"].items()}
+            # every adapter the request, and the table parsed once per process spares it the
+            # parse: every client of this exchange gets the same (read-only) dicts.
+            markets, table = shared.parsed_markets(self.scope, payload, self._parse_markets)
+            for attr, value in table.items():
+                setattr(self.exchange, attr, value)
+            self._markets = markets
             self._markets_version = payload["fetched_at"]
         return self._markets
+
+    def _parse_markets(self, payload: dict[str, Any]) -> tuple[dict[str, Market], dict[str, Any]]:
+        self._call(self.exchange.set_markets, payload["ccxt"])
+        markets = {s: shared.market_from_json(m) for s, m in payload["markets"].items()}
+        return markets, {attr: getattr(self.exchange, attr, None) for attr in CCXT_MARKET_TABLE}
 
     def _fetch_markets(self) -> dict[str, Any]:
         loaded = self._call(self.exchange.load_markets, True)
