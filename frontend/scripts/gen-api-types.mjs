@@ -16,10 +16,16 @@ const check = process.argv.includes("--check");
 
 try {
   const schemaFile = join(work, "schema.json");
+  // The schema is the same in every mode; embedded mode needs no secrets or services (CI sets
+  // DATABASE_URL and REDIS_URL, which would demand production settings such as SECRET_KEY).
+  const env = { ...process.env, TRADEFLEET_VAR_DIR: join(work, "var") };
+  for (const name of ["DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_URL", "CHANNEL_LAYER_URL"]) {
+    delete env[name];
+  }
   execFileSync(python, ["manage.py", "spectacular", "--format", "openapi-json", "--file", schemaFile], {
     cwd: repo,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, TRADEFLEET_VAR_DIR: process.env.TRADEFLEET_VAR_DIR ?? join(work, "var") },
+    env,
   });
   const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
   const ast = await openapiTS(schema, { alphabetize: true });
