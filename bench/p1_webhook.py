@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen  # noqa: E402
+from bench.procs import stop_group  # noqa: E402
 
 DB_URL = "postgres://postgres@127.0.0.1:5432/tf_bench"
 REDIS = "redis://127.0.0.1:6379/12"
@@ -268,8 +268,7 @@ def main() -> None:
                 if args.profile and args.profile.startswith(server + ":"):
                     profile(args, proc, server, paths, trader)
             finally:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
+                stop_group(proc, timeout=30)
     finally:
         sim.terminate()
         sim.wait(timeout=10)

@@ -31,7 +31,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen, p2_loadgen  # noqa: E402
+from bench.procs import stop_group  # noqa: E402
 
 DB_NAME = "tf_bench_p2"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -97,14 +97,7 @@ class Stack:
             proc = self.procs.pop(key, None)
             if proc is None:
                 continue
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=20)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            stop_group(proc, timeout=20)
 
     def simulator(self) -> None:
         self.start(

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -43,6 +42,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bench.procs import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -569,8 +570,7 @@ def main() -> None:
             print(json.dumps(res), flush=True)
     finally:
         if worker is not None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            stop_group(worker, timeout=30)
         sim.stop()
     Path(args.out).write_text(json.dumps(results, indent=1))
     print(

@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.procs import stop_group
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -111,15 +113,7 @@ class Stack:
 
     def stop(self, prefix: str = "") -> None:
         for key in [k for k in self.procs if k.startswith(prefix)]:
-            proc = self.procs.pop(key)
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            stop_group(self.procs.pop(key), timeout=30)
 
     def redis(self) -> None:
         parts = urlsplit(self.args.redis_url)
