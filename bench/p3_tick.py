@@ -433,14 +433,16 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         for name in {x["task"] for x in runs}
     }
     batches = [x for x in runs if x["task"] in BATCH_TASKS]
-    tick_end = max((x["t1"] for x in batches), default=max(ends.get(d, t0) for d in DISPATCHERS))
+    # Both ticks are done when their dispatchers (the take-profit one marks the groups in their
+    # quiet band itself) and every batch they sent have finished.
+    tick_end = max([x["t1"] for x in batches] + [ends.get(d, t0) for d in DISPATCHERS])
     monitor = sum(n for route, n in requests.items() if any(k in route for k in MONITOR_ROUTES))
     results = {x["task"]: x.get("result") for x in runs if x["task"] in DISPATCHERS}
     return {
         "run": run,
         "tick_s": round(tick_end - t0, 3),
-        "fill_tick_s": round(ends.get(BATCH_TASKS[0], ends.get(DISPATCHERS[0], t0)) - t0, 3),
-        "tp_tick_s": round(ends.get(BATCH_TASKS[1], ends.get(DISPATCHERS[1], t0)) - t0, 3),
+        "fill_tick_s": round(max(ends.get(BATCH_TASKS[0], t0), ends.get(DISPATCHERS[0], t0)) - t0, 3),
+        "tp_tick_s": round(max(ends.get(BATCH_TASKS[1], t0), ends.get(DISPATCHERS[1], t0)) - t0, 3),
         "all_done_s": round(max(x["t1"] for x in runs) - t0, 3),
         "fill_batches": sum(1 for x in batches if x["task"] == BATCH_TASKS[0]),
         "tp_batches": sum(1 for x in batches if x["task"] == BATCH_TASKS[1]),

@@ -255,6 +255,14 @@ CELERY_BEAT_SCHEDULE = {
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster.
 # Dispatchers fan a tick out to the workers in batches of this many (user or account) items.
 TRADING_FANOUT_BATCH = env.int("TRADING_FANOUT_BATCH", default=50)
+# A fill unit waits on the exchange (~30 ms an account the price reached, not ~0.3 ms like a
+# take-profit or risk unit), so fill batches are smaller: the workers share a tick evenly.
+TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=10)
+# The take-profit tick's quiet bands (trading/tp_quiet.py): an order or pyramid written up to this
+# many seconds before a band was computed voids it (a writer's clock and commit come apart by
+# less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
+TRADING_QUIET_MARGIN_SECONDS = env.int("TRADING_QUIET_MARGIN_SECONDS", default=10)
+TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=300)
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
 CELERY_TASK_ALWAYS_EAGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True

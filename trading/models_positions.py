@@ -86,6 +86,19 @@ class PositionGroup(models.Model):
     # Hybrid mode: a leg's take-profit that filled since the last evaluation defers the aggregate.
     last_leg_exit_at = models.DateTimeField(null=True, blank=True)
     last_evaluated_at = models.DateTimeField(null=True, blank=True)
+    # The take-profit tick's quiet band (trading/tp_quiet.py): while the group row is as it was at
+    # `quiet_seen` and no order, pyramid or account row of it changed after `quiet_from`, a price
+    # of `quiet_scope` within [quiet_low, quiet_high] only marks it, by the line
+    # mark_quantity * price + mark_offset (percent of mark_cost); until `quiet_until`.
+    quiet_scope = models.CharField(max_length=48, blank=True, default="")
+    quiet_low = decimal_field(null=True, blank=True)
+    quiet_high = decimal_field(null=True, blank=True)
+    mark_quantity = decimal_field(default=ZERO)
+    mark_offset = decimal_field(default=ZERO)
+    mark_cost = decimal_field(default=ZERO)
+    quiet_seen = models.DateTimeField(null=True, blank=True)
+    quiet_from = models.DateTimeField(null=True, blank=True)
+    quiet_until = models.DateTimeField(null=True, blank=True)
     last_pyramid_at = models.DateTimeField(null=True, blank=True)
     # Risk engine (trading/risk.py): the eligible group's countdown, and the trader's controls.
     risk_timer_expires_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +142,7 @@ class Pyramid(models.Model):
     trailing_peak = decimal_field(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)  # a change voids the group's quiet band
 
     class Meta:
         ordering = ("group", "index")

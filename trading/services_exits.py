@@ -257,7 +257,9 @@ def _cancel_beyond(group: PositionGroup, price: Decimal) -> None:
             cancel_requested=False,
         ).exclude(level=0)
         for leg in unfilled:
-            DCAOrder.objects.filter(pk=leg.pk).update(cancel_requested=True, reason="cancel_beyond")
+            DCAOrder.objects.filter(pk=leg.pk).update(
+                cancel_requested=True, reason="cancel_beyond", updated_at=timezone.now()
+            )
             _enqueue_cancel(leg)
 
 
@@ -359,16 +361,18 @@ def _pyramid_targets(group: PositionGroup, price: Decimal) -> str:
         if decision.action in ("arm", "track"):
             pyramid.trailing_active, pyramid.trailing_peak = True, decision.state.peak
             outcome = "trailing"
-        pyramid.save(update_fields=["tp_target_price", "trailing_active", "trailing_peak"])
+        pyramid.save(update_fields=["tp_target_price", "trailing_active", "trailing_peak", "updated_at"])
         if decision.action == "exit":
             for leg in DCAOrder.objects.filter(
                 pyramid=pyramid, role=OrderRole.LEG, status__in=LIVE_ORDER_STATUSES
             ):
-                DCAOrder.objects.filter(pk=leg.pk).update(cancel_requested=True, reason="pyramid_take_profit")
+                DCAOrder.objects.filter(pk=leg.pk).update(
+                    cancel_requested=True, reason="pyramid_take_profit", updated_at=timezone.now()
+                )
                 _enqueue_cancel(leg)
             if _sell(group, summary.held, reason="pyramid_take_profit", pyramid=pyramid):
                 outcome = "pyramid_take_profit"
-            Pyramid.objects.filter(pk=pyramid.pk).update(closed_at=timezone.now())
+            Pyramid.objects.filter(pk=pyramid.pk).update(closed_at=timezone.now(), updated_at=timezone.now())
     return outcome
 
 

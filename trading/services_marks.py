@@ -19,21 +19,24 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from brokers.markets import market_from_json
+from brokers.models import ExchangeConfig
 
 from . import tp_triggers as triggers
 from .models_positions import LIVE_ORDER_STATUSES, RESTING_STATUSES, DCAOrder, GroupStatus, OrderRole, Pyramid
 from .models_positions import PositionGroup as Group
 from .services_tick import Source, prices_fetch, prices_observe, snapshot_read, snapshot_store, source_of
+from .tp_quiet import Quiet, quiet_band
 
 logger = logging.getLogger("tradefleet.trading.marks")
 EVALUATED = (GroupStatus.LIVE, GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE)
@@ -57,7 +60,9 @@ def take_profit_dispatch() -> int:
     groups = sum(
         n for source, rows in wanted.items() for symbol, n in rows.items() if symbol in prices.get(source, {})
     )
-    accounts = evaluated.values_list(
+    marked_at = timezone.now()
+    quiet = quiet_marks_write(prices, marked_at)
+    accounts = evaluated.exclude(last_evaluated_at=marked_at).values_list(
         "account_id", "user_id", "exchange", "account__price_source", "account__mode"
     )
     units = sorted(
@@ -67,8 +72,48 @@ def take_profit_dispatch() -> int:
             if prices.get(source_of(exchange, ps, mode))
         }
     )
-    fan_out(take_profit_batch, [list(u) for u in units], kwarg="units", shared={"tick": tick}, expires=14)
+    shared = {"tick": tick, "marked_at": marked_at.isoformat()}
+    fan_out(take_profit_batch, [list(u) for u in units], kwarg="units", shared=shared, expires=14)
+    logger.debug("take-profit tick: %d groups, %d marked in their quiet band", groups, quiet)
     return groups
+
+
+def quiet_marks_write(prices: dict[Source, dict[str, Decimal]], now: datetime) -> int:
+    """Mark, in one UPDATE, every group whose stored quiet band still holds and contains its
+    price; their `last_evaluated_at` becomes `now`, so the batches leave them out. PostgreSQL
+    only: SQLite would compute the marks in floating point, so there every group is decided in
+    Python (the batches), as it is for any group without a valid band."""
+    rows = [(s.scope, symbol, price) for s, items in prices.items() for symbol, price in items.items()]
+    if connection.vendor != "postgresql" or not rows:
+        return 0
+    group, order, pyramid, account = (
+        connection.ops.quote_name(m._meta.db_table) for m in (Group, DCAOrder, Pyramid, ExchangeConfig)
+    )
+    line = "(g.mark_quantity * v.price + g.mark_offset)"
+    sql = (
+        f"UPDATE {group} AS g SET last_price = v.price, unrealized_pnl = {line}, "  # noqa: S608  no user input
+        f"unrealized_pnl_percent = CASE WHEN g.mark_cost > 0 THEN {line} * 100 / g.mark_cost ELSE 0 END, "
+        "last_evaluated_at = %s "
+        "FROM unnest(%s::text[], %s::text[], %s::numeric[]) AS v(scope, symbol, price) "
+        "WHERE g.quiet_scope = v.scope AND g.symbol = v.symbol AND g.status = ANY(%s) "
+        "AND v.price BETWEEN g.quiet_low AND g.quiet_high "
+        "AND g.quiet_seen = g.updated_at AND g.quiet_until > %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {order} o WHERE o.group_id = g.id AND o.updated_at > g.quiet_from) "
+        f"AND NOT EXISTS (SELECT 1 FROM {pyramid} p WHERE p.group_id = g.id AND p.updated_at > g.quiet_from) "
+        f"AND NOT EXISTS (SELECT 1 FROM {account} a WHERE a.id = g.account_id "
+        "AND a.updated_at > g.quiet_from)"
+    )
+    params = [
+        now,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [str(status) for status in EVALUATED],
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 @dataclass
@@ -81,18 +126,25 @@ class _Loaded:
     state: triggers.GroupState | None  # None: its rows could not be read as expected
 
 
-def take_profit_batch_run(*, units: Sequence[Sequence[str]], tick: str) -> dict[str, int]:
+def take_profit_batch_run(
+    *, units: Sequence[Sequence[str]], tick: str, marked_at: str | None = None
+) -> dict[str, int]:
     """Evaluate the groups of these (account, user) units at the tick's prices.
 
     First every unit is decided (pure: no query, so `user_task_run` needs no savepoint and
     writes nothing for a success) and the marks are written in one UPDATE. Then the units where
     something fired evaluate those groups in full, each in its own transactions, so no group
     lock waits for the rest of the batch. Last, one UPDATE stamps `last_task_execution` of every
-    user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`)."""
+    user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`).
+    Groups the dispatcher marked in their quiet band at `marked_at` are left out; each mark
+    written here stores the group's new band."""
     from .services_service import service_touch
 
     prices = snapshot_read(tick)
-    loaded = _load([u[0] for u in units])
+    loaded_at = timezone.now()
+    skip = datetime.fromisoformat(marked_at) if marked_at else None
+    loaded = _load([u[0] for u in units], skip_marked_at=skip)
+    bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (quiet_marks_write)
     if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
         wanted: dict[Source, set[str]] = defaultdict(set)
         for items in loaded.values():
@@ -108,7 +160,7 @@ def take_profit_batch_run(*, units: Sequence[Sequence[str]], tick: str) -> dict[
         for account_id, user_id in units:
             found: list[Mark] = []
             due: list[tuple[_Loaded, Decimal]] = []
-            decide = partial(_decide, loaded.get(str(account_id), []), prices, found, due)
+            decide = partial(_decide, loaded.get(str(account_id), []), prices, found, due, bands)
             if _run_unit(user_id, decide) != "success":
                 counts["failed"] += 1
                 failed.add(str(user_id))
@@ -118,10 +170,10 @@ def take_profit_batch_run(*, units: Sequence[Sequence[str]], tick: str) -> dict[
             if due:
                 fired.append((user_id, due))
         with transaction.atomic():
-            written, raced = marks_write(marks)
+            written, raced = marks_write(marks, loaded_at=loaded_at)
         counts["marked"] = written
-        for item, price, _ in raced:  # a fill or a close landed meanwhile: the locked path decides
-            fired.append((str(item.user_id), [(item, price)]))
+        for mark in raced:  # a fill or a close landed meanwhile: the locked path decides
+            fired.append((str(mark.item.user_id), [(mark.item, mark.price)]))
         for user_id, due in fired:
             if _run_unit(user_id, partial(_evaluate, due)) != "success":
                 counts["failed"] += 1
@@ -148,6 +200,7 @@ def _decide(
     prices: dict[str, dict[str, Decimal]],
     marks: list[Mark],
     due: list[tuple[_Loaded, Decimal]],
+    bands: bool = False,
 ) -> None:
     for item in items:
         price = prices.get(item.scope, {}).get(item.symbol)
@@ -158,7 +211,7 @@ def _decide(
             continue
         verdict = triggers.evaluate(item.state, price)
         if verdict.marked:
-            marks.append((item, price, verdict))
+            marks.append(Mark(item, price, verdict, quiet_band(item.state, price) if bands else None))
         else:
             due.append((item, price))
             logger.info("group %s at %s: %s", item.pk, price, verdict.fires)
@@ -171,30 +224,37 @@ def _evaluate(due: list[tuple[_Loaded, Decimal]]) -> None:
         group_evaluate(group_id=item.pk, price=price)
 
 
-Mark = tuple[_Loaded, Decimal, triggers.Verdict]
+@dataclass(frozen=True)
+class Mark:
+    item: _Loaded
+    price: Decimal
+    verdict: triggers.Verdict
+    quiet: Quiet | None = None  # the band to store with the mark (PostgreSQL only)
 
 
-def marks_write(marks: Sequence[Mark]) -> tuple[int, list[Mark]]:
+def marks_write(marks: Sequence[Mark], *, loaded_at: datetime | None = None) -> tuple[int, list[Mark]]:
     """Store the marks, up to a thousand rows per UPDATE. A row whose `updated_at` moved since it was
     read (a fill, a close) is left alone. Returns how many rows were written, and the marks of
-    the rows left alone."""
+    the rows left alone. With each mark its quiet band is stored, valid while nothing of the
+    group changes after `loaded_at` (when its rows were read) less the clock margin."""
     from django.db.models import Case, DecimalField, Value, When
 
     written, raced = 0, []
     now = timezone.now()
     if connection.vendor == "postgresql":
+        since = (loaded_at or now) - timedelta(seconds=settings.TRADING_QUIET_MARGIN_SECONDS)
         for start in range(0, len(marks), MARKS_PER_UPDATE):
             chunk = marks[start : start + MARKS_PER_UPDATE]
-            done = _write_postgresql(chunk, now)
+            done = _write_postgresql(chunk, now, since)
             written += len(done)
-            raced.extend(mark for mark in chunk if mark[0].pk not in done)
+            raced.extend(mark for mark in chunk if mark.item.pk not in done)
         return written, raced
     decimal = DecimalField(max_digits=36, decimal_places=18)
     for start in range(0, len(marks), MARKS_PER_UPDATE):
         chunk = marks[start : start + MARKS_PER_UPDATE]
         guard = Q()
-        for item, _, _ in chunk:
-            guard |= Q(pk=item.pk, updated_at=item.updated_at)
+        for mark in chunk:
+            guard |= Q(pk=mark.item.pk, updated_at=mark.item.updated_at)
 
         def case(values: list[tuple[Any, Decimal]]) -> Case:
             return Case(
@@ -205,16 +265,16 @@ def marks_write(marks: Sequence[Mark]) -> tuple[int, list[Mark]]:
             Group.objects.filter(guard, status__in=EVALUATED)
             .order_by()
             .update(
-                last_price=case([(item.pk, price) for item, price, _ in chunk]),
-                unrealized_pnl=case([(item.pk, v.unrealized_pnl) for item, _, v in chunk]),
-                unrealized_pnl_percent=case([(item.pk, v.unrealized_pnl_percent) for item, _, v in chunk]),
+                last_price=case([(m.item.pk, m.price) for m in chunk]),
+                unrealized_pnl=case([(m.item.pk, m.verdict.unrealized_pnl) for m in chunk]),
+                unrealized_pnl_percent=case([(m.item.pk, m.verdict.unrealized_pnl_percent) for m in chunk]),
                 last_evaluated_at=Value(now),
                 updated_at=Value(now),
             )
         )
         written += done
         if done < len(chunk):
-            ours = {item.pk: (item, price, v) for item, price, v in chunk}
+            ours = {m.item.pk: m for m in chunk}
             moved = (
                 Group.objects.filter(pk__in=list(ours)).exclude(updated_at=now).values_list("pk", flat=True)
             )
@@ -222,30 +282,54 @@ def marks_write(marks: Sequence[Mark]) -> tuple[int, list[Mark]]:
     return written, raced
 
 
-def _write_postgresql(chunk: Sequence[Mark], now: datetime) -> set[Any]:
+def _write_postgresql(chunk: Sequence[Mark], now: datetime, since: datetime) -> set[Any]:
     """One UPDATE ... FROM unnest(arrays) for the chunk; returns the ids it wrote. (The ORM's
-    CASE per column costs more to build than the database takes to run it.)"""
+    CASE per column costs more to build than the database takes to run it.) A mark without a
+    band stores none (`quiet_seen` NULL never equals `updated_at`)."""
     table = connection.ops.quote_name(Group._meta.db_table)
     sql = (
         f"UPDATE {table} AS g SET last_price = v.price, unrealized_pnl = v.pnl, "  # noqa: S608  no user input
-        "unrealized_pnl_percent = v.pct, last_evaluated_at = %s, updated_at = %s "
-        "FROM unnest(%s::uuid[], %s::timestamptz[], %s::numeric[], %s::numeric[], %s::numeric[]) "
-        "AS v(id, seen, price, pnl, pct) "
+        "unrealized_pnl_percent = v.pct, last_evaluated_at = %s, updated_at = %s, "
+        "quiet_scope = v.scope, quiet_low = v.low, quiet_high = v.high, mark_quantity = v.quantity, "
+        "mark_offset = v.offset_, mark_cost = v.cost, quiet_seen = CASE WHEN v.low IS NULL THEN NULL "
+        "ELSE %s::timestamptz END, quiet_from = %s, quiet_until = v.until "
+        "FROM unnest(%s::uuid[], %s::timestamptz[], %s::numeric[], %s::numeric[], %s::numeric[], "
+        "%s::text[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], "
+        "%s::timestamptz[]) "
+        "AS v(id, seen, price, pnl, pct, scope, low, high, quantity, offset_, cost, until) "
         "WHERE g.id = v.id AND g.updated_at = v.seen AND g.status = ANY(%s) RETURNING g.id"
     )
+    bands = [m.quiet for m in chunk]
+    zero = Decimal(0)
     params = [
         now,
         now,
-        [item.pk for item, _, _ in chunk],
-        [item.updated_at for item, _, _ in chunk],
-        [price for _, price, _ in chunk],
-        [verdict.unrealized_pnl for _, _, verdict in chunk],
-        [verdict.unrealized_pnl_percent for _, _, verdict in chunk],
+        now,
+        since,
+        [m.item.pk for m in chunk],
+        [m.item.updated_at for m in chunk],
+        [m.price for m in chunk],
+        [m.verdict.unrealized_pnl for m in chunk],
+        [m.verdict.unrealized_pnl_percent for m in chunk],
+        [m.item.scope for m in chunk],
+        [b.low if b else None for b in bands],
+        [b.high if b else None for b in bands],
+        [b.quantity if b else zero for b in bands],
+        [b.offset if b else zero for b in bands],
+        [b.cost if b else zero for b in bands],
+        [_quiet_until(m.item.pk, now) for m in chunk],
         [str(status) for status in EVALUATED],
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
+
+
+def _quiet_until(pk: Any, now: datetime) -> datetime:
+    """When the group's band is recomputed at the latest: 1 to 1.5 TTLs, spread by the group's id
+    so the groups whose bands were computed in one tick do not all come back in one tick."""
+    spread = int(str(pk).replace("-", "")[-4:], 16) / 0xFFFF / 2
+    return now + timedelta(seconds=settings.TRADING_QUIET_TTL_SECONDS * (1 + spread))
 
 
 # --- loading a batch in bulk ------------------------------------------------------------------
@@ -294,14 +378,14 @@ _ORDER_FIELDS = (
 )
 
 
-def _load(account_ids: Sequence[str]) -> dict[str, list[_Loaded]]:
+def _load(account_ids: Sequence[str], *, skip_marked_at: datetime | None = None) -> dict[str, list[_Loaded]]:
     """The evaluated groups of these accounts with what decides them: their legs (filled or
-    live), live exits and, where a rule needs them, their pyramids. Three queries."""
-    groups = list(
-        Group.objects.filter(account_id__in=account_ids, status__in=EVALUATED)
-        .order_by()
-        .values_list(*_GROUP_FIELDS)
-    )
+    live), live exits and, where a rule needs them, their pyramids. Three queries. Groups marked
+    at `skip_marked_at` (in their quiet band, by the dispatcher) are left out."""
+    queryset = Group.objects.filter(account_id__in=account_ids, status__in=EVALUATED)
+    if skip_marked_at is not None:
+        queryset = queryset.exclude(last_evaluated_at=skip_marked_at)
+    groups = list(queryset.order_by().values_list(*_GROUP_FIELDS))
     ids = [g[0] for g in groups]
     orders: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for row in (

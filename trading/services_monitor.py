@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import DecimalField, F, Q, Sum, Value
@@ -111,6 +112,7 @@ def fills_dispatch() -> int:
         monitor_fill_batch,
         [[a, u, ids, (a, u) in pending] for (a, u), ids in sorted(units.items())],
         kwarg="units",
+        batch_size=settings.TRADING_FILL_BATCH,
         expires=60,  # late beats never: the range that picked these orders is spent
     )
     return len(units)

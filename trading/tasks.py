@@ -94,10 +94,10 @@ def check_take_profits() -> int:
 
 # A batch that waited longer than a tick would act on a stale price: the next tick has it.
 @house_task(expires=14)
-def take_profit_batch(*, units: list[list[str]], tick: str) -> dict[str, int]:
+def take_profit_batch(*, units: list[list[str]], tick: str, marked_at: str | None = None) -> dict[str, int]:
     from .services_marks import take_profit_batch_run
 
-    return take_profit_batch_run(units=units, tick=tick)
+    return take_profit_batch_run(units=units, tick=tick, marked_at=marked_at)
 
 
 @house_task(expires=29)
