@@ -117,7 +117,15 @@ class PositionGroup(models.Model):
                 name="trading_group_one_open_per_key",
             ),
         ]
-        indexes: ClassVar = [models.Index(fields=["user", "status"])]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "status"]),
+            # The take-profit tick's quiet marks join each (source, symbol) price to its groups.
+            models.Index(
+                fields=["symbol", "quiet_scope"],
+                condition=models.Q(status__in=["live", "partially_filled", "active"]),
+                name="trading_group_evaluated_symbol",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.symbol} {self.timeframe} {self.side} ({self.status})"

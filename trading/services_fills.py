@@ -71,9 +71,11 @@ def fee_in_quote(
     return ZERO, ZERO
 
 
-def lock_order(order_id: Any) -> tuple[PositionGroup, DCAOrder] | None:
-    """Lock an order's group, then the order: the one lock order of the engine."""
-    group_id = DCAOrder.objects.filter(pk=order_id).values_list("group_id", flat=True).first()
+def lock_order(order_id: Any, group_id: Any = None) -> tuple[PositionGroup, DCAOrder] | None:
+    """Lock an order's group, then the order: the one lock order of the engine. `group_id`: the
+    caller already knows it (an order never moves to another group), which saves a query."""
+    if group_id is None:
+        group_id = DCAOrder.objects.filter(pk=order_id).values_list("group_id", flat=True).first()
     if group_id is None:
         return None
     group = PositionGroup.objects.select_for_update().get(pk=group_id)
@@ -81,11 +83,11 @@ def lock_order(order_id: Any) -> tuple[PositionGroup, DCAOrder] | None:
     return group, order
 
 
-def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder | None:
+def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: Any = None) -> DCAOrder | None:
     """Record the exchange's view of one of our orders, then whatever follows from it."""
     needs_tp = False
     with transaction.atomic():
-        locked = lock_order(order_id)
+        locked = lock_order(order_id, group_id)
         if locked is None:
             return None
         group, order = locked
@@ -132,9 +134,12 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order) -> DCAOrder
             needs_tp = _wants_resting_tp(group)
         if changed:
             order_event(order)
-        group_refresh(group_id=group.pk, group=group)
-    if needs_tp:
-        leg_take_profit_sync(leg_id=order.pk)
+        group = group_refresh(group_id=group.pk, group=group)
+        # The leg's take-profit in the same transaction, under the same locks; only replacing a
+        # live one (a cancel on the exchange) waits until after the commit.
+        stale = _leg_take_profit_locked(group, order) if needs_tp else None
+    if stale is not None:
+        leg_take_profit_sync(leg_id=order.pk, group_id=group.pk)
     if order.role == OrderRole.CLOSE and order.status == OrderStatus.FILLED:
         for leg_id in touched or _legs_of(order):
             leg_take_profit_sync(leg_id=leg_id)  # a partial close took coins from these legs
@@ -288,52 +293,58 @@ def _next_status(
     return GroupStatus.PARTIALLY_FILLED if live_legs else GroupStatus.ACTIVE
 
 
-def leg_take_profit_sync(*, leg_id: Any) -> None:
+def leg_take_profit_sync(*, leg_id: Any, group_id: Any = None) -> None:
     """Make one leg's resting take-profit cover exactly what the leg still holds: placed when the
     leg fills, replaced (cancel, then place the larger one) as later partial fills add to it."""
-    from .services_orders import enqueue_place, new_order, order_cancel
+    from .services_orders import order_cancel
 
     for _ in range(3):  # a cancel that finds a partial fill changes the quantity: look again
         with transaction.atomic():
-            group_id = DCAOrder.objects.filter(pk=leg_id).values_list("group_id", flat=True).first()
-            group = PositionGroup.objects.select_for_update().get(pk=group_id)
-            leg = DCAOrder.objects.select_for_update().get(pk=leg_id)
-            if group.status not in OPEN_GROUP_STATUSES or group.status == GroupStatus.CLOSING:
+            locked = lock_order(leg_id, group_id)
+            if locked is None:
                 return
-            if not _wants_resting_tp(group) or leg.tp_price is None:
-                return
-            market = group_market(group)
-            want = floor_to(
-                max(leg.filled_quantity - leg.base_fees - leg.closed_quantity, ZERO), market.step_size
-            )
-            live = list(
-                DCAOrder.objects.filter(leg=leg, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES)
-            )
-            if any(tp.quantity - tp.filled_quantity == want for tp in live):
-                return
-            if not live:
-                if is_dust(want, market, leg.tp_price):
-                    return  # a partial fill too small to sell yet; the next fill grows it
-                tp = new_order(
-                    user_id=group.user_id,
-                    group=group,
-                    pyramid_id=leg.pyramid_id,
-                    leg=leg,
-                    role=OrderRole.TAKE_PROFIT,
-                    level=leg.level,
-                    symbol=group.symbol,
-                    side="sell" if group.side == "long" else "buy",
-                    order_type="limit",
-                    price=leg.tp_price,
-                    quantity=want,
-                    reason="take_profit",
-                )
-                tp.save()
-                leg.tp_status = TpStatus.PLACED
-                leg.save(update_fields=["tp_status", "updated_at"])
-                order_event(leg)
-                enqueue_place(tp)
-                return
-            stale = live[0]
+            stale = _leg_take_profit_locked(*locked)
+        if stale is None:
+            return
         # The leg grew: take the old target down first (it holds the base we want to sell).
         order_cancel(order_id=str(stale.pk))
+
+
+def _leg_take_profit_locked(group: PositionGroup, leg: DCAOrder) -> DCAOrder | None:
+    """With the group and the leg locked: place the leg's take-profit when it has none, or return
+    the live one that no longer covers the leg (None: nothing more to do)."""
+    from .services_orders import enqueue_place, new_order
+
+    if group.status not in OPEN_GROUP_STATUSES or group.status == GroupStatus.CLOSING:
+        return None
+    if not _wants_resting_tp(group) or leg.tp_price is None:
+        return None
+    market = group_market(group)
+    want = floor_to(max(leg.filled_quantity - leg.base_fees - leg.closed_quantity, ZERO), market.step_size)
+    live = list(DCAOrder.objects.filter(leg=leg, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES))
+    if any(tp.quantity - tp.filled_quantity == want for tp in live):
+        return None
+    if live:
+        return live[0]
+    if is_dust(want, market, leg.tp_price):
+        return None  # a partial fill too small to sell yet; the next fill grows it
+    tp = new_order(
+        user_id=group.user_id,
+        group=group,
+        pyramid_id=leg.pyramid_id,
+        leg=leg,
+        role=OrderRole.TAKE_PROFIT,
+        level=leg.level,
+        symbol=group.symbol,
+        side="sell" if group.side == "long" else "buy",
+        order_type="limit",
+        price=leg.tp_price,
+        quantity=want,
+        reason="take_profit",
+    )
+    tp.save()
+    leg.tp_status = TpStatus.PLACED
+    leg.save(update_fields=["tp_status", "updated_at"])
+    order_event(leg)
+    enqueue_place(tp)
+    return None

@@ -61,7 +61,7 @@ def take_profit_dispatch() -> int:
         n for source, rows in wanted.items() for symbol, n in rows.items() if symbol in prices.get(source, {})
     )
     marked_at = timezone.now()
-    quiet = quiet_marks_write(prices, marked_at)
+    quiet = quiet_marks_write(prices, marked_at, wanted)
     accounts = evaluated.exclude(last_evaluated_at=marked_at).values_list(
         "account_id", "user_id", "exchange", "account__price_source", "account__mode"
     )
@@ -78,30 +78,52 @@ def take_profit_dispatch() -> int:
     return groups
 
 
-def quiet_marks_write(prices: dict[Source, dict[str, Decimal]], now: datetime) -> int:
-    """Mark, in one UPDATE, every group whose stored quiet band still holds and contains its
-    price; their `last_evaluated_at` becomes `now`, so the batches leave them out. PostgreSQL
-    only: SQLite would compute the marks in floating point, so there every group is decided in
-    Python (the batches), as it is for any group without a valid band."""
-    rows = [(s.scope, symbol, price) for s, items in prices.items() for symbol, price in items.items()]
-    if connection.vendor != "postgresql" or not rows:
+QUIET_ROWS_PER_UPDATE = 1000  # a statement's row locks are held this long (~50 ms), no longer
+
+
+def quiet_marks_write(prices: dict[Source, dict[str, Decimal]], now: datetime, counts: Any = None) -> int:
+    """Mark every group whose stored quiet band still holds and contains its price; their
+    `last_evaluated_at` becomes `now`, so the batches leave them out. One UPDATE per ~1,000
+    groups (`counts`: groups per source and symbol), each in its own transaction, and rows a
+    fill or an evaluation holds are skipped, not waited for: that group changed, the batches
+    decide it. PostgreSQL only: SQLite would compute the marks in floating point, so there
+    every group is decided in Python (the batches), as any group without a valid band is."""
+    if connection.vendor != "postgresql":
         return 0
+    rows = sorted((s.scope, symbol, price) for s, items in prices.items() for symbol, price in items.items())
+    written, chunk, size = 0, [], 0
+    for row in rows:
+        chunk.append(row)
+        size += (counts or {}).get(Source(*_split(row[0])), {}).get(row[1], 1)
+        if size >= QUIET_ROWS_PER_UPDATE:
+            written += _quiet_update(chunk, now)
+            chunk, size = [], 0
+    if chunk:
+        written += _quiet_update(chunk, now)
+    return written
+
+
+def _quiet_update(rows: list[tuple[str, str, Decimal]], now: datetime) -> int:
     group, order, pyramid, account = (
         connection.ops.quote_name(m._meta.db_table) for m in (Group, DCAOrder, Pyramid, ExchangeConfig)
     )
-    line = "(g.mark_quantity * v.price + g.mark_offset)"
+    line = "(g.mark_quantity * q.price + g.mark_offset)"
     sql = (
-        f"UPDATE {group} AS g SET last_price = v.price, unrealized_pnl = {line}, "  # noqa: S608  no user input
+        f"UPDATE {group} AS g SET last_price = q.price, unrealized_pnl = {line}, "  # noqa: S608  no user input
         f"unrealized_pnl_percent = CASE WHEN g.mark_cost > 0 THEN {line} * 100 / g.mark_cost ELSE 0 END, "
-        "last_evaluated_at = %s "
-        "FROM unnest(%s::text[], %s::text[], %s::numeric[]) AS v(scope, symbol, price) "
-        "WHERE g.quiet_scope = v.scope AND g.symbol = v.symbol AND g.status = ANY(%s) "
-        "AND v.price BETWEEN g.quiet_low AND g.quiet_high "
-        "AND g.quiet_seen = g.updated_at AND g.quiet_until > %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {order} o WHERE o.group_id = g.id AND o.updated_at > g.quiet_from) "
-        f"AND NOT EXISTS (SELECT 1 FROM {pyramid} p WHERE p.group_id = g.id AND p.updated_at > g.quiet_from) "
-        f"AND NOT EXISTS (SELECT 1 FROM {account} a WHERE a.id = g.account_id "
-        "AND a.updated_at > g.quiet_from)"
+        "last_evaluated_at = %s FROM ("
+        # LATERAL: each price finds its groups through the (symbol, quiet_scope) index, whatever
+        # the planner's statistics say about the band columns.
+        "SELECT b.id, v.price FROM unnest(%s::text[], %s::text[], %s::numeric[]) AS v(scope, symbol, price) "
+        f"CROSS JOIN LATERAL (SELECT b.id FROM {group} AS b "
+        "WHERE b.symbol = v.symbol AND b.quiet_scope = v.scope AND b.status = ANY(%s) "
+        "AND v.price BETWEEN b.quiet_low AND b.quiet_high "
+        "AND b.quiet_seen = b.updated_at AND b.quiet_until > %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {order} o WHERE o.group_id = b.id AND o.updated_at > b.quiet_from) "
+        f"AND NOT EXISTS (SELECT 1 FROM {pyramid} p WHERE p.group_id = b.id AND p.updated_at > b.quiet_from) "
+        f"AND NOT EXISTS (SELECT 1 FROM {account} a WHERE a.id = b.account_id "
+        "AND a.updated_at > b.quiet_from) "
+        "FOR UPDATE OF b SKIP LOCKED) AS b) AS q WHERE g.id = q.id"
     )
     params = [
         now,

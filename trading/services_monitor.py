@@ -339,7 +339,7 @@ def _apply_if_changed(order: DCAOrder, seen: Order | None) -> int:
         return 0
     if seen.filled == order.filled_quantity and status_for(order, seen, seen.filled) == order.status:
         return 0
-    order_apply(order_id=order.pk, exchange_order=seen)
+    order_apply(order_id=order.pk, exchange_order=seen, group_id=order.group_id)
     return 1
 
 
