@@ -424,8 +424,11 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         sim.app.statuses.clear()
     time.sleep(0.2)
     t0 = time.time()
-    tasks.monitor_fills.delay()
-    tasks.check_take_profits.delay()
+    from django.conf import settings
+
+    for entry in ("trading-monitor-fills", "trading-check-take-profits"):  # as beat sends them
+        beat = settings.CELERY_BEAT_SCHEDULE[entry]
+        getattr(tasks, beat["task"].rsplit(".", 1)[1]).apply_async(**beat["options"])
     runs = wait_done(r, t0)
     requests = dict(sim.app.requests)
     ends = {

@@ -219,7 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     "trading-check-take-profits": {
         "task": "trading.tasks.check_take_profits",
         "schedule": env.float("TRADING_TP_MONITOR_SECONDS", default=15.0),
-        "options": {"expires": 14},
+        # trading.tasks.TAKE_PROFIT_PRIORITY: stop losses never wait behind a slow fill tick.
+        "options": {"expires": 14, "priority": 3},
     },
     "trading-sweep-orders": {
         "task": "trading.tasks.sweep_orders",

@@ -47,7 +47,7 @@ TASK_NAME = "take_profit"
 def take_profit_dispatch() -> int:
     """One take-profit tick. Returns how many groups it sent for evaluation (those priced)."""
     from .fanout import fan_out
-    from .tasks import take_profit_batch
+    from .tasks import TAKE_PROFIT_PRIORITY, take_profit_batch
 
     evaluated = Group.objects.filter(status__in=EVALUATED).order_by()
     symbols = evaluated.values_list("exchange", "account__price_source", "account__mode", "symbol")
@@ -73,7 +73,14 @@ def take_profit_dispatch() -> int:
         }
     )
     shared = {"tick": tick, "marked_at": marked_at.isoformat()}
-    fan_out(take_profit_batch, [list(u) for u in units], kwarg="units", shared=shared, expires=14)
+    fan_out(
+        take_profit_batch,
+        [list(u) for u in units],
+        kwarg="units",
+        shared=shared,
+        expires=14,
+        priority=TAKE_PROFIT_PRIORITY,
+    )
     logger.debug("take-profit tick: %d groups, %d marked in their quiet band", groups, quiet)
     return groups
 

@@ -17,11 +17,16 @@ from config.tasks import house_task
 # unsent, so an expired message costs a few seconds, never an order.
 ORDER_TASK_EXPIRES = 60
 SIGNAL_PRIORITY = 1
+# Take-profit batches go before the other tasks: each is cheap, decides stop losses and targets
+# at a price that is stale after 14 s, and must not wait behind a fill tick's batches when the
+# exchange's rate limit stretches them (signals still come first).
+TAKE_PROFIT_PRIORITY = 3
 
 
 # Markets unreachable: the signal is held (still `received`) and retried for about 20 minutes.
-# Sent with SIGNAL_PRIORITY (everything else has the default 5; on Redis the lower step is
-# emptied first): a new signal never waits behind the order and monitor tasks of earlier ones.
+# Sent with SIGNAL_PRIORITY (take-profit batches have 3, everything else the default 5; on Redis
+# the lower step is emptied first): a new signal never waits behind the order and monitor tasks
+# of earlier ones.
 @house_task(retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180)
 def process_signal(*, signal_id: str, user_id: str) -> None:
     from .services_processing import signal_process

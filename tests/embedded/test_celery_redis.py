@@ -140,3 +140,34 @@ def test_new_signals_go_to_the_highest_priority_list() -> None:
         assert first["headers"]["task"] == "trading.tasks.process_signal"
     finally:
         client.delete(f"{queue}:1", f"{queue}:5")
+
+
+def test_take_profit_ticks_go_before_fill_batches_and_after_signals() -> None:
+    """A fill tick stretched by an exchange's rate limit must not hold back stop losses: beat
+    sends the take-profit dispatcher, and the dispatcher its batches, at step 3."""
+    import redis
+    from django.conf import settings
+
+    from trading.tasks import (
+        SIGNAL_PRIORITY,
+        TAKE_PROFIT_PRIORITY,
+        check_take_profits,
+        monitor_fill_batch,
+        take_profit_batch,
+    )
+
+    queue = f"tests-priority-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    beat = settings.CELERY_BEAT_SCHEDULE["trading-check-take-profits"]["options"]
+    try:
+        monitor_fill_batch.apply_async(kwargs={"units": []}, queue=queue)
+        check_take_profits.apply_async(queue=queue, **beat)
+        take_profit_batch.apply_async(
+            kwargs={"units": [], "tick": "t"}, queue=queue, priority=TAKE_PROFIT_PRIORITY
+        )
+        assert (
+            SIGNAL_PRIORITY < TAKE_PROFIT_PRIORITY == beat["priority"] < settings.CELERY_TASK_DEFAULT_PRIORITY
+        )
+        assert client.llen(f"{queue}:3") == 2 and client.llen(f"{queue}:5") == 1
+    finally:
+        client.delete(f"{queue}:3", f"{queue}:5")
