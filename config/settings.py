@@ -263,7 +263,7 @@ TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=10)
 # many seconds before a band was computed voids it (a writer's clock and commit come apart by
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
 TRADING_QUIET_MARGIN_SECONDS = env.int("TRADING_QUIET_MARGIN_SECONDS", default=10)
-TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=300)
+TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=600)
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
 CELERY_TASK_ALWAYS_EAGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
