@@ -423,6 +423,7 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         sim.app.requests.clear()
         sim.app.statuses.clear()
     time.sleep(0.2)
+    cpu0, machine0 = time.process_time(), _machine_cpu()
     t0 = time.time()
     from django.conf import settings
 
@@ -430,6 +431,7 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         beat = settings.CELERY_BEAT_SCHEDULE[entry]
         getattr(tasks, beat["task"].rsplit(".", 1)[1]).apply_async(**beat["options"])
     runs = wait_done(r, t0)
+    cpu1, machine1 = time.process_time(), _machine_cpu()
     requests = dict(sim.app.requests)
     ends = {
         name: max((x["t1"] for x in runs if x["task"] == name), default=t0)
@@ -467,7 +469,18 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         "budget": len(info.symbols) + crossed,
         "requests": requests,
         "check": check(info, moved),
+        # CPU seconds from the first message to the last task (plus wait_done's last idle
+        # second): the simulator and this harness (one process), and the whole machine.
+        "harness_and_simulator_cpu_s": round(cpu1 - cpu0, 3),
+        "machine_cpu_s": round(machine1 - machine0, 3),
     }
+
+
+def _machine_cpu() -> float:
+    """CPU seconds all cores spent busy since boot (user, nice, system, irq, softirq)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:

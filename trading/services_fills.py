@@ -114,15 +114,7 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: A
         order.fees = max(fee, order.fees)
         order.base_fees = max(base_fee, order.base_fees)
         order.lease_until = None
-        order.save()
         delta = filled - previous_filled
-        touched: list[Any] = []
-        if delta > 0 and order.role != OrderRole.LEG:
-            touched = _allocate_exit(group, order, delta)
-        if order.role == OrderRole.TAKE_PROFIT and order.leg_id:
-            _sync_tp_status(order)
-            if delta > 0:
-                group.last_leg_exit_at = timezone.now()
         if order.role == OrderRole.LEG and delta > 0 and order.tp_percent is not None:
             order.tp_price = tp_price(
                 fill_price=order.avg_fill_price,
@@ -130,8 +122,15 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: A
                 tick_size=market.tick_size,
                 side=group.side,
             )
-            order.save(update_fields=["tp_price", "updated_at"])
             needs_tp = _wants_resting_tp(group)
+        order.save()
+        touched: list[Any] = []
+        if delta > 0 and order.role != OrderRole.LEG:
+            touched = _allocate_exit(group, order, delta)
+        if order.role == OrderRole.TAKE_PROFIT and order.leg_id:
+            _sync_tp_status(order)
+            if delta > 0:
+                group.last_leg_exit_at = timezone.now()
         if changed:
             order_event(order)
         group = group_refresh(group_id=group.pk, group=group)
