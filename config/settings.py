@@ -258,7 +258,7 @@ CELERY_BEAT_SCHEDULE = {
 TRADING_FANOUT_BATCH = env.int("TRADING_FANOUT_BATCH", default=50)
 # A fill unit waits on the exchange (~30 ms an account the price reached, not ~0.3 ms like a
 # take-profit or risk unit), so fill batches are smaller: the workers share a tick evenly.
-TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=10)
+TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=5)
 # The take-profit tick's quiet bands (trading/tp_quiet.py): an order or pyramid written up to this
 # many seconds before a band was computed voids it (a writer's clock and commit come apart by
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
