@@ -38,6 +38,8 @@ OPEN_GROUP_STATUSES = (
     GroupStatus.ACTIVE,
     GroupStatus.CLOSING,
 )
+# What the take-profit tick evaluates (and marks): open, something bought or resting, not closing.
+EVALUATED_GROUP_STATUSES = (GroupStatus.LIVE, GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE)
 
 
 class PositionGroup(models.Model):
@@ -122,7 +124,7 @@ class PositionGroup(models.Model):
             # The take-profit tick's quiet marks join each (source, symbol) price to its groups.
             models.Index(
                 fields=["symbol", "quiet_scope"],
-                condition=models.Q(status__in=["live", "partially_filled", "active"]),
+                condition=models.Q(status__in=[s.value for s in EVALUATED_GROUP_STATUSES]),
                 name="trading_group_evaluated_symbol",
             ),
         ]

@@ -30,16 +30,23 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from brokers.markets import market_from_json
-from brokers.models import ExchangeConfig
 
+from . import services_quiet_marks
 from . import tp_triggers as triggers
-from .models_positions import LIVE_ORDER_STATUSES, RESTING_STATUSES, DCAOrder, GroupStatus, OrderRole, Pyramid
+from .models_positions import (
+    EVALUATED_GROUP_STATUSES,
+    LIVE_ORDER_STATUSES,
+    RESTING_STATUSES,
+    DCAOrder,
+    OrderRole,
+    Pyramid,
+)
 from .models_positions import PositionGroup as Group
 from .services_tick import Source, prices_fetch, prices_observe, snapshot_read, snapshot_store, source_of
 from .tp_quiet import Quiet, quiet_band
 
 logger = logging.getLogger("tradefleet.trading.marks")
-EVALUATED = (GroupStatus.LIVE, GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE)
+EVALUATED = EVALUATED_GROUP_STATUSES
 MARKS_PER_UPDATE = 1000
 TASK_NAME = "take_profit"
 
@@ -61,7 +68,7 @@ def take_profit_dispatch() -> int:
         n for source, rows in wanted.items() for symbol, n in rows.items() if symbol in prices.get(source, {})
     )
     marked_at = timezone.now()
-    quiet = quiet_marks_write(prices, marked_at, wanted)
+    quiet = services_quiet_marks.quiet_marks_write(prices, marked_at, wanted)
     accounts = evaluated.exclude(last_evaluated_at=marked_at).values_list(
         "account_id", "user_id", "exchange", "account__price_source", "account__mode"
     )
@@ -83,66 +90,6 @@ def take_profit_dispatch() -> int:
     )
     logger.debug("take-profit tick: %d groups, %d marked in their quiet band", groups, quiet)
     return groups
-
-
-QUIET_ROWS_PER_UPDATE = 1000  # a statement's row locks are held this long (~50 ms), no longer
-
-
-def quiet_marks_write(prices: dict[Source, dict[str, Decimal]], now: datetime, counts: Any = None) -> int:
-    """Mark every group whose stored quiet band still holds and contains its price; their
-    `last_evaluated_at` becomes `now`, so the batches leave them out. One UPDATE per ~1,000
-    groups (`counts`: groups per source and symbol), each in its own transaction, and rows a
-    fill or an evaluation holds are skipped, not waited for: that group changed, the batches
-    decide it. PostgreSQL only: SQLite would compute the marks in floating point, so there
-    every group is decided in Python (the batches), as any group without a valid band is."""
-    if connection.vendor != "postgresql":
-        return 0
-    rows = sorted((s.scope, symbol, price) for s, items in prices.items() for symbol, price in items.items())
-    written, chunk, size = 0, [], 0
-    for row in rows:
-        chunk.append(row)
-        size += (counts or {}).get(Source(*_split(row[0])), {}).get(row[1], 1)
-        if size >= QUIET_ROWS_PER_UPDATE:
-            written += _quiet_update(chunk, now)
-            chunk, size = [], 0
-    if chunk:
-        written += _quiet_update(chunk, now)
-    return written
-
-
-def _quiet_update(rows: list[tuple[str, str, Decimal]], now: datetime) -> int:
-    group, order, pyramid, account = (
-        connection.ops.quote_name(m._meta.db_table) for m in (Group, DCAOrder, Pyramid, ExchangeConfig)
-    )
-    line = "(g.mark_quantity * q.price + g.mark_offset)"
-    sql = (
-        f"UPDATE {group} AS g SET last_price = q.price, unrealized_pnl = {line}, "  # noqa: S608  no user input
-        f"unrealized_pnl_percent = CASE WHEN g.mark_cost > 0 THEN {line} * 100 / g.mark_cost ELSE 0 END, "
-        "last_evaluated_at = %s FROM ("
-        # LATERAL: each price finds its groups through the (symbol, quiet_scope) index, whatever
-        # the planner's statistics say about the band columns.
-        "SELECT b.id, v.price FROM unnest(%s::text[], %s::text[], %s::numeric[]) AS v(scope, symbol, price) "
-        f"CROSS JOIN LATERAL (SELECT b.id FROM {group} AS b "
-        "WHERE b.symbol = v.symbol AND b.quiet_scope = v.scope AND b.status = ANY(%s) "
-        "AND v.price BETWEEN b.quiet_low AND b.quiet_high "
-        "AND b.quiet_seen = b.updated_at AND b.quiet_until > %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {order} o WHERE o.group_id = b.id AND o.updated_at > b.quiet_from) "
-        f"AND NOT EXISTS (SELECT 1 FROM {pyramid} p WHERE p.group_id = b.id AND p.updated_at > b.quiet_from) "
-        f"AND NOT EXISTS (SELECT 1 FROM {account} a WHERE a.id = b.account_id "
-        "AND a.updated_at > b.quiet_from) "
-        "FOR UPDATE OF b SKIP LOCKED) AS b) AS q WHERE g.id = q.id"
-    )
-    params = [
-        now,
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [str(status) for status in EVALUATED],
-        now,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
 
 
 @dataclass
@@ -173,7 +120,7 @@ def take_profit_batch_run(
     loaded_at = timezone.now()
     skip = datetime.fromisoformat(marked_at) if marked_at else None
     loaded = _load([u[0] for u in units], skip_marked_at=skip)
-    bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (quiet_marks_write)
+    bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (services_quiet_marks)
     if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
         wanted: dict[Source, set[str]] = defaultdict(set)
         for items in loaded.values():
@@ -346,19 +293,12 @@ def _write_postgresql(chunk: Sequence[Mark], now: datetime, since: datetime) -> 
         [b.quantity if b else zero for b in bands],
         [b.offset if b else zero for b in bands],
         [b.cost if b else zero for b in bands],
-        [_quiet_until(m.item.pk, now) for m in chunk],
+        [services_quiet_marks.quiet_until(m.item.pk, now) for m in chunk],
         [str(status) for status in EVALUATED],
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
-
-
-def _quiet_until(pk: Any, now: datetime) -> datetime:
-    """When the group's band is recomputed at the latest: 1 to 1.5 TTLs, spread by the group's id
-    so the groups whose bands were computed in one tick do not all come back in one tick."""
-    spread = int(str(pk).replace("-", "")[-4:], 16) / 0xFFFF / 2
-    return now + timedelta(seconds=settings.TRADING_QUIET_TTL_SECONDS * (1 + spread))
 
 
 # --- loading a batch in bulk ------------------------------------------------------------------

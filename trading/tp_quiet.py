@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from . import accounting
-from .tp_triggers import GroupState, evaluate
+from .tp_triggers import GroupState, evaluate, leg_fill
 
 ZERO = Decimal(0)
 REACH = Decimal("0.5")  # look this far (a fraction of the price) each way; beyond: evaluate again
@@ -37,8 +37,7 @@ class Quiet:
 
 def mark_line(group: GroupState) -> tuple[Decimal, Decimal, Decimal]:
     """(quantity, offset, cost) with `accounting.unrealized(summary, p) == (q * p + o, ... / c)`."""
-    fills = [accounting.LegFill(g.filled, g.avg_price, g.fees, g.base_fees, g.closed) for g in group.legs]
-    summary = accounting.summarize(fills, [])
+    summary = accounting.summarize([leg_fill(leg) for leg in group.legs], [])
     if summary.held <= 0 or summary.cost_basis <= 0:
         return ZERO, ZERO, ZERO
     if group.side == "short":

@@ -132,7 +132,7 @@ def next_status(group: GroupState, summary: accounting.Summary, price: Decimal) 
     return "partially_filled" if live_legs else "active"
 
 
-def _fill(leg: Leg) -> accounting.LegFill:
+def leg_fill(leg: Leg) -> accounting.LegFill:
     return accounting.LegFill(leg.filled, leg.avg_price, leg.fees, leg.base_fees, leg.closed)
 
 
@@ -142,7 +142,7 @@ def _reached(price: Decimal, level: Decimal, side: Side) -> bool:
 
 def evaluate(group: GroupState, price: Decimal) -> Verdict:
     """The group at `price`: its mark, and whether (and why) the full evaluation must run."""
-    summary = accounting.summarize([_fill(leg) for leg in group.legs], [])
+    summary = accounting.summarize([leg_fill(leg) for leg in group.legs], [])
     amount, percent = accounting.unrealized(summary, price, short=group.side == "short")
 
     def verdict(fires: str | None) -> Verdict:
@@ -222,7 +222,7 @@ def _pyramid_fires(group: GroupState, price: Decimal) -> str | None:
     for pyramid in group.pyramids:
         if pyramid.closed:
             continue
-        legs = [_fill(leg) for leg in group.legs if leg.pyramid == pyramid.id and leg.filled > 0]
+        legs = [leg_fill(leg) for leg in group.legs if leg.pyramid == pyramid.id and leg.filled > 0]
         average = accounting.summarize(legs, []).avg_entry
         if average is None:
             continue

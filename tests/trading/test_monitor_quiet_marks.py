@@ -1,4 +1,4 @@
-"""The dispatcher's one UPDATE for groups in their quiet band (services_marks.quiet_marks_write),
+"""The dispatcher's one UPDATE for groups in their quiet band (services_quiet_marks.quiet_marks_write),
 on PostgreSQL and the simulator: such a group is marked without being read into Python, and any
 change to it, its orders, its pyramids or its account sends it the full way again."""
 

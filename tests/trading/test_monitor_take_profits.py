@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from trading import services_exits, services_marks, tasks
+from trading import services_exits, services_marks, services_quiet_marks, tasks
 from trading.models_positions import DCAOrder, PositionGroup, Pyramid
 from trading.models_service import ServiceTaskExecution
 from trading.services_exits import group_evaluate, take_profit_tick
@@ -106,12 +106,12 @@ def test_a_mark_equals_what_the_full_evaluation_gives_at_every_price_of_a_walk(
     down to the stop. At each step, every group the pass only marked is evaluated again the old
     way at the same price, and nothing changes; the groups where something fired went that way.
     With no clock margin, on PostgreSQL, the groups whose band holds are marked by the
-    dispatcher's one UPDATE (services_marks.quiet_marks_write) instead of in the batches."""
+    dispatcher's one UPDATE (services_quiet_marks.quiet_marks_write) instead of in the batches."""
     settings.TRADING_QUIET_MARGIN_SECONDS = margin
     quiet: list[int] = []
-    real_quiet = services_marks.quiet_marks_write
+    real_quiet = services_quiet_marks.quiet_marks_write
     monkeypatch.setattr(
-        services_marks, "quiet_marks_write", lambda *a: quiet.append(real_quiet(*a)) or quiet[-1]
+        services_quiet_marks, "quiet_marks_write", lambda *a: quiet.append(real_quiet(*a)) or quiet[-1]
     )
     _groups(engine)
     marked = fired = 0
