@@ -52,8 +52,11 @@ def cached_public_adapter(exchange_id: str, *, testnet: bool = False) -> BrokerA
 
 
 def forget_adapters() -> None:
-    """Close this thread's adapters (tests; a worker shutting down)."""
+    """Close this thread's adapters and their clients' sessions (tests; a worker shutting down)."""
+    from .ccxt_clients import forget_clients
+
     for adapter in [*getattr(_local, "adapters", {}).values(), *getattr(_local, "public", {}).values()]:
         adapter.close()
     _local.adapters = OrderedDict()
     _local.public = {}
+    forget_clients()

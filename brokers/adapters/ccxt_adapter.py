@@ -27,6 +27,7 @@ from brokers.errors import BrokerError, InvalidOrder, OrderNotFound
 
 from . import ccxt_convert as convert
 from .base import AccountCheck, Balance, BrokerAdapter, Candle, Market, Order, OrderType, Side, Ticker, Trade
+from .ccxt_clients import ccxt_client
 from .ccxt_errors import CANCEL, CREATE, LOOKUP, OTHER, map_error
 
 if TYPE_CHECKING:
@@ -75,20 +76,29 @@ def _timeout_ms() -> int:
 
 
 def _build_exchange(exchange_id: str, api_key: str, secret: str, passphrase: str, testnet: bool) -> Any:
+    """A client with these credentials, cloned from this thread's prototype of the exchange."""
+    credentials = {"apiKey": api_key, "secret": secret} if api_key else {}
+    if passphrase:
+        credentials["password"] = passphrase
     if exchange_id == SIMULATOR:
         from brokers.simulator.ccxt_client import simulator_exchange
 
         url = getattr(settings, "SIMULATOR_URL", "http://127.0.0.1:9009")
+        timeout = _timeout_ms()
         # simulator_exchange sets the same spot-only options as _binance_spot_options.
-        return simulator_exchange(url, api_key or None, secret or None, timeout_ms=_timeout_ms())
+        return ccxt_client(
+            (SIMULATOR, url, timeout), lambda: simulator_exchange(url, timeout_ms=timeout), **credentials
+        )
     if exchange_id not in ccxt.exchanges:
         raise BrokerError(f"Unknown exchange '{exchange_id}'", exchange=exchange_id)
+    return ccxt_client(
+        (exchange_id, testnet, _timeout_ms()), lambda: _prototype(exchange_id, testnet), **credentials
+    )
+
+
+def _prototype(exchange_id: str, testnet: bool) -> Any:
     cls = getattr(ccxt, exchange_id)
     config: dict[str, Any] = {"timeout": _timeout_ms(), "enableRateLimit": True}
-    if api_key:
-        config.update(apiKey=api_key, secret=secret)
-    if passphrase:
-        config["password"] = passphrase
     if cls in (ccxt.binance, ccxt.binanceus):
         config["options"] = _binance_spot_options()
     exchange = cls(config)
