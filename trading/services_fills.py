@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from brokers.adapters.base import Market, Order
+from brokers.adapters.base import Market, Order, Trade
 from brokers.adapters.base import OrderStatus as ExchangeStatus
 from brokers.markets import market_from_json
 from brokers.precision import floor_to
@@ -33,6 +34,7 @@ from .models_positions import (
     OPEN_GROUP_STATUSES,
     RESTING_STATUSES,
     DCAOrder,
+    Fill,
     GroupStatus,
     OrderRole,
     OrderStatus,
@@ -80,11 +82,19 @@ def lock_order(order_id: Any, group_id: Any = None) -> tuple[PositionGroup, DCAO
         return None
     group = PositionGroup.objects.select_for_update().get(pk=group_id)
     order = DCAOrder.objects.select_for_update().get(pk=order_id)
+    order.group = group  # the locked row, so `order.group` costs no query
     return group, order
 
 
-def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: Any = None) -> DCAOrder | None:
-    """Record the exchange's view of one of our orders, then whatever follows from it."""
+def order_apply(
+    *,
+    order_id: uuid.UUID | str,
+    exchange_order: Order,
+    group_id: Any = None,
+    trades: Sequence[Trade] = (),
+) -> DCAOrder | None:
+    """Record the exchange's view of one of our orders, then whatever follows from it. `trades`:
+    the exchange's trades of this order, stored as its `Fill` rows in the same transaction."""
     needs_tp = False
     with transaction.atomic():
         locked = lock_order(order_id, group_id)
@@ -92,7 +102,7 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: A
             return None
         group, order = locked
         market = group_market(group)
-        previous_filled = order.filled_quantity
+        previous_filled, tp_status_before = order.filled_quantity, order.tp_status
         filled = max(exchange_order.filled, previous_filled)  # never shrinks
         status = status_for(order, exchange_order, filled)
         if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED) and status != order.status:
@@ -123,7 +133,11 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: A
                 side=group.side,
             )
             needs_tp = _wants_resting_tp(group)
-        order.save()
+        if trades:
+            # An order that had filled nothing has no Fill rows yet: no lookup for them.
+            fills_store(
+                {order.exchange_order_id: order}, trades, unfilled={order.pk} if not previous_filled else ()
+            )
         touched: list[Any] = []
         if delta > 0 and order.role != OrderRole.LEG:
             touched = _allocate_exit(group, order, delta)
@@ -131,12 +145,16 @@ def order_apply(*, order_id: uuid.UUID | str, exchange_order: Order, group_id: A
             _sync_tp_status(order)
             if delta > 0:
                 group.last_leg_exit_at = timezone.now()
-        if changed:
-            order_event(order)
-        group = group_refresh(group_id=group.pk, group=group)
+        # The group's rows with this order as it is now; it is written once, below, after its
+        # take-profit (which sets its tp_status) is decided.
+        orders = [order if o.pk == order.pk else o for o in DCAOrder.objects.filter(group=group)]
+        group = group_refresh(group_id=group.pk, group=group, orders=orders)
         # The leg's take-profit in the same transaction, under the same locks; only replacing a
         # live one (a cancel on the exchange) waits until after the commit.
-        stale = _leg_take_profit_locked(group, order) if needs_tp else None
+        stale = _leg_take_profit_locked(group, order, orders=orders, save_leg=False) if needs_tp else None
+        order.save()
+        if changed or order.tp_status != tp_status_before:
+            order_event(order)
     if stale is not None:
         leg_take_profit_sync(leg_id=order.pk, group_id=group.pk)
     if order.role == OrderRole.CLOSE and order.status == OrderStatus.FILLED:
@@ -200,12 +218,16 @@ def _wants_resting_tp(group: PositionGroup) -> bool:
     return group.tp_mode in (TpMode.PER_LEG, TpMode.HYBRID) and not group.trailing_deviation_percent
 
 
-def group_refresh(*, group_id: Any, group: PositionGroup | None = None) -> PositionGroup:
+def group_refresh(
+    *, group_id: Any, group: PositionGroup | None = None, orders: list[DCAOrder] | None = None
+) -> PositionGroup:
     """Recompute a group's position and status from its rows. Call inside a transaction that
-    holds the group's lock (or pass `group`, locked by the caller)."""
+    holds the group's lock (or pass `group`, locked by the caller; and `orders`, its rows as the
+    caller just read them under that lock)."""
     if group is None:
         group = PositionGroup.objects.select_for_update().get(pk=group_id)
-    orders = list(DCAOrder.objects.filter(group=group))
+    if orders is None:
+        orders = list(DCAOrder.objects.filter(group=group))
     legs = [o for o in orders if o.role == OrderRole.LEG]
     exits = [o for o in orders if o.role != OrderRole.LEG]
     summary = accounting.summarize(
@@ -309,9 +331,12 @@ def leg_take_profit_sync(*, leg_id: Any, group_id: Any = None) -> None:
         order_cancel(order_id=str(stale.pk))
 
 
-def _leg_take_profit_locked(group: PositionGroup, leg: DCAOrder) -> DCAOrder | None:
+def _leg_take_profit_locked(
+    group: PositionGroup, leg: DCAOrder, *, orders: list[DCAOrder] | None = None, save_leg: bool = True
+) -> DCAOrder | None:
     """With the group and the leg locked: place the leg's take-profit when it has none, or return
-    the live one that no longer covers the leg (None: nothing more to do)."""
+    the live one that no longer covers the leg (None: nothing more to do). `orders`: the group's
+    rows, read under the same lock. `save_leg=False`: the caller writes the leg (its tp_status)."""
     from .services_orders import enqueue_place, new_order
 
     if group.status not in OPEN_GROUP_STATUSES or group.status == GroupStatus.CLOSING:
@@ -320,7 +345,15 @@ def _leg_take_profit_locked(group: PositionGroup, leg: DCAOrder) -> DCAOrder | N
         return None
     market = group_market(group)
     want = floor_to(max(leg.filled_quantity - leg.base_fees - leg.closed_quantity, ZERO), market.step_size)
-    live = list(DCAOrder.objects.filter(leg=leg, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES))
+    if orders is None:
+        orders = list(
+            DCAOrder.objects.filter(leg=leg, role=OrderRole.TAKE_PROFIT, status__in=LIVE_ORDER_STATUSES)
+        )
+    live = [
+        o
+        for o in orders
+        if o.leg_id == leg.pk and o.role == OrderRole.TAKE_PROFIT and o.status in LIVE_ORDER_STATUSES
+    ]
     if any(tp.quantity - tp.filled_quantity == want for tp in live):
         return None
     if live:
@@ -343,7 +376,50 @@ def _leg_take_profit_locked(group: PositionGroup, leg: DCAOrder) -> DCAOrder | N
     )
     tp.save()
     leg.tp_status = TpStatus.PLACED
-    leg.save(update_fields=["tp_status", "updated_at"])
-    order_event(leg)
+    if save_leg:
+        leg.save(update_fields=["tp_status", "updated_at"])
+        order_event(leg)
     enqueue_place(tp)
     return None
+
+
+def fills_store(
+    orders: Mapping[str, DCAOrder], trades: Iterable[Trade], *, unfilled: Iterable[Any] = ()
+) -> int:
+    """One Fill per trade of these orders (keyed by exchange order id; `order.group` loaded) not
+    stored yet: one query for what is, one insert for the rest. `unfilled`: orders that had filled
+    nothing before these trades; a Fill is only written with or after its order's fill, so they
+    have none to look up."""
+    trades = [t for t in trades if t.order_id in orders]
+    if not trades:
+        return 0
+    skip = set(unfilled)
+    looked_up = [o.pk for o in orders.values() if o.pk not in skip]
+    known = (
+        set(Fill.objects.filter(order__in=looked_up).values_list("order_id", "trade_id"))
+        if looked_up
+        else set()
+    )
+    rows = []
+    for trade in trades:
+        order = orders[trade.order_id]
+        if (order.pk, trade.id) in known:
+            continue
+        fee_quote, _ = fee_in_quote(group_market(order.group), trade.fee, trade.fee_asset, trade.price)
+        rows.append(
+            Fill(
+                user_id=order.user_id,
+                order=order,
+                trade_id=trade.id,
+                price=trade.price,
+                quantity=trade.amount,
+                fee=trade.fee,
+                fee_asset=trade.fee_asset,
+                fee_quote=fee_quote,
+                executed_at=trade.executed_at,
+            )
+        )
+        known.add((order.pk, trade.id))
+    # ignore_conflicts: a concurrent tick (or reconciliation) stored the same trade first.
+    Fill.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -35,8 +35,8 @@ from brokers.adapters.cache import cached_adapter_for
 from brokers.errors import OrderNotFound
 from brokers.models import ExchangeConfig
 
-from .models_positions import RESTING_STATUSES, DCAOrder, Fill
-from .services_fills import fee_in_quote, group_market, order_apply, status_for
+from .models_positions import RESTING_STATUSES, DCAOrder
+from .services_fills import fills_store, order_apply, status_for
 from .services_tick import Source, crossed, prices_fetch, prices_observe, source_of
 
 logger = logging.getLogger("tradefleet.trading.monitor")
@@ -294,13 +294,17 @@ def account_orders_check(
         by_order: dict[str, list[Trade]] = defaultdict(list)
         for trade in trades:
             by_order[trade.order_id].append(trade)
+        orders = {o.exchange_order_id: o for o in involved.values() if o.exchange_order_id}
+        counts["trades"] += sum(len(by_order.get(key, [])) for key in orders)
         for order in limits:
-            seen = _from_trades(order, by_order.get(order.exchange_order_id, [])) if complete else None
+            own = by_order.get(order.exchange_order_id, [])
+            seen = _from_trades(order, own) if complete else None
             if seen is None and not complete:
                 seen = _lookup(adapter, order)
-            counts["changed"] += _apply_if_changed(order, seen)
-        orders = {o.exchange_order_id: o for o in involved.values() if o.exchange_order_id}
-        counts["trades"] += _store_fills(orders, [t for t in trades if t.order_id in orders])
+            if _apply_if_changed(order, seen, trades=own):
+                counts["changed"] += 1
+                orders.pop(order.exchange_order_id, None)  # its trades were stored with the change
+        fills_store(orders, trades)
     return counts
 
 
@@ -334,12 +338,13 @@ def _lookup(adapter: Any, order: DCAOrder) -> Order:
         return adapter.fetch_order_by_client_id(symbol=order.symbol, client_order_id=order.client_order_id)
 
 
-def _apply_if_changed(order: DCAOrder, seen: Order | None) -> int:
+def _apply_if_changed(order: DCAOrder, seen: Order | None, trades: list[Trade] | None = None) -> int:
+    """1 when the exchange's view changed the order (and it was applied, with its `trades`)."""
     if seen is None:
         return 0
     if seen.filled == order.filled_quantity and status_for(order, seen, seen.filled) == order.status:
         return 0
-    order_apply(order_id=order.pk, exchange_order=seen, group_id=order.group_id)
+    order_apply(order_id=order.pk, exchange_order=seen, group_id=order.group_id, trades=trades or ())
     return 1
 
 
@@ -377,38 +382,5 @@ def record_trades(*, account: ExchangeConfig, adapter: Any) -> int:
         since = min(o.submitted_at or o.created_at for o in orders) - TRADES_MARGIN
         by_exchange_id = {o.exchange_order_id: o for o in orders}
         trades = adapter.fetch_my_trades(symbol, since=since)
-        created += _store_fills(by_exchange_id, [t for t in trades if t.order_id in by_exchange_id])
+        created += fills_store(by_exchange_id, trades)
     return created
-
-
-def _store_fills(orders: dict[str, DCAOrder], trades: Iterable[Trade]) -> int:
-    """One Fill per trade not stored yet (one query for what is, one insert for the rest)."""
-    trades = list(trades)
-    if not trades:
-        return 0
-    known = set(
-        Fill.objects.filter(order__in=[o.pk for o in orders.values()]).values_list("order_id", "trade_id")
-    )
-    rows = []
-    for trade in trades:
-        order = orders[trade.order_id]
-        if (order.pk, trade.id) in known:
-            continue
-        fee_quote, _ = fee_in_quote(group_market(order.group), trade.fee, trade.fee_asset, trade.price)
-        rows.append(
-            Fill(
-                user_id=order.user_id,
-                order=order,
-                trade_id=trade.id,
-                price=trade.price,
-                quantity=trade.amount,
-                fee=trade.fee,
-                fee_asset=trade.fee_asset,
-                fee_quote=fee_quote,
-                executed_at=trade.executed_at,
-            )
-        )
-        known.add((order.pk, trade.id))
-    # ignore_conflicts: a concurrent tick (or reconciliation) stored the same trade first.
-    Fill.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
