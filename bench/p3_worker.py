@@ -24,6 +24,8 @@ __all__ = ["app"]
 
 PROBE_KEY = os.environ.get("P3_PROBE_KEY", "")
 PROFILE_DIR = os.environ.get("P3_PROFILE_DIR", "")
+if PROFILE_DIR:
+    os.makedirs(PROFILE_DIR, exist_ok=True)  # a missing directory would silently drop the probe's lines
 
 if PROBE_KEY:
     import redis

@@ -3,6 +3,7 @@ without a lock, and give exactly what the full per-group evaluation gives; the o
 
 from __future__ import annotations
 
+import decimal
 from datetime import timedelta
 from decimal import Decimal
 
@@ -62,6 +63,14 @@ def _groups(engine) -> list[PositionGroup]:
     for timeframe in ("1h", "4h"):
         engine.signal(price="100", symbol="ETH/USDT", timeframe=timeframe)
     return list(PositionGroup.objects.filter(user=engine.user))
+
+
+def _as_stored(value: Decimal) -> Decimal:
+    """A numeric(36, 18) as the database gives it back: exact on PostgreSQL; SQLite keeps a
+    REAL, which Django reads back with 15 significant digits."""
+    if connection.vendor == "sqlite":
+        value = decimal.Context(prec=15).create_decimal_from_float(float(value))
+    return value.quantize(D("1e-18"))
 
 
 def _verdicts(engine) -> dict:
@@ -131,8 +140,8 @@ def test_a_mark_equals_what_the_full_evaluation_gives_at_every_price_of_a_walk(
             group = PositionGroup.objects.get(pk=group_id)
             assert group.last_price == D(price)
             assert (group.unrealized_pnl, group.unrealized_pnl_percent) == (
-                verdict.unrealized_pnl.quantize(D("1e-18")),
-                verdict.unrealized_pnl_percent.quantize(D("1e-18")),
+                _as_stored(verdict.unrealized_pnl),
+                _as_stored(verdict.unrealized_pnl_percent),
             )
             if margin:  # (a full evaluation writes the group, which voids its band)
                 before = _state(group_id)
