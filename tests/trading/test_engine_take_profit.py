@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.models_positions import DCAOrder
+from trading.models_positions import DCAOrder, Fill
 from trading.services_exits import group_evaluate
 from trading.services_positions import position_close
 
@@ -138,6 +138,10 @@ def test_partial_fills_grow_the_take_profit(engine):
     live = DCAOrder.objects.filter(leg=leg, role="take_profit", status="open")
     assert [tp.quantity for tp in live] == [leg.filled_quantity]
     assert leg.filled_quantity > first_tp.quantity
+    # Each trade of the leg is one Fill: the first fill's trades are not stored again with the second.
+    fills = list(Fill.objects.filter(order=leg))
+    assert len(fills) >= 2 and len({f.trade_id for f in fills}) == len(fills)
+    assert sum(f.quantity for f in fills) == leg.filled_quantity
     engine.control.configure_engine(liquidity_per_tick=None)
 
 
