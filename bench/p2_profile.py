@@ -23,7 +23,7 @@ INTEREST = [
     ("  _market (adapter.market)", "_market (trading/services_processing.py"),
     ("  compute_grid", "compute_grid (trading/grid.py"),
     ("  _open_group (INSERT group)", "_open_group (trading/services_processing.py"),
-    ("  group_refresh", "group_refresh (trading/services_fills.py"),
+    ("  group_refresh", "group_refresh (trading/services_group_state.py"),
     ("  dca_config_snapshot", "dca_config_snapshot (trading/services.py"),
     ("  market_to_json", "market_to_json (brokers/markets.py"),
     ("on_commit callbacks", "run_and_clear_commit_hooks"),

@@ -1,7 +1,7 @@
 """What other parts of the engine do when a position group changes state.
 
 `group_status_changed` is called, inside the transaction that holds the group's lock, whenever a
-group's status changes (services_fills.group_refresh and the dust close in services_exits). Work
+group's status changes (services_group_state.group_refresh and the dust close in services_exits). Work
 it starts is enqueued after commit, so it sees the committed state.
 """
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from brokers.precision import floor_to
 
-from . import accounting
 from .grid import aggregate_tp_price
 from .models import TpMode
 from .models_positions import (
@@ -32,7 +31,7 @@ from .models_positions import (
     Pyramid,
     TpStatus,
 )
-from .services_fills import group_market, group_refresh, is_dust
+from .services_group_state import group_market, group_refresh, is_dust, orders_summary
 from .services_orders import enqueue_place, new_order, order_cancel
 from .targets import TrailState, beyond_cancel_level, check_target, stop_loss_hit
 
@@ -333,11 +332,7 @@ def _pyramid_targets(group: PositionGroup, price: Decimal) -> str:
     outcome = "marked"
     for pyramid in group.pyramids.select_for_update().filter(closed_at__isnull=True):
         legs = list(DCAOrder.objects.filter(pyramid=pyramid, role=OrderRole.LEG, filled_quantity__gt=0))
-        fills = [
-            accounting.LegFill(o.filled_quantity, o.avg_fill_price, o.fees, o.base_fees, o.closed_quantity)
-            for o in legs
-        ]
-        summary = accounting.summarize(fills, [])
+        summary = orders_summary(legs)
         if summary.avg_entry is None:
             continue
         if DCAOrder.objects.filter(

@@ -4,7 +4,7 @@ status, and the per-leg take-profits that follow a fill.
 `order_apply` is the one entry point for every exchange answer (placement, cancel, fill
 monitor, reconciliation). It is idempotent: quantities only grow, exits are allocated to legs
 by the *increase* of an order's filled quantity under the row lock, and the group is recomputed
-from its rows (trading/accounting.py), so applying the same answer twice changes nothing.
+from its rows (services_group_state.group_refresh), so applying the same answer twice changes nothing.
 
 Locks are always taken group first, then order, so two workers never deadlock.
 """
@@ -22,17 +22,15 @@ from django.utils import timezone
 
 from brokers.adapters.base import Market, Order, Trade
 from brokers.adapters.base import OrderStatus as ExchangeStatus
-from brokers.markets import market_from_json
 from brokers.precision import floor_to
 
 from . import accounting
-from .events import order_event, position_event
-from .grid import aggregate_tp_price, tp_price
+from .events import order_event
+from .grid import tp_price
 from .models import TpMode
 from .models_positions import (
     LIVE_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
-    RESTING_STATUSES,
     DCAOrder,
     Fill,
     GroupStatus,
@@ -41,13 +39,10 @@ from .models_positions import (
     PositionGroup,
     TpStatus,
 )
+from .services_group_state import group_market, group_refresh, is_dust
 
 logger = logging.getLogger("tradefleet.trading.fills")
 ZERO = Decimal(0)
-
-
-def group_market(group: PositionGroup) -> Market:
-    return market_from_json(group.market_snapshot)
 
 
 def status_for(order: DCAOrder, ex: Order, filled: Decimal) -> str:
@@ -134,10 +129,7 @@ def order_apply(
             )
             needs_tp = _wants_resting_tp(group)
         if trades:
-            # An order that had filled nothing has no Fill rows yet: no lookup for them.
-            fills_store(
-                {order.exchange_order_id: order}, trades, unfilled={order.pk} if not previous_filled else ()
-            )
+            fills_store({order.exchange_order_id: order}, trades, look_up=previous_filled > 0)
         touched: list[Any] = []
         if delta > 0 and order.role != OrderRole.LEG:
             touched = _allocate_exit(group, order, delta)
@@ -218,102 +210,6 @@ def _wants_resting_tp(group: PositionGroup) -> bool:
     return group.tp_mode in (TpMode.PER_LEG, TpMode.HYBRID) and not group.trailing_deviation_percent
 
 
-def group_refresh(
-    *, group_id: Any, group: PositionGroup | None = None, orders: list[DCAOrder] | None = None
-) -> PositionGroup:
-    """Recompute a group's position and status from its rows. Call inside a transaction that
-    holds the group's lock (or pass `group`, locked by the caller; and `orders`, its rows as the
-    caller just read them under that lock)."""
-    if group is None:
-        group = PositionGroup.objects.select_for_update().get(pk=group_id)
-    if orders is None:
-        orders = list(DCAOrder.objects.filter(group=group))
-    legs = [o for o in orders if o.role == OrderRole.LEG]
-    exits = [o for o in orders if o.role != OrderRole.LEG]
-    summary = accounting.summarize(
-        [
-            accounting.LegFill(o.filled_quantity, o.avg_fill_price, o.fees, o.base_fees, o.closed_quantity)
-            for o in legs
-        ],
-        [accounting.ExitFill(o.filled_quantity, o.avg_fill_price, o.fees) for o in exits],
-    )
-    market = group_market(group)
-    before = (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry)
-    group.bought_quantity = summary.bought
-    group.filled_quantity = summary.held
-    group.avg_entry = summary.avg_entry
-    group.cost_basis = summary.cost_basis
-    group.total_invested = summary.invested
-    group.fees = summary.fees
-    group.realized_pnl = summary.realized
-    if group.last_price is not None:
-        group.unrealized_pnl, group.unrealized_pnl_percent = accounting.unrealized(
-            summary, group.last_price, short=group.side == "short"
-        )
-    else:
-        group.unrealized_pnl = group.unrealized_pnl_percent = ZERO
-    if summary.avg_entry is not None and group.tp_mode in (TpMode.AGGREGATE, TpMode.HYBRID):
-        group.tp_target_price = aggregate_tp_price(
-            average_entry=summary.avg_entry,
-            tp_aggregate_percent=group.tp_aggregate_percent,
-            tick_size=market.tick_size,
-            side=group.side,
-        )
-    group.status = _next_status(group, legs, exits, summary, market)
-    if group.status in (GroupStatus.CLOSED, GroupStatus.FAILED) and group.closed_at is None:
-        group.closed_at = timezone.now()
-        group.unrealized_pnl = group.unrealized_pnl_percent = ZERO
-    group.save()
-    if before != (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry):
-        position_event(group)
-    if before[0] != group.status:
-        from .hooks import group_status_changed
-
-        group_status_changed(group, previous=before[0])
-    return group
-
-
-def is_dust(quantity: Decimal, market: Market, price: Decimal | None) -> bool:
-    """Too little to sell: below the step, the minimum quantity or the minimum notional."""
-    sellable = floor_to(quantity, market.step_size) if quantity > 0 else ZERO
-    if sellable <= 0 or sellable < market.min_qty:
-        return True
-    return price is not None and sellable * price < market.min_notional
-
-
-def _next_status(
-    group: PositionGroup,
-    legs: list[DCAOrder],
-    exits: list[DCAOrder],
-    summary: accounting.Summary,
-    market: Market,
-) -> str:
-    if group.status in (GroupStatus.CLOSED, GroupStatus.FAILED):
-        return group.status
-    live_legs = [o for o in legs if o.is_live]
-    live_exits = [o for o in exits if o.is_live]
-    price = group.last_price or summary.avg_entry
-    holds = not is_dust(summary.held, market, price)
-    if group.status == GroupStatus.CLOSING:
-        return GroupStatus.CLOSING if live_legs or live_exits or holds else GroupStatus.CLOSED
-    if summary.bought == 0:
-        if live_legs:
-            resting = any(o.status in RESTING_STATUSES for o in live_legs)
-            return GroupStatus.LIVE if resting else GroupStatus.WAITING
-        if any(o.status == OrderStatus.FAILED for o in legs):
-            if not group.close_reason:
-                group.close_reason = "orders_failed"
-            return GroupStatus.FAILED
-        if not group.close_reason:
-            group.close_reason = "cancelled"
-        return GroupStatus.CLOSED
-    if not holds and not live_legs and not live_exits:
-        if not group.close_reason:
-            group.close_reason = "take_profit"
-        return GroupStatus.CLOSED
-    return GroupStatus.PARTIALLY_FILLED if live_legs else GroupStatus.ACTIVE
-
-
 def leg_take_profit_sync(*, leg_id: Any, group_id: Any = None) -> None:
     """Make one leg's resting take-profit cover exactly what the leg still holds: placed when the
     leg fills, replaced (cancel, then place the larger one) as later partial fills add to it."""
@@ -383,23 +279,19 @@ def _leg_take_profit_locked(
     return None
 
 
-def fills_store(
-    orders: Mapping[str, DCAOrder], trades: Iterable[Trade], *, unfilled: Iterable[Any] = ()
-) -> int:
+def fills_store(orders: Mapping[str, DCAOrder], trades: Iterable[Trade], *, look_up: bool = True) -> int:
     """One Fill per trade of these orders (keyed by exchange order id; `order.group` loaded) not
-    stored yet: one query for what is, one insert for the rest. `unfilled`: orders that had filled
-    nothing before these trades; a Fill is only written with or after its order's fill, so they
-    have none to look up."""
+    stored yet: one query for what is, one insert for the rest. `look_up=False`: the orders had
+    filled nothing before these trades, and a Fill is only written with or after its order's
+    fill, so none of theirs is stored yet."""
     trades = [t for t in trades if t.order_id in orders]
     if not trades:
         return 0
-    skip = set(unfilled)
-    looked_up = [o.pk for o in orders.values() if o.pk not in skip]
-    known = (
-        set(Fill.objects.filter(order__in=looked_up).values_list("order_id", "trade_id"))
-        if looked_up
-        else set()
-    )
+    known: set[tuple[Any, str]] = set()
+    if look_up:
+        known = set(
+            Fill.objects.filter(order__in=[o.pk for o in orders.values()]).values_list("order_id", "trade_id")
+        )
     rows = []
     for trade in trades:
         order = orders[trade.order_id]

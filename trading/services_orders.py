@@ -163,7 +163,8 @@ def _release(order: DCAOrder, error: str) -> None:
 
 
 def _fail(order: DCAOrder, error: str) -> None:
-    from .services_fills import group_refresh, lock_order
+    from .services_fills import lock_order
+    from .services_group_state import group_refresh
 
     with transaction.atomic():
         locked = lock_order(order.pk)
@@ -299,7 +300,8 @@ def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:
 def order_cancel(*, order_id: str) -> None:
     """Cancel one order on the exchange and record its final state (a partial fill is kept).
     An unsent order is cancelled without a request."""
-    from .services_fills import group_refresh, lock_order, order_apply
+    from .services_fills import lock_order, order_apply
+    from .services_group_state import group_refresh
 
     with transaction.atomic():
         locked = lock_order(order_id)
@@ -341,7 +343,8 @@ def order_cancel(*, order_id: str) -> None:
 
 
 def _mark_cancelled_unsent(order: DCAOrder) -> None:
-    from .services_fills import group_refresh, lock_order
+    from .services_fills import lock_order
+    from .services_group_state import group_refresh
 
     with transaction.atomic():
         locked = lock_order(order.pk)

@@ -39,7 +39,7 @@ from .models_positions import DCAOrder, GroupStatus, OrderRole, PositionGroup, P
 from .models_signals import Classification, Signal, SignalStatus
 from .routing import routes_for
 from .selectors import open_groups
-from .services_fills import group_refresh
+from .services_group_state import group_refresh
 from .services_orders import claim_for_inline_send, new_order, place_after_commit
 
 logger = logging.getLogger("tradefleet.trading.signals")

@@ -20,7 +20,7 @@ from .models_positions import (
     OrderStatus,
     PositionGroup,
 )
-from .services_fills import group_market
+from .services_group_state import group_market, orders_summary
 from .services_tick import Source, prices_fetch, prices_observe, source_of
 
 ZERO = Decimal(0)
@@ -81,14 +81,7 @@ class Snapshot:
 def group_state(group: PositionGroup, orders: Sequence[DCAOrder], price: Decimal | None) -> risk.GroupState:
     """One group for trading/risk.py, marked at `price` (its last price when None)."""
     legs = [o for o in orders if o.role == OrderRole.LEG]
-    exits = [o for o in orders if o.role != OrderRole.LEG]
-    summary = accounting.summarize(
-        [
-            accounting.LegFill(o.filled_quantity, o.avg_fill_price, o.fees, o.base_fees, o.closed_quantity)
-            for o in legs
-        ],
-        [accounting.ExitFill(o.filled_quantity, o.avg_fill_price, o.fees) for o in exits],
-    )
+    summary = orders_summary(orders)
     mark = price if price is not None else group.last_price
     amount, percent = (
         accounting.unrealized(summary, mark, short=group.side == "short") if mark else (ZERO, ZERO)

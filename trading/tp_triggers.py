@@ -111,7 +111,7 @@ class Verdict:
 
 
 def is_dust(quantity: Decimal, rules: Rules, price: Decimal | None) -> bool:
-    """services_fills.is_dust: below the step, the minimum quantity or the minimum notional."""
+    """services_group_state.is_dust: below the step, the minimum quantity or the minimum notional."""
     sellable = floor_to(quantity, rules.step_size) if quantity > 0 else ZERO
     if sellable <= 0 or sellable < rules.min_qty:
         return True

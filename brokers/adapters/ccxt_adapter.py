@@ -80,11 +80,11 @@ def _build_exchange(exchange_id: str, api_key: str, secret: str, passphrase: str
     credentials = {"apiKey": api_key, "secret": secret} if api_key else {}
     if passphrase:
         credentials["password"] = passphrase
+    timeout = _timeout_ms()
     if exchange_id == SIMULATOR:
         from brokers.simulator.ccxt_client import simulator_exchange
 
         url = getattr(settings, "SIMULATOR_URL", "http://127.0.0.1:9009")
-        timeout = _timeout_ms()
         # simulator_exchange sets the same spot-only options as _binance_spot_options.
         return ccxt_client(
             (SIMULATOR, url, timeout), lambda: simulator_exchange(url, timeout_ms=timeout), **credentials
@@ -92,13 +92,13 @@ def _build_exchange(exchange_id: str, api_key: str, secret: str, passphrase: str
     if exchange_id not in ccxt.exchanges:
         raise BrokerError(f"Unknown exchange '{exchange_id}'", exchange=exchange_id)
     return ccxt_client(
-        (exchange_id, testnet, _timeout_ms()), lambda: _prototype(exchange_id, testnet), **credentials
+        (exchange_id, testnet, timeout), lambda: _prototype(exchange_id, testnet, timeout), **credentials
     )
 
 
-def _prototype(exchange_id: str, testnet: bool) -> Any:
+def _prototype(exchange_id: str, testnet: bool, timeout: int) -> Any:
     cls = getattr(ccxt, exchange_id)
-    config: dict[str, Any] = {"timeout": _timeout_ms(), "enableRateLimit": True}
+    config: dict[str, Any] = {"timeout": timeout, "enableRateLimit": True}
     if cls in (ccxt.binance, ccxt.binanceus):
         config["options"] = _binance_spot_options()
     exchange = cls(config)

@@ -62,6 +62,10 @@ def test_the_owner_receives_signal_order_and_position_events_and_nobody_else(
     assert signal_event["data"]["id"] == str(signal.pk) and signal_event["data"]["classification"] == "entry"
     filled = [e["data"] for e in events if e["type"] == "order.updated" and e["data"]["status"] == "filled"]
     assert filled and D(filled[0]["avg_fill_price"]) == D("100")
+    # The leg's fill and its take-profit reach the trader in one update, not a stale one first.
+    leg_updates = [e["data"] for e in events if e["type"] == "order.updated" and e["data"]["role"] == "leg"]
+    assert [u["tp_status"] for u in leg_updates if u["status"] == "filled"] == ["placed"]
+    assert D(leg_updates[-1]["tp_price"]) == D("101")
     positions = [e["data"] for e in events if e["type"] == "position.updated"]
     assert positions[-1]["status"] == "active"
     assert _drain(theirs) == []

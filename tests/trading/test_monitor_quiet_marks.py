@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from trading import services_marks
+from trading import services_marks_load
 from trading.models_positions import DCAOrder, PositionGroup, Pyramid
 from trading.services_exits import take_profit_tick
 
@@ -30,14 +30,14 @@ ONE_LEG = [{"gap_percent": "0", "weight_percent": "100", "tp_percent": "1"}]
 def loaded(monkeypatch) -> list[str]:
     """The ids of the groups the batches read, tick after tick."""
     seen: list[str] = []
-    real = services_marks._load
+    real = services_marks_load.marks_load
 
     def spy(account_ids, **kwargs):
         out = real(account_ids, **kwargs)
         seen.extend(str(item.pk) for items in out.values() for item in items)
         return out
 
-    monkeypatch.setattr(services_marks, "_load", spy)
+    monkeypatch.setattr(services_marks_load, "marks_load", spy)
     return seen
 
 

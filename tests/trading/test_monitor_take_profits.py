@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from trading import services_exits, services_marks, services_quiet_marks, tasks
+from trading import services_exits, services_marks, services_marks_load, services_quiet_marks, tasks
 from trading.models_positions import DCAOrder, PositionGroup, Pyramid
 from trading.models_service import ServiceTaskExecution
 from trading.services_exits import group_evaluate, take_profit_tick
@@ -76,7 +76,7 @@ def _as_stored(value: Decimal) -> Decimal:
 def _verdicts(engine) -> dict:
     """What the pass will decide for each group at the simulator's current prices."""
     prices = {m["symbol"]: D(m["price"]) for m in engine.control.state()["markets"]}
-    loaded = services_marks._load([str(engine.account.pk)])[str(engine.account.pk)]
+    loaded = services_marks_load.marks_load([str(engine.account.pk)])[str(engine.account.pk)]
     return {item.pk: evaluate(item.state, prices[item.symbol.replace("/", "")]) for item in loaded}
 
 
@@ -199,7 +199,7 @@ def test_a_failing_user_does_not_stop_the_take_profit_batch(make_engine, trader,
 def test_a_group_that_changed_after_the_batch_read_it_is_left_to_the_full_evaluation(engine):
     engine.config(levels=ONE_LEG)
     engine.signal(price="100")
-    item = services_marks._load([str(engine.account.pk)])[str(engine.account.pk)][0]
+    item = services_marks_load.marks_load([str(engine.account.pk)])[str(engine.account.pk)][0]
     verdict = evaluate(item.state, D("99"))
     PositionGroup.objects.get(pk=item.pk).save()  # a fill landed meanwhile: `updated_at` moved
     written, raced = services_marks.marks_write([services_marks.Mark(item, D("99"), verdict)])
