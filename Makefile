@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 help:
 	@echo "make run    - the whole platform on http://$(HOST):$(PORT) (embedded mode unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   - create the venv, install, run the whole suite"
-	@echo "make lint   - ruff check, format check, mypy (strict) on the pure domain modules"
+	@echo "make lint   - ruff check, format check, mypy (strict) on the pure domain modules, import contracts"
 	@echo "make frontend - build the web app (frontend/dist) if its sources changed"
 
 # The venv is rebuilt only when the requirements change, so a second `make run` starts in seconds.
@@ -66,6 +66,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -10,19 +10,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from auditlog.services import record
 from config.request_meta import client_ip
 
 from . import lockout
 from .models import ROLE_RANK, User, UserSession
+from .reset_tokens import user_for_reset_token
 from .sessions import TokenPair, session_for_refresh, session_revoke, session_start, sessions_revoke_all
+from .tasks import send_password_reset_email
 
 
 class InvalidCredentials(Exception):
@@ -109,15 +108,8 @@ def user_logout(*, user: User, raw_refresh: str, request: HttpRequest) -> None:
 
 
 # --- passwords ----------------------------------------------------------------------------------
-def password_reset_token(user: User) -> str:
-    """Single-use (it embeds the password hash and last login) and expiring (PASSWORD_RESET_TIMEOUT)."""
-    return f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
-
-
 def password_reset_request(*, email: str, request: HttpRequest | None) -> None:
     """Mail a reset link when the account exists; say nothing either way (no enumeration)."""
-    from .tasks import send_password_reset_email
-
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return
@@ -127,23 +119,8 @@ def password_reset_request(*, email: str, request: HttpRequest | None) -> None:
         transaction.on_commit(lambda: send_password_reset_email.delay(user_id=str(user.pk)))
 
 
-def _user_for_reset_token(token: str) -> User:
-    invalid = ValidationError({"token": ["This reset link is invalid or has expired."]})
-    uidb64, sep, check = token.partition(".")
-    if not sep:
-        raise invalid
-    try:
-        user_id = force_str(urlsafe_base64_decode(uidb64))
-        user = User.objects.filter(pk=user_id, is_active=True).first()
-    except (ValueError, TypeError, ValidationError):
-        user = None
-    if user is None or not default_token_generator.check_token(user, check):
-        raise invalid
-    return user
-
-
 def password_reset_confirm(*, token: str, new_password: str, request: HttpRequest | None) -> User:
-    user = _user_for_reset_token(token)
+    user = user_for_reset_token(token)
     _validate_new_password(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)

@@ -10,14 +10,13 @@ from django.template.loader import render_to_string
 from config.tasks import house_task
 
 from .models import User
+from .reset_tokens import password_reset_token
 
 logger = logging.getLogger(__name__)
 
 
 @house_task(retry_on=(OSError,), max_retries=5, expires=settings.PASSWORD_RESET_TIMEOUT)
 def send_password_reset_email(*, user_id: str) -> None:
-    from .services import password_reset_token
-
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         logger.info("password reset: user %s is gone or inactive, nothing to send", user_id)

@@ -151,10 +151,11 @@ def _delete_old_files(*, days: int) -> int:
 
 
 def logs_retention() -> dict[str, int]:
-    """The daily clean-up (02:00 UTC): service logs, their per-user files and the trading
-    service's task history after SERVICE_LOG_RETENTION_DAYS (30), audit entries after
-    AUDIT_LOG_RETENTION_DAYS (90), resolved errors after ERROR_LOG_RETENTION_DAYS (90, counted
-    from resolution); unresolved errors are kept until someone resolves them."""
+    """The daily clean-up (02:00 UTC): service logs and their per-user files after
+    SERVICE_LOG_RETENTION_DAYS (30), audit entries after AUDIT_LOG_RETENTION_DAYS (90), resolved
+    errors after ERROR_LOG_RETENTION_DAYS (90, counted from resolution); unresolved errors are
+    kept until someone resolves them. The trading service's task history follows
+    SERVICE_LOG_RETENTION_DAYS in a beat entry of its own (trading/service/tasks.py)."""
     now = timezone.now()
     service_days = _days("SERVICE_LOG_RETENTION_DAYS", 30)
     audit_days = _days("AUDIT_LOG_RETENTION_DAYS", 90)
@@ -165,16 +166,11 @@ def logs_retention() -> dict[str, int]:
         resolved=True, resolved_at__lt=now - timedelta(days=error_days)
     ).delete()
     files = _delete_old_files(days=service_days)
-    # The trading service's task history is a service log too, kept as long.
-    from trading.services_service import task_history_prune
-
-    tasks = task_history_prune(days=service_days)
     counts = {
         "service_logs": service,
         "audit_logs": audit,
         "error_logs": errors,
         "files": files,
-        "task_executions": tasks,
     }
     logger.info("logs retention: %s", counts, extra={"category": "SYSTEM", **counts})
     return counts

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import User
 from config.encryption import associated_data, decrypt
-from trading.tasks import process_signal
+from trading.queue.tasks import process_signal
 
 INSERT = (
     "INSERT INTO trading_signal (id, user_id, source, raw_body, parsed, idempotency_key, exchange, symbol,"

@@ -125,8 +125,8 @@ def setup_trader() -> None:
     django.setup()
     from accounts.models import User
     from brokers.services import exchange_config_create
-    from trading.models import DCAConfig
-    from trading.services import dca_config_create
+    from trading.dca.models import DCAConfig
+    from trading.dca.services import dca_config_create
 
     user = User.objects.filter(email="bench@example.com").first()
     if user is None:

@@ -202,11 +202,11 @@ def setup_traders(users: int) -> None:
 
     from accounts.models import User
     from brokers.services import exchange_config_create
-    from brokers.simulator.control import control_from_settings
-    from trading.models import DCAConfig
-    from trading.services import dca_config_create
+    from brokers.services_simulator import simulator_control
+    from trading.dca.models import DCAConfig
+    from trading.dca.services import dca_config_create
 
-    control = control_from_settings()
+    control = simulator_control()
     bench_users = list(User.objects.filter(email__startswith="bench-p2-").values_list("pk", flat=True))
     if bench_users:
         with connection.cursor() as cur:  # a fresh start: no open group left from an earlier run

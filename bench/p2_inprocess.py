@@ -77,13 +77,15 @@ def run(args: argparse.Namespace, data: dict) -> None:  # type: ignore[type-arg]
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from trading import services_orders, tasks
-    from trading.models_positions import DCAOrder
-    from trading.services_processing import signal_process
-    from trading.services_signals import signal_ingest
+    from trading.execution.services import orders as services_orders
+    from trading.execution.tasks import place_order
+    from trading.positions.models import DCAOrder
+    from trading.queue.services.processing import signal_process
+    from trading.queue.tasks import process_signal
+    from trading.signals.services import signal_ingest
 
     delayed: list[dict] = []  # type: ignore[type-arg]
-    for task in (tasks.place_order, tasks.process_signal):
+    for task in (place_order, process_signal):
         task.delay = lambda **kw: delayed.append(kw)  # type: ignore[method-assign]
     if args.variant == "no_events":
         from notifications import events
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace, data: dict) -> None:  # type: ignore[type-arg]
             original(orders)
             conn.run_on_commit = conn.run_on_commit[:1] + before + conn.run_on_commit[1:]
 
-        import trading.services_processing as sp
+        import trading.queue.services.processing as sp
 
         sp.place_after_commit = place_first_first
 

@@ -120,9 +120,9 @@ def seed(sim: Any, users: int, groups_per_user: int) -> Seeded:
     from brokers.markets import market_to_json
     from brokers.models import ExchangeConfig
     from brokers.precision import floor_to
-    from trading import accounting
-    from trading.grid import aggregate_tp_price, tp_price
-    from trading.models_positions import (
+    from trading.dca.grid import aggregate_tp_price, tp_price
+    from trading.positions import accounting
+    from trading.positions.models import (
         DCAOrder,
         Fill,
         GroupStatus,
@@ -132,7 +132,7 @@ def seed(sim: Any, users: int, groups_per_user: int) -> Seeded:
         Pyramid,
         TpStatus,
     )
-    from trading.models_service import ServiceStatus
+    from trading.runtime.models import ServiceStatus
 
     markets = CcxtAdapter.public("simulator").load_markets()
     symbols = sorted(markets)
@@ -344,8 +344,8 @@ def just_submitted() -> int:
 
     from django.core.cache import cache
 
-    from trading.models_positions import RESTING_STATUSES, DCAOrder
-    from trading.services_monitor import LAST_TICK_KEY
+    from trading.execution.services.monitor import LAST_TICK_KEY
+    from trading.positions.models import RESTING_STATUSES, DCAOrder
 
     last = cache.get(LAST_TICK_KEY)
     if not last:
@@ -358,7 +358,7 @@ def crossed_orders(moved: dict[str, tuple[D, D]]) -> int:
     """Resting orders whose limit the move crossed: what the fill tick may look up."""
     from django.db.models import Q
 
-    from trading.models_positions import RESTING_STATUSES, DCAOrder
+    from trading.positions.models import RESTING_STATUSES, DCAOrder
 
     wanted = Q(pk__in=[])
     for symbol, (before, after) in moved.items():
@@ -410,7 +410,7 @@ def purge_startup_reconciliation(timeout: float = 60) -> None:
 def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[str, Any]:
     import redis as redis_lib
 
-    from trading import tasks
+    from config.tasks import task_named
 
     r = redis_lib.Redis.from_url(REDIS_URL)
     moved = move_prices(sim, info, run, args.down, args.up)
@@ -429,7 +429,7 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
 
     for entry in ("trading-monitor-fills", "trading-check-take-profits"):  # as beat sends them
         beat = settings.CELERY_BEAT_SCHEDULE[entry]
-        getattr(tasks, beat["task"].rsplit(".", 1)[1]).apply_async(**beat["options"])
+        task_named(beat["task"]).apply_async(**beat["options"])
     runs = wait_done(r, t0)
     cpu1, machine1 = time.process_time(), _machine_cpu()
     requests = dict(sim.app.requests)
@@ -486,7 +486,7 @@ def _machine_cpu() -> float:
 def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:
     """What a trader would see afterwards: every open group marked at its symbol's new price, and
     no order the price reached still shown resting."""
-    from trading.models_positions import GroupStatus, PositionGroup
+    from trading.positions.models import GroupStatus, PositionGroup
 
     open_groups = PositionGroup.objects.filter(status__in=[GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE])
     stale = sum(
@@ -494,7 +494,7 @@ def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:
     )
     from django.db.models import Q
 
-    from trading.models_positions import RESTING_STATUSES, DCAOrder
+    from trading.positions.models import RESTING_STATUSES, DCAOrder
 
     reached = Q(pk__in=[])
     for symbol, (_, price) in moved.items():

@@ -54,17 +54,17 @@ def main() -> None:
         p4_orders.flush_redis(args.redis_url)
         p4_orders.django_setup(p4_orders.base_env(args))
         stack.simulator()
-        from brokers.simulator.control import control_from_settings
+        from brokers.services_simulator import simulator_control
         from notifications.events import start_background_loop
-        from trading.services_orders import order_place
-        from trading.tasks import place_order
+        from trading.execution.services.orders import order_place
+        from trading.execution.tasks import place_order
 
         start_background_loop()  # as every worker process does (config/celery.py)
-        control_from_settings().set_faults(latency_ms=args.latency_ms)
+        simulator_control().set_faults(latency_ms=args.latency_ms)
         accounts = p4_orders.seed_traders(args.users)
         warm = p4_orders.seed_orders(accounts, args.warmup, args.seed + 1, p4_orders.WARMUP_TAG)
         ids = p4_orders.seed_orders(accounts, args.orders, args.seed, p4_orders.MEASURED_TAG)
-        from trading.models import DCAOrder
+        from trading.positions.models import DCAOrder
 
         owners = {str(k): str(v) for k, v in DCAOrder.objects.values_list("pk", "user_id")}
 

@@ -251,11 +251,11 @@ def seed_traders(users: int) -> list[Any]:
 
     from accounts.models import User
     from brokers.services import exchange_config_create
-    from brokers.simulator.control import control_from_settings
-    from trading.models import DCAConfig
-    from trading.services import dca_config_create
+    from brokers.services_simulator import simulator_control
+    from trading.dca.models import DCAConfig
+    from trading.dca.services import dca_config_create
 
-    control = control_from_settings()
+    control = simulator_control()
     ids = [str(u) for u in User.objects.filter(email__startswith="bench-p4-").values_list("pk", flat=True)]
     if ids:
         with connection.cursor() as cur:
@@ -299,12 +299,11 @@ def seed_orders(accounts: list[Any], count: int, seed: int, tag: str) -> list[st
     the same `seed` gives the same sequence of (trader, symbol, price, quantity)."""
     from django.utils import timezone
 
-    from brokers.simulator.control import control_from_settings
-    from trading.models import DCAOrder
-    from trading.models_positions import OrderRole
-    from trading.services_orders import new_order
+    from brokers.services_simulator import simulator_control
+    from trading.execution.services.order_rows import new_order
+    from trading.positions.models import DCAOrder, OrderRole
 
-    markets = {m["symbol"]: m for m in control_from_settings().state()["markets"]}
+    markets = {m["symbol"]: m for m in simulator_control().state()["markets"]}
     rng = random.Random(seed)
     groups: dict[tuple[int, str], tuple[Any, Any]] = {}
     rows = []
@@ -345,8 +344,9 @@ def open_group(account: Any, symbol: str, tag: str, price: Decimal) -> tuple[Any
 
     from brokers.adapters.cache import cached_adapter_for
     from brokers.markets import market_to_json
-    from trading.models import DCAConfig, PositionGroup, Pyramid
-    from trading.services import dca_config_snapshot
+    from trading.dca.models import DCAConfig
+    from trading.dca.services import dca_config_snapshot
+    from trading.positions.models import PositionGroup, Pyramid
 
     unified = f"{symbol[:-4]}/USDT"
     config = DCAConfig.objects.filter(user_id=account.user_id, symbol__in=[symbol, unified]).first()
@@ -375,8 +375,8 @@ def enqueue(ids: list[str], expires: float) -> None:
     """What `enqueue_place` sends after the commit, with a longer expiry than its 60 s: a single
     worker takes over a minute for 2,000 orders at 30 ms, and messages dropped as expired wait
     for the sweeper (beat, every 30 s), which does not run here."""
-    from trading.models import DCAOrder
-    from trading.tasks import place_order
+    from trading.execution.tasks import place_order
+    from trading.positions.models import DCAOrder
 
     users = dict(DCAOrder.objects.filter(pk__in=ids).values_list("pk", "user_id"))
     for order_id in ids:
@@ -476,9 +476,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def simulator_orders(accounts: list[Any]) -> tuple[dict[str, Any], list[str]]:
-    from brokers.simulator.control import control_from_settings
+    from brokers.services_simulator import simulator_control
 
-    control = control_from_settings()
+    control = simulator_control()
     state = control.state()
     client_ids = [o["client_order_id"] for a in accounts for o in control.account(a.api_key)["open_orders"]]
     return state, client_ids
@@ -487,13 +487,13 @@ def simulator_orders(accounts: list[Any]) -> tuple[dict[str, Any], list[str]]:
 def run_one(stack: Stack, args: argparse.Namespace, latency: float, workers: int) -> Run:
     from django.db import connection
 
-    from brokers.simulator.control import control_from_settings
+    from brokers.services_simulator import simulator_control
 
     run = Run(latency_ms=latency, workers=workers, orders=args.orders)
     flush_redis(args.redis_url)
     stack.simulator()
     try:
-        control_from_settings().set_faults(latency_ms=latency, latency_jitter_ms=args.jitter_ms)
+        simulator_control().set_faults(latency_ms=latency, latency_jitter_ms=args.jitter_ms)
         accounts = seed_traders(args.users)
         connection.close()
         names = stack.workers(workers)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from auditlog.services import record
+from config.tasks import task_named
 from notifications import events
 
 from .errors import BrokerError
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 SIMULATOR = "simulator"
 PAPER = "paper"
+# Sent by name: brokers/tasks.py imports this module.
+VALIDATE_TASK = "brokers.tasks.validate_exchange_connection"
 
 
 def _catalog() -> dict[str, dict[str, Any]]:
@@ -115,9 +118,7 @@ def exchange_config_create(
 
 
 def _enqueue_validation(config: ExchangeConfig) -> None:
-    from .tasks import validate_exchange_connection
-
-    validate_exchange_connection.delay(config_id=str(config.pk), user_id=str(config.user_id))
+    task_named(VALIDATE_TASK).delay(config_id=str(config.pk), user_id=str(config.user_id))
 
 
 def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | None = None) -> ExchangeConfig:
@@ -229,3 +230,12 @@ def configs_to_validate() -> list[str]:
         .exclude(exchange=PAPER)
         .values_list("pk", flat=True)
     ]
+
+
+def demo_account_ensure(*, user: object, api_key: str, api_secret: str) -> ExchangeConfig | None:
+    """Give the demo trader their default simulator account (embedded mode), once."""
+    if ExchangeConfig.objects.filter(user=user, exchange=SIMULATOR).exists():
+        return None
+    return exchange_config_create(
+        user=user, exchange=SIMULATOR, mode="testnet", api_key=api_key, api_secret=api_secret, label="demo"
+    )

@@ -62,14 +62,3 @@ def simulator_accounts_restore() -> int:
         except SimulatorControlError as exc:
             logger.warning("could not restore simulator account %s: %s", config.pk, exc.detail)
     return restored
-
-
-def demo_account_ensure(*, user: object, api_key: str, api_secret: str) -> ExchangeConfig | None:
-    """Give the demo trader their default simulator account (embedded mode), once."""
-    from .services import exchange_config_create
-
-    if ExchangeConfig.objects.filter(user=user, exchange=SIMULATOR).exists():
-        return None
-    return exchange_config_create(
-        user=user, exchange=SIMULATOR, mode="testnet", api_key=api_key, api_secret=api_secret, label="demo"
-    )

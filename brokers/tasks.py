@@ -19,7 +19,7 @@ def validate_exchange_connections() -> int:
     return len(ids)
 
 
-@house_task(expires=240)
+@house_task(name=services.VALIDATE_TASK, expires=240)
 def validate_exchange_connection(*, config_id: str, user_id: str | None = None) -> bool | None:
     config = ExchangeConfig.objects.select_related("user").filter(pk=config_id).first()
     if config is None:

@@ -209,8 +209,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("EXCHANGE_VALIDATION_SECONDS", default=300.0),
         "options": {"expires": 240},
     },
-    # The execution engine's monitors (trading/tasks.py): each sends one dispatcher message per
-    # tick that fans out per exchange account, so a tick costs per account, not per order.
+    # The execution engine's monitors (trading/*/tasks.py, names in trading/runtime/task_names.py):
+    # each sends one dispatcher message per tick that fans out per exchange account, so a tick
+    # costs per account, not per order.
     "trading-monitor-fills": {
         "task": "trading.tasks.monitor_fills",
         "schedule": env.float("TRADING_FILL_MONITOR_SECONDS", default=10.0),
@@ -219,7 +220,7 @@ CELERY_BEAT_SCHEDULE = {
     "trading-check-take-profits": {
         "task": "trading.tasks.check_take_profits",
         "schedule": env.float("TRADING_TP_MONITOR_SECONDS", default=15.0),
-        # trading.tasks.TAKE_PROFIT_PRIORITY: stop losses never wait behind a slow fill tick.
+        # trading.runtime.task_names.TAKE_PROFIT_PRIORITY: stop losses never wait behind a slow fill tick.
         "options": {"expires": 14, "priority": 3},
     },
     "trading-sweep-orders": {
@@ -252,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("TRADING_RECONCILE_SECONDS", default=300.0),
         "options": {"expires": 240},
     },
+    # The trading service's task history is kept as long as the service logs.
+    "trading-task-history-retention": {
+        "task": "trading.tasks_service.task_history_retention",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 3600},
+    },
 }
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster.
 # Dispatchers fan a tick out to the workers in batches of this many (user or account) items.
@@ -259,7 +266,7 @@ TRADING_FANOUT_BATCH = env.int("TRADING_FANOUT_BATCH", default=50)
 # A fill unit waits on the exchange (~30 ms an account the price reached, not ~0.3 ms like a
 # take-profit or risk unit), so fill batches are smaller: the workers share a tick evenly.
 TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=5)
-# The take-profit tick's quiet bands (trading/tp_quiet.py): an order or pyramid written up to this
+# The take-profit tick's quiet bands (trading/takeprofit/quiet.py): an order or pyramid written up to this
 # many seconds before a band was computed voids it (a writer's clock and commit come apart by
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
 TRADING_QUIET_MARGIN_SECONDS = env.int("TRADING_QUIET_MARGIN_SECONDS", default=10)
@@ -332,9 +339,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     # Several models name their state `status`; give each its own schema enum.
     "ENUM_NAME_OVERRIDES": {
-        "PositionStatusEnum": "trading.models_positions.GroupStatus",
-        "OrderStatusEnum": "trading.models_positions.OrderStatus",
-        "SignalStatusEnum": "trading.models_signals.SignalStatus",
+        "PositionStatusEnum": "trading.positions.models.GroupStatus",
+        "OrderStatusEnum": "trading.positions.models.OrderStatus",
+        "SignalStatusEnum": "trading.signals.models.SignalStatus",
     },
     "TITLE": "Tradefleet API",
     "DESCRIPTION": "Self-hosted, multi-user automated trading. Authenticate with "

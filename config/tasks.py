@@ -118,3 +118,17 @@ def house_task(
         return app.task(**task_options)(run)
 
     return decorate
+
+
+def task_named(name: str) -> Task:
+    """The registered task `name`, for code that enqueues a task whose module imports it (a
+    service sending its own subpackage's task): Celery's registry is the seam, not an import.
+    Raises LookupError when no module of this code base declares it."""
+    if name not in app.tasks:
+        # A web process has not imported every app's `tasks` module yet: Celery's autodiscovery
+        # does it once (trading's subpackages import theirs when the app is ready).
+        app.loader.import_default_modules()
+    try:
+        return app.tasks[name]
+    except KeyError:
+        raise LookupError(f"no task named {name!r} is registered in this process") from None

@@ -10,7 +10,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("auditlog.api.urls")),
     path("", include("brokers.api.urls")),
-    path("", include("trading.api.urls")),
+    path("", include("trading.urls")),
     path("health", health.HealthView.as_view(), name="health"),
     path("health/detail", health.HealthDetailView.as_view(), name="health-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

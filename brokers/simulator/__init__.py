@@ -17,7 +17,6 @@ from .control import (
     EmbeddedSimulator,
     SimulatorControl,
     SimulatorControlError,
-    control_from_settings,
     start_embedded,
 )
 from .engine import Engine
@@ -43,7 +42,6 @@ __all__ = [
     "SimulatorOptions",
     "SimulatorServer",
     "SystemClock",
-    "control_from_settings",
     "market_table",
     "new_api_key",
     "simulator_exchange",

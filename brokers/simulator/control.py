@@ -1,14 +1,10 @@
 """Talking to a running simulator: the control client (Django views, the embedded runner, tests)
-and the in-process handle of an embedded simulator.
-
-Settings read (only by `control_from_settings`): `SIMULATOR_URL` (default
-`http://127.0.0.1:9009`) and `SIMULATOR_CONTROL_TOKEN`; environment variables of the same names
-are the fallback when Django settings do not define them."""
+and the in-process handle of an embedded simulator. The deployment's own client, built from the
+settings `SIMULATOR_URL` and `SIMULATOR_CONTROL_TOKEN`, is `brokers.services_simulator.simulator_control`."""
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -113,15 +109,6 @@ class SimulatorControl:
             "engine",
             {k: None if v is None else str(v) if isinstance(v, Decimal) else v for k, v in config.items()},
         )
-
-
-def control_from_settings() -> SimulatorControl:
-    """The control client for the simulator this deployment uses (Django settings, then env)."""
-    from django.conf import settings
-
-    url = getattr(settings, "SIMULATOR_URL", "") or os.environ.get("SIMULATOR_URL", "") or DEFAULT_URL
-    token = getattr(settings, "SIMULATOR_CONTROL_TOKEN", "") or os.environ.get("SIMULATOR_CONTROL_TOKEN", "")
-    return SimulatorControl(url, token)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 import json
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from .errors import BinanceError
@@ -26,7 +26,30 @@ from .messages import Request, Response, json_response
 
 if TYPE_CHECKING:
     from .accounts import Account
-    from .app import SimulatorApp
+    from .clock import Clock
+    from .engine import Engine
+    from .faults import FaultInjector
+
+
+class _Options(Protocol):
+    seed: int
+    price_source: str
+    tick_seconds: float
+
+
+class SimulatorApp(Protocol):
+    """The simulator as this API steers it (app.SimulatorApp, which dispatches `/_sim/` here)."""
+
+    clock: Clock
+    control_token: str
+    engine: Engine
+    faults: FaultInjector
+
+    @property
+    def options(self) -> _Options: ...
+
+    def counters(self) -> dict[str, Any]: ...
+
 
 MAX_TICK_STEPS = 100_000
 

@@ -21,8 +21,8 @@ const ServicePage = lazy(() => import("./features/service/ServicePage"));
 const AccountsPage = lazy(() => import("./features/accounts/AccountsPage"));
 const DcaConfigsPage = lazy(() => import("./features/dca/DcaConfigsPage"));
 const DcaEditorPage = lazy(() => import("./features/dca/DcaEditorPage"));
-const TradingConfigPage = lazy(() => import("./features/trading-config/TradingConfigPage"));
-const WebhookPage = lazy(() => import("./features/webhook/WebhookPage"));
+const TradingConfigPage = lazy(() => import("./features/settings/TradingConfigPage"));
+const WebhookPage = lazy(() => import("./features/signals/WebhookPage"));
 const LogsPage = lazy(() => import("./features/logs/LogsPage"));
 const AdminPage = lazy(() => import("./features/admin/AdminPage"));
 

@@ -69,7 +69,7 @@ def test_bad_reset_tokens_are_400(anon, token):
 
 @pytest.mark.django_db
 def test_reset_with_a_weak_password_keeps_the_old_one(anon, trader, password):
-    from accounts.services import password_reset_token
+    from accounts.reset_tokens import password_reset_token
 
     token = password_reset_token(trader)
     response = anon.post(

@@ -51,8 +51,8 @@ def test_a_warning_from_brokers_services_with_a_user_lands_in_their_service_log(
     [
         ("accounts.tasks", "SECURITY"),
         ("brokers.ratelimit", "TRADING"),
-        ("trading.services_signals", "TRADING"),
-        ("trading.admin", "TRADING"),
+        ("trading.signals.services", "TRADING"),
+        ("trading.positions.admin", "TRADING"),
         ("config.api.errors", "API"),
         ("config.health", "SYSTEM"),
         ("notifications.events", "SYSTEM"),

@@ -126,7 +126,9 @@ def test_new_signals_go_to_the_highest_priority_list() -> None:
     import redis
     from django.conf import settings
 
-    from trading.tasks import SIGNAL_PRIORITY, place_order, process_signal
+    from trading.execution.tasks import place_order
+    from trading.queue.tasks import process_signal
+    from trading.runtime.task_names import SIGNAL_PRIORITY
 
     queue = f"tests-priority-{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
@@ -148,13 +150,9 @@ def test_take_profit_ticks_go_before_fill_batches_and_after_signals() -> None:
     import redis
     from django.conf import settings
 
-    from trading.tasks import (
-        SIGNAL_PRIORITY,
-        TAKE_PROFIT_PRIORITY,
-        check_take_profits,
-        monitor_fill_batch,
-        take_profit_batch,
-    )
+    from trading.execution.tasks import monitor_fill_batch
+    from trading.runtime.task_names import SIGNAL_PRIORITY, TAKE_PROFIT_PRIORITY
+    from trading.takeprofit.tasks import check_take_profits, take_profit_batch
 
     queue = f"tests-priority-{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)

@@ -24,10 +24,10 @@ from brokers.services import exchange_config_create
 from brokers.simulator import SimulatorOptions
 from brokers.simulator.control import EmbeddedSimulator, SimulatorControl, start_embedded
 from config.celery import app as celery_app
-from trading import services as dca_services
-from trading.models import DCAConfig
-from trading.models_positions import DCAOrder, PositionGroup
-from trading.models_signals import Signal, SignalStatus
+from trading.dca import services as dca_services
+from trading.dca.models import DCAConfig
+from trading.positions.models import DCAOrder, PositionGroup
+from trading.signals.models import Signal, SignalStatus
 
 LEVELS = [
     {"gap_percent": "0", "weight_percent": "40", "tp_percent": "1"},
@@ -95,7 +95,7 @@ class Engine:
         **extra: Any,
     ) -> Signal:
         """A received signal as the webhook stores it, then processed as the worker would."""
-        from trading.services_processing import signal_process
+        from trading.queue.services.processing import signal_process
 
         sent_at: datetime = extra.pop("sent_at", None) or timezone.now()
         parsed = {"order_size": extra.pop("order_size", "1000"), "position_size_type": "quote", **extra}
@@ -121,11 +121,12 @@ class Engine:
     def monitor(self) -> None:
         """One fill-monitor tick and one take-profit tick, as beat would run them (the
         dispatchers, whose batches run eagerly), then the fill tick that sees what they sent."""
-        from trading import tasks
+        from trading.execution.tasks import monitor_fills
+        from trading.takeprofit.tasks import check_take_profits
 
-        tasks.monitor_fills.delay()
-        tasks.check_take_profits.delay()
-        tasks.monitor_fills.delay()
+        monitor_fills.delay()
+        check_take_profits.delay()
+        monitor_fills.delay()
 
     def group(self) -> PositionGroup:
         return PositionGroup.objects.filter(user=self.user).latest("opened_at")

@@ -14,7 +14,7 @@ from brokers.adapters.base import Market
 from brokers.markets import market_to_json
 from brokers.models import ExchangeConfig
 from tests.factories import UserFactory
-from trading.models_positions import (
+from trading.positions.models import (
     DCAOrder,
     Fill,
     GroupStatus,
@@ -24,7 +24,7 @@ from trading.models_positions import (
     Pyramid,
     UnknownExchangeOrder,
 )
-from trading.models_signals import Signal, SignalStatus
+from trading.signals.models import Signal, SignalStatus
 
 
 def market_snapshot(symbol: str) -> dict[str, object]:

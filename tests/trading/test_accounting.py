@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading.accounting import ExitFill, LegFill, allocate, summarize, unrealized
-from trading.targets import TrailState, beyond_cancel_level, check_target, stop_loss_hit
+from trading.positions.accounting import ExitFill, LegFill, allocate, summarize, unrealized
+from trading.takeprofit.targets import TrailState, beyond_cancel_level, check_target, stop_loss_hit
 
 D = Decimal
 quantities = st.decimals(min_value=D("0.00001"), max_value=D("1000"), places=5)

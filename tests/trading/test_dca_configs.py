@@ -12,7 +12,7 @@ from auditlog.models import AuditLog
 from brokers.markets import forget_markets
 from brokers.simulator import SimulatorOptions
 from brokers.simulator.control import EmbeddedSimulator, start_embedded
-from trading.models import DCAConfig
+from trading.dca.models import DCAConfig
 
 URL = "/api/v1/dca-configs"
 LEVELS = [

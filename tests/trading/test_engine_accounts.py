@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from brokers.services import exchange_config_create
-from trading.models_positions import DCAOrder
+from trading.positions.models import DCAOrder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from trading.models_positions import DCAOrder, PositionGroup
+from trading.positions.models import DCAOrder, PositionGroup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -149,7 +149,7 @@ def test_without_a_size_the_configs_capital_is_used_and_capped_by_exposure(engin
 
 
 def test_a_processed_signal_is_not_processed_again(engine):
-    from trading.services_processing import signal_process
+    from trading.queue.services.processing import signal_process
 
     engine.config()
     signal = engine.signal(price="100")
@@ -166,7 +166,7 @@ def test_market_entry_type_fills_the_entry_at_market(engine):
 
 
 def test_the_users_pool_size_from_their_trading_configuration_applies(engine, trader):
-    from trading.services_config import trading_config_update
+    from trading.settings.services import trading_config_update
 
     engine.config()
     engine.config(symbol="ETH/USDT")

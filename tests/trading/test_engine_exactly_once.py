@@ -21,9 +21,9 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from trading import tasks
-from trading.models_positions import DCAOrder, PositionGroup
-from trading.services_orders import order_place, orders_sweep
+from trading.execution.services.orders import order_place, orders_sweep
+from trading.positions.models import DCAOrder, PositionGroup
+from trading.queue.tasks import process_signal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -88,7 +88,7 @@ def test_the_sweeper_heals_a_crash_between_commit_and_enqueue(engine, eager_cele
     # Nothing is sent or published after the commit: as if the worker died right after it.
     from unittest import mock
 
-    with mock.patch("trading.services_processing.place_after_commit"):
+    with mock.patch("trading.queue.services.processing.place_after_commit"):
         engine.signal(price="100")
     first, *others = engine.legs()
     # The first leg was committed claimed by its (now dead) worker, the others unsent.
@@ -129,7 +129,7 @@ def test_a_live_lease_keeps_a_second_worker_out(engine):
     engine.price("BTC/USDT", "101")
     from unittest import mock
 
-    with mock.patch("trading.services_processing.place_after_commit"):
+    with mock.patch("trading.queue.services.processing.place_after_commit"):
         engine.signal(price="100")
     leg = engine.legs()[0]
     DCAOrder.objects.filter(pk=leg.pk).update(
@@ -144,8 +144,8 @@ def test_a_live_lease_keeps_a_second_worker_out(engine):
 def test_ten_concurrent_entries_for_one_key_open_one_group(engine):
     engine.config(levels=ONE_LEG)
     engine.price("BTC/USDT", "101")
-    from trading.models_signals import Signal
-    from trading.services_processing import signal_process
+    from trading.queue.services.processing import signal_process
+    from trading.signals.models import Signal
 
     signals_ = [
         Signal.objects.create(
@@ -270,7 +270,7 @@ def test_a_worker_killed_with_sigkill_during_placement_leaves_one_order(engine, 
     try:
         # The worker process classifies the signal and sends the entry itself.
         signal = engine.signal(price="100", process=False)
-        tasks.process_signal.delay(signal_id=str(signal.pk), user_id=str(engine.user.pk))
+        process_signal.delay(signal_id=str(signal.pk), user_id=str(engine.user.pk))
     finally:
         celery_app.conf.task_always_eager = True
     worker = worker_process()

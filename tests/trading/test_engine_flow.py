@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.models_positions import DCAOrder, Fill
+from trading.positions.models import DCAOrder, Fill
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal

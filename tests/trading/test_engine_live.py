@@ -12,10 +12,10 @@ from channels.layers import get_channel_layer
 from brokers.adapters.base import OrderType, Side
 from brokers.adapters.cache import cached_adapter_for
 from notifications.events import group_for_user
-from trading import tasks
-from trading.models_positions import DCAOrder, UnknownExchangeOrder
-from trading.services_exits import take_profit_tick
-from trading.services_reconcile import account_reconcile, accounts_to_reconcile
+from trading.execution import tasks
+from trading.execution.services.reconcile import account_reconcile, accounts_to_reconcile
+from trading.positions.models import DCAOrder, UnknownExchangeOrder
+from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from trading.models_positions import DCAOrder, Fill
-from trading.services_exits import group_evaluate
-from trading.services_positions import position_close
+from trading.execution.services.closes import position_close
+from trading.positions.models import DCAOrder, Fill
+from trading.takeprofit.services.evaluate import group_evaluate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal

@@ -11,7 +11,7 @@ from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from brokers.adapters.base import Market
-from trading.grid import (
+from trading.dca.grid import (
     GridConfig,
     GridError,
     Level,

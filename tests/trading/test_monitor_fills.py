@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import UserFactory
-from trading import services_monitor, tasks
-from trading.models_positions import DCAOrder, Fill
-from trading.models_service import ServiceTaskExecution
-from trading.services_reconcile import account_reconcile
+from trading.execution import tasks
+from trading.execution.services import monitor as services_monitor
+from trading.execution.services.reconcile import account_reconcile
+from trading.positions.models import DCAOrder, Fill
+from trading.runtime.models import ServiceTaskExecution
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal

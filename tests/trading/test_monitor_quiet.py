@@ -1,4 +1,4 @@
-"""Properties of the quiet band (trading/tp_quiet.py): the prices at which the take-profit rules
+"""Properties of the quiet band (trading/takeprofit/quiet.py): the prices at which the take-profit rules
 only mark a group form one interval, the band lies inside it, and the mark line is the mark."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trading.tp_quiet import mark_line, quiet_band
-from trading.tp_triggers import Exit, GroupState, Leg, PyramidState, Rules, evaluate
+from trading.takeprofit.quiet import mark_line, quiet_band
+from trading.takeprofit.triggers import Exit, GroupState, Leg, PyramidState, Rules, evaluate
 
 from .test_monitor_triggers import NOW, RULES, filled_leg, group, resting_leg, with_target
 

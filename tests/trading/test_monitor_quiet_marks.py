@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from trading import services_marks_load
-from trading.models_positions import DCAOrder, PositionGroup, Pyramid
-from trading.services_exits import take_profit_tick
+from trading.positions.models import DCAOrder, PositionGroup, Pyramid
+from trading.takeprofit.services import marks_load as services_marks_load
+from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -12,11 +12,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from trading import services_exits, services_marks, services_marks_load, services_quiet_marks, tasks
-from trading.models_positions import DCAOrder, PositionGroup, Pyramid
-from trading.models_service import ServiceTaskExecution
-from trading.services_exits import group_evaluate, take_profit_tick
-from trading.tp_triggers import evaluate
+from trading.execution import tasks
+from trading.positions.models import DCAOrder, PositionGroup, Pyramid
+from trading.runtime.models import ServiceTaskExecution
+from trading.takeprofit.services import marks as services_marks
+from trading.takeprofit.services import marks_load as services_marks_load
+from trading.takeprofit.services import quiet_marks as services_quiet_marks
+from trading.takeprofit.services.evaluate import group_evaluate
+from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
+from trading.takeprofit.triggers import evaluate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -91,7 +95,7 @@ def test_groups_where_nothing_fires_are_marked_in_bulk_without_a_lock(engine, mo
     groups = _groups(engine)
     take_profit_tick()  # the first evaluation stores each pyramid's target
     calls = []
-    monkeypatch.setattr(services_exits, "group_evaluate", lambda **kw: calls.append(kw) or "marked")
+    monkeypatch.setattr(services_marks, "group_evaluate", lambda **kw: calls.append(kw) or "marked")
     engine.price("BTC/USDT", "99.5")
     engine.price("ETH/USDT", "100.4")
     tasks.monitor_fills.delay()
@@ -180,14 +184,14 @@ def test_a_failing_user_does_not_stop_the_take_profit_batch(make_engine, trader,
         engine.config(levels=ONE_LEG, stop_loss_percent="2")
         engine.signal(price="100")
     doomed = broken.group().pk
-    real = services_exits.group_evaluate
+    real = services_marks.group_evaluate
 
     def evaluate_or_fail(*, group_id, price):
         if group_id == doomed:
             raise RuntimeError("this user's evaluation breaks")
         return real(group_id=group_id, price=price)
 
-    monkeypatch.setattr(services_exits, "group_evaluate", evaluate_or_fail)
+    monkeypatch.setattr(services_marks, "group_evaluate", evaluate_or_fail)
     healthy.price("BTC/USDT", "97.5")  # both stops are hit
     take_profit_tick()
     assert (healthy.group().status, healthy.group().close_reason) == ("closed", "stop_loss")

@@ -1,4 +1,4 @@
-"""Properties of the pure take-profit trigger (trading/tp_triggers.py): the mark is the accounting
+"""Properties of the pure take-profit trigger (trading/takeprofit/triggers.py): the mark is the accounting
 module's, and each rule fires exactly where the rule's own pure function says it is reached."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading import accounting
-from trading.grid import aggregate_tp_price
-from trading.targets import stop_loss_hit
-from trading.tp_triggers import Exit, GroupState, Leg, PyramidState, Rules, evaluate
+from trading.dca.grid import aggregate_tp_price
+from trading.positions import accounting
+from trading.takeprofit.targets import stop_loss_hit
+from trading.takeprofit.triggers import Exit, GroupState, Leg, PyramidState, Rules, evaluate
 
 D = Decimal
 RULES = Rules(tick_size=D("0.01"), step_size=D("0.00001"), min_qty=D("0.00001"), min_notional=D("0"))

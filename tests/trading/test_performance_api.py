@@ -18,8 +18,8 @@ import pytest
 from django.utils import timezone
 
 from tests.trading.factories import PositionGroupFactory
-from trading.models_positions import GroupStatus
-from trading.selectors_positions import performance_summary
+from trading.positions.models import GroupStatus
+from trading.positions.selectors import performance_summary
 
 URL = "/api/v1/performance"
 

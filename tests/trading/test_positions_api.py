@@ -21,7 +21,7 @@ from tests.trading.factories import (
     UnknownExchangeOrderFactory,
     group_with_legs,
 )
-from trading.models_positions import GroupStatus, OrderRole, OrderStatus
+from trading.positions.models import GroupStatus, OrderRole, OrderStatus
 
 URL = "/api/v1/positions"
 
@@ -277,7 +277,7 @@ def test_a_malformed_id_is_a_404(api):
     assert api.get(f"{URL}/not-a-uuid").status_code == 404
 
 
-# --- closing by hand (trading.services_positions.position_close, the engine's) ----------------------
+# --- closing by hand (trading.execution.services.closes.position_close, the engine's) ----------------------
 
 
 def test_closing_an_already_closed_group_is_409(api, trader):

@@ -8,8 +8,8 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from auditlog.models import AuditLog
-from trading.models_queue import QueueEntry
-from trading.services_config import trading_config_update
+from trading.queue.models import QueueEntry
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE = "/admin/trading/queueentry/"

@@ -12,11 +12,11 @@ import pytest
 from django.utils import timezone
 
 from auditlog.models import AuditLog
-from trading.models_positions import PositionGroup
-from trading.models_queue import QueueEntry
-from trading.presets import QUEUE_RULE_NAMES
-from trading.services_config import trading_config_update
-from trading.tasks_queue import sweep_queues
+from trading.positions.models import PositionGroup
+from trading.queue.models import QueueEntry
+from trading.queue.tasks import sweep_queues
+from trading.settings.presets import QUEUE_RULE_NAMES
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -246,7 +246,7 @@ def test_the_queue_needs_a_login(anon):
 
 
 def test_promoting_while_the_service_is_stopped_is_409(full, api):
-    from trading.services_service import service_status_for
+    from trading.runtime.services import service_status_for
 
     full.signal(price="100", symbol="BNB/USDT")
     status = service_status_for(full.user.pk)
@@ -258,7 +258,7 @@ def test_promoting_while_the_service_is_stopped_is_409(full, api):
 
 
 def test_a_promotion_that_cannot_open_is_409_with_the_reason_and_the_entry_failed(full, api):
-    from trading.models import DCAConfig
+    from trading.dca.models import DCAConfig
 
     signal = full.signal(price="100", symbol="BNB/USDT")
     DCAConfig.objects.filter(symbol="BNB/USDT").delete()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from auditlog.models import AuditLog
-from trading.models_positions import PositionGroup
-from trading.models_queue import QueueEntry
-from trading.services_config import trading_config_update
-from trading.tasks_queue import sweep_queues
+from trading.positions.models import PositionGroup
+from trading.queue.models import QueueEntry
+from trading.queue.tasks import sweep_queues
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/queue"

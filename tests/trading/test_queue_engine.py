@@ -15,16 +15,16 @@ from django.utils import timezone
 
 from auditlog.models_logs import ErrorLog
 from notifications.events import group_for_user
-from trading.models import DCAConfig
-from trading.models_config import UserTradingConfig
-from trading.models_positions import DCAOrder, PositionGroup
-from trading.models_queue import QueueEntry
-from trading.models_service import ServiceStatus
-from trading.routing import bump_routes
-from trading.services_config import trading_config_update
-from trading.services_positions import position_close
-from trading.services_service import service_status_for
-from trading.tasks_queue import promote_queues, sweep_queues
+from trading.dca.models import DCAConfig
+from trading.execution.services.closes import position_close
+from trading.positions.models import DCAOrder, PositionGroup
+from trading.queue.models import QueueEntry
+from trading.queue.tasks import promote_queues, sweep_queues
+from trading.runtime.models import ServiceStatus
+from trading.runtime.services import service_status_for
+from trading.settings.models import UserTradingConfig
+from trading.settings.services import trading_config_update
+from trading.signals.routing import bump_routes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -248,7 +248,7 @@ def test_the_owner_is_told_of_every_queue_change_with_the_ranked_queue_and_the_s
 
 
 def test_clearing_the_queue_cancels_every_entry_and_says_why(engine):
-    from trading.services_queue import queue_clear
+    from trading.queue.services.queue import queue_clear
 
     _full_pool_of_one(engine)
     engine.config(symbol="SOL/USDT")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading.queue_priority import (
+from trading.queue.priority import (
     ALONE,
     DEFAULT_RULES,
     RULE_NAMES,

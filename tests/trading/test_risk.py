@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading.risk import (
+from trading.risk.decisions import (
     GroupState,
     RiskPlan,
     RiskSettings,

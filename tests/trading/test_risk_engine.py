@@ -12,11 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from brokers.precision import floor_to
-from trading.models_positions import OPEN_GROUP_STATUSES, DCAOrder, PositionGroup
-from trading.models_risk import RiskAction
-from trading.services_config import trading_config_update
-from trading.services_risk import risk_cycle
-from trading.services_risk_controls import risk_group_block, risk_group_skip_once
+from trading.positions.models import OPEN_GROUP_STATUSES, DCAOrder, PositionGroup
+from trading.risk.models import RiskAction
+from trading.risk.services.controls import risk_group_block, risk_group_skip_once
+from trading.risk.services.cycle import risk_cycle
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -408,7 +408,7 @@ def test_nothing_happens_with_the_risk_engine_disabled(engine):
 
 
 def test_nothing_happens_while_the_service_is_stopped(engine):
-    from trading.services_service import service_status_for
+    from trading.runtime.services import service_status_for
 
     risk_settings(engine.user)
     group = open_position(engine, "BTC/USDT")

@@ -14,10 +14,10 @@ from django.utils import timezone
 from auditlog.models import AuditLog
 from tests.trading.factories import PositionGroupFactory
 from tests.trading.test_risk_engine import THREE_LEGS, fresh, move, open_position, risk_settings
-from trading.models_positions import GroupStatus
-from trading.models_risk import RiskAction
-from trading.services_config import trading_config_update
-from trading.services_service import service_status_for
+from trading.positions.models import GroupStatus
+from trading.risk.models import RiskAction
+from trading.runtime.services import service_status_for
+from trading.settings.services import trading_config_update
 
 RISK = "/api/v1/risk"
 D = Decimal

@@ -9,13 +9,13 @@ import pytest
 from auditlog.models import ErrorLog
 from tests.trading.factories import PositionGroupFactory
 from tests.trading.test_risk_engine import THREE_LEGS, fresh, move, open_position, risk_settings
-from trading.models_positions import PositionGroup
-from trading.models_risk import RiskAction
-from trading.models_service import ServiceTaskExecution
-from trading.services_config import trading_config_update
-from trading.services_risk_schedule import risk_users_due
-from trading.services_service import service_status_for
-from trading.tasks_risk import risk_tick, risk_users
+from trading.positions.models import PositionGroup
+from trading.risk.models import RiskAction
+from trading.risk.services.schedule import risk_users_due
+from trading.risk.tasks import risk_tick, risk_users
+from trading.runtime.models import ServiceTaskExecution
+from trading.runtime.services import service_status_for
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Three legs (100, 99, 98) whose aggregate target is far away.

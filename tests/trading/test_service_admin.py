@@ -8,8 +8,9 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from auditlog.models import AuditLog
-from trading.models_service import ServiceStatus, ServiceTaskExecution
-from trading.services_service import service_status_for, service_stop
+from trading.runtime.models import ServiceStatus, ServiceTaskExecution
+from trading.runtime.services import service_status_for
+from trading.service.services import service_stop
 
 pytestmark = pytest.mark.django_db
 STATUS_URL = "/admin/trading/servicestatus/"

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from auditlog.models import AuditLog
 from auditlog.models_logs import ServiceLog
-from trading.models_service import ServiceStatus, ServiceTaskExecution
-from trading.routing import routes_for
-from trading.services_service import service_is_running
+from trading.runtime.models import ServiceStatus, ServiceTaskExecution
+from trading.runtime.services import service_is_running
+from trading.signals.routing import routes_for
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/service"
@@ -75,7 +75,7 @@ def test_stop_then_start_is_audited_and_reaches_the_routes_and_live_events(
     api, trader, sent, django_capture_on_commit_callbacks, monkeypatch
 ):
     events: list[tuple] = []
-    monkeypatch.setattr("trading.services_service.publish", lambda *args: events.append(args))
+    monkeypatch.setattr("trading.service.services.publish", lambda *args: events.append(args))
 
     stopped = api.post(f"{API}/stop", {"close_all": False}, format="json").json()
     assert stopped["service_running"] is False and stopped["stopped_at"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from trading.models_positions import GroupStatus
-from trading.models_service import ServiceTaskExecution
-from trading.services_config import trading_config_update
-from trading.services_service import service_start, service_stop
-from trading.tasks_service import run_user_task
+from trading.positions.models import GroupStatus
+from trading.runtime.models import ServiceTaskExecution
+from trading.service.services import service_start, service_stop
+from trading.service.tasks import run_user_task
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

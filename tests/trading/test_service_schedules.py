@@ -12,11 +12,12 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
-from trading import schedules
-from trading.models_service import ServiceStatus, ServiceTaskExecution
-from trading.services_config import trading_config_update
-from trading.services_service import service_start, service_status_for, service_stop
-from trading.tasks_service import run_user_task, service_heartbeat
+from trading.runtime.models import ServiceStatus, ServiceTaskExecution
+from trading.runtime.services import service_status_for
+from trading.service import schedules
+from trading.service.services import service_start, service_stop
+from trading.service.tasks import run_user_task, service_heartbeat
+from trading.settings.services import trading_config_update
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/trading-config"
@@ -96,7 +97,7 @@ def test_changing_the_schedule_removes_the_rows_of_removed_entries(trader):
 
 
 def test_a_reset_of_the_configuration_removes_the_schedule_and_its_rows(trader):
-    from trading.services_config import trading_config_reset
+    from trading.settings.services import trading_config_reset
 
     _schedule(trader, HOURLY_RECONCILE)
     trading_config_reset(user=trader)

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from auditlog.models_logs import ErrorLog, ServiceLog
-from auditlog.services_logs import logs_retention
 from config.tasks import house_task
-from trading.models_service import ServiceStatus, ServiceTaskExecution
-from trading.services_service import service_status_for, user_task_run
+from trading.runtime.models import ServiceStatus, ServiceTaskExecution
+from trading.runtime.services import service_status_for, user_task_run
+from trading.service.tasks import task_history_retention
 
 pytestmark = pytest.mark.django_db
 SECRET = "k-7f3a9-secret"
@@ -149,17 +149,23 @@ def test_the_daily_retention_deletes_task_history_older_than_30_days(trader):
         ServiceTaskExecution.objects.create(
             user=trader, task_name=f"{days}d", started_at=now - timedelta(days=days)
         )
-    counts = logs_retention()
-    assert counts["task_executions"] == 1
+    assert task_history_retention.apply().get() == 1
     assert list(ServiceTaskExecution.objects.values_list("task_name", flat=True)) == ["29d"]
 
 
-def test_the_retention_beat_entry_runs_daily_at_two_utc():
+@pytest.mark.parametrize(
+    ("entry_name", "task"),
+    [
+        ("logs-retention", "auditlog.tasks_logs.logs_retention"),
+        ("trading-task-history-retention", "trading.tasks_service.task_history_retention"),
+    ],
+)
+def test_the_retention_beat_entries_run_daily_at_two_utc(entry_name, task):
     from django.conf import settings
     from django_celery_beat.models import CrontabSchedule
 
-    entry = settings.CELERY_BEAT_SCHEDULE["logs-retention"]
-    assert entry["task"] == "auditlog.tasks_logs.logs_retention"
+    entry = settings.CELERY_BEAT_SCHEDULE[entry_name]
+    assert entry["task"] == task
     row = CrontabSchedule.from_schedule(entry["schedule"])  # what beat stores for it
     assert tuple(str(v) for v in (row.minute, row.hour, row.day_of_week, row.day_of_month)) == (
         "0",

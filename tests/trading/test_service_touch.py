@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from trading.models_service import ServiceStatus, ServiceTaskExecution
-from trading.services_service import service_status_for, service_touch, user_task_run
+from trading.runtime.models import ServiceStatus, ServiceTaskExecution
+from trading.runtime.services import service_status_for, service_touch, user_task_run
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.trading.factories import ExchangeConfigFactory
-from trading.models_signals import Signal, SignalStatus
+from trading.signals.models import Signal, SignalStatus
 
 URL = "/api/v1/signals"
 

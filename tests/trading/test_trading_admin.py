@@ -16,7 +16,7 @@ from tests.trading.factories import (
     SignalFactory,
     UnknownExchangeOrderFactory,
 )
-from trading.models_positions import GroupStatus, OrderStatus
+from trading.positions.models import GroupStatus, OrderStatus
 
 pytestmark = pytest.mark.django_db
 

@@ -7,24 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib import admin
-from django.urls import include, path
 
-import trading.admin_config  # noqa: F401  # registers the admin until trading/admin.py imports it
 from auditlog.models import AuditLog
-from trading import presets
-from trading.models_config import UserTradingConfig
-from trading.services_config import trading_config_for
-
-# Served here too, so these tests run whether or not trading/api/urls.py includes the module yet.
-# The admin's URLs are built when first asked for, so they are asked for again here, after the
-# registration above.
-urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("api/v1/", include("trading.api.urls_config")),
-    path("", include("config.urls")),
-]
-pytestmark = pytest.mark.urls(__name__)
+from trading.settings import presets
+from trading.settings.models import UserTradingConfig
+from trading.settings.services import trading_config_for
 
 URL = "/api/v1/trading-config"
 
@@ -281,7 +268,7 @@ def test_presets_list_the_three_with_their_values(api):
 
 @pytest.mark.parametrize("name", presets.PRESET_NAMES)
 def test_every_preset_passes_the_rules(name):
-    from trading.services_config import trading_config_clean
+    from trading.settings.services import trading_config_clean
 
     assert trading_config_clean(fields=presets.preset(name)) == presets.preset(name)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from trading.webhook import ParsedSignal, SignalRejected, decode_body, extract_secret, parse_webhook
+from trading.signals.webhook import ParsedSignal, SignalRejected, decode_body, extract_secret, parse_webhook
 
 NOW = datetime(2024, 1, 1, 12, 0, 30, tzinfo=UTC)
 SECRET = "wh_sec_9f8e7d6c5b4a3210ZZqq"

@@ -27,8 +27,8 @@ from brokers.services import exchange_config_create
 from brokers.simulator import SimulatorOptions
 from brokers.simulator.control import EmbeddedSimulator, start_embedded
 from tests.factories import UserFactory
-from trading.models_signals import Signal, SignalStatus
-from trading.services import dca_config_create
+from trading.dca.services import dca_config_create
+from trading.signals.models import Signal, SignalStatus
 
 LEVELS = [
     {"gap_percent": "0", "weight_percent": "50", "tp_percent": "1"},
@@ -551,7 +551,7 @@ def test_changes_to_accounts_and_configs_apply_to_the_very_next_alert(trader, po
     """The webhook keeps the user's accounts and configurations per process; any change to them
     must still be seen at once."""
     from brokers.models import ExchangeConfig
-    from trading.models import DCAConfig
+    from trading.dca.models import DCAConfig
 
     ready(trader)
     assert post(trader.pk, alert(trader)).status_code == 202
@@ -573,7 +573,7 @@ def test_changes_to_accounts_and_configs_apply_to_the_very_next_alert(trader, po
 def test_the_users_max_signal_age_from_their_trading_configuration_applies(trader, post) -> None:
     from datetime import timedelta
 
-    from trading.services_config import trading_config_update
+    from trading.settings.services import trading_config_update
 
     ready(trader)
     two_minutes_old = (timezone.now() - timedelta(minutes=2)).isoformat()

@@ -27,10 +27,12 @@ def _browser_host(host: str) -> str:
 
 def _simulator_accounts(*, demo_users: bool) -> None:
     """The embedded simulator starts empty: register the stored simulator keys again, and give the
-    demo trader a funded simulator account as their default exchange account, and a BTC/USDT grid
-    so the alert template works from the first start."""
+    demo trader a funded simulator account as their default exchange account; the other apps
+    add what a first alert needs (accounts/hooks.py), so the alert template works at once."""
+    from accounts.hooks import demo_trader_ready
     from accounts.models import User
-    from brokers.services_simulator import demo_account_ensure, simulator_accounts_restore
+    from brokers.services import demo_account_ensure
+    from brokers.services_simulator import simulator_accounts_restore
 
     simulator_accounts_restore()
     trader = User.objects.filter(email__iexact="trader@tradefleet.local").first() if demo_users else None
@@ -40,9 +42,7 @@ def _simulator_accounts(*, demo_users: bool) -> None:
             api_key=local_secret("simulator_demo_api_key"),
             api_secret=local_secret("simulator_demo_api_secret"),
         )
-        from trading.services import demo_dca_config_ensure
-
-        demo_dca_config_ensure(user=trader)
+        demo_trader_ready.send(sender=User, user=trader)
 
 
 class Command(BaseCommand):

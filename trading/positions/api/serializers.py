@@ -1,0 +1,250 @@
+"""Positions, their orders and fills, unknown exchange orders and the performance summary
+(reference/api.md, "Trading"). Read-only shapes; decimals travel as strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from trading.positions.models import DCAOrder, Fill, PositionGroup, Pyramid, UnknownExchangeOrder
+from trading.positions.selectors import MAX_PERFORMANCE_DAYS
+from trading.signals.models import Signal
+
+AMOUNT = {"max_digits": 36, "decimal_places": 18, "coerce_to_string": True, "normalize_output": True}
+
+
+def _amount(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(read_only=True, **AMOUNT, **kwargs)
+
+
+class ReadOnlyModelSerializer(serializers.ModelSerializer):
+    """Every field read-only, decimals normalised: "1.5", not "1.500000000000000000"."""
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict[str, Any]]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.DecimalField):
+            kwargs["normalize_output"] = True
+        return field_class, kwargs
+
+
+class PositionSerializer(ReadOnlyModelSerializer):
+    account_label = serializers.CharField(source="account.label", read_only=True)
+    legs_filled = serializers.IntegerField(read_only=True, help_text="DCA legs whose status is filled")
+    legs_total = serializers.IntegerField(read_only=True, help_text="Every DCA leg of every pyramid")
+
+    class Meta:
+        model = PositionGroup
+        fields = (
+            "id",
+            "exchange",
+            "account",
+            "account_label",
+            "symbol",
+            "timeframe",
+            "side",
+            "status",
+            "pyramid_count",
+            "max_pyramids",
+            "legs_filled",
+            "legs_total",
+            "avg_entry",
+            "filled_quantity",
+            "unrealized_pnl",
+            "unrealized_pnl_percent",
+            "realized_pnl",
+            "fees",
+            "tp_mode",
+            "tp_target_price",
+            "trailing_active",
+            "last_price",
+            "close_reason",
+            "opened_at",
+            "closed_at",
+        )
+        read_only_fields = fields
+
+
+class PositionLegSerializer(ReadOnlyModelSerializer):
+    filled_price = _amount(source="avg_fill_price", allow_null=True, help_text="Average fill price")
+
+    class Meta:
+        model = DCAOrder
+        fields = (
+            "id",
+            "level",
+            "price",
+            "quantity",
+            "status",
+            "filled_price",
+            "filled_quantity",
+            "fees",
+            "tp_price",
+            "tp_status",
+            "client_order_id",
+            "exchange_order_id",
+            "last_error",
+        )
+        read_only_fields = fields
+
+
+class PyramidSerializer(ReadOnlyModelSerializer):
+    legs = PositionLegSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pyramid
+        fields = ("index", "entry_price", "capital", "created_at", "legs")
+        read_only_fields = fields
+
+
+class ExitOrderSerializer(ReadOnlyModelSerializer):
+    type = serializers.CharField(source="order_type", read_only=True)
+    leg = serializers.UUIDField(
+        source="leg_id", read_only=True, allow_null=True, help_text="The leg it closes"
+    )
+
+    class Meta:
+        model = DCAOrder
+        fields = (
+            "id",
+            "role",
+            "side",
+            "type",
+            "price",
+            "quantity",
+            "status",
+            "filled_quantity",
+            "avg_fill_price",
+            "reason",
+            "leg",
+        )
+        read_only_fields = fields
+
+
+class FillSerializer(ReadOnlyModelSerializer):
+    order = serializers.UUIDField(source="order_id", read_only=True)
+
+    class Meta:
+        model = Fill
+        fields = ("id", "order", "price", "quantity", "fee", "fee_asset", "fee_quote", "executed_at")
+        read_only_fields = fields
+
+
+class PositionSignalSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Signal
+        fields = ("id", "intent_type", "received_at")
+        read_only_fields = fields
+
+
+class PositionDetailSerializer(PositionSerializer):
+    pyramids = PyramidSerializer(many=True, read_only=True, source="pyramid_list")
+    exit_orders = ExitOrderSerializer(
+        many=True, read_only=True, source="exit_order_list", help_text="Take-profit and close orders"
+    )
+    fills = FillSerializer(many=True, read_only=True, source="fill_list")
+    signals = PositionSignalSerializer(many=True, read_only=True, source="signal_list")
+
+    class Meta(PositionSerializer.Meta):
+        fields = (*PositionSerializer.Meta.fields, "pyramids", "exit_orders", "fills", "signals")
+        read_only_fields = fields
+
+
+class UnknownOrderSerializer(ReadOnlyModelSerializer):
+    account_label = serializers.CharField(source="account.label", read_only=True)
+    exchange = serializers.CharField(source="account.exchange", read_only=True)
+
+    class Meta:
+        model = UnknownExchangeOrder
+        fields = (
+            "id",
+            "account",
+            "account_label",
+            "exchange",
+            "exchange_order_id",
+            "client_order_id",
+            "symbol",
+            "side",
+            "order_type",
+            "price",
+            "quantity",
+            "filled_quantity",
+            "status",
+            "first_seen_at",
+            "last_seen_at",
+        )
+        read_only_fields = fields
+
+
+# --- performance ----------------------------------------------------------------------------------
+
+
+class PerformanceQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        min_value=1, max_value=MAX_PERFORMANCE_DAYS, default=30, help_text="UTC days, today included"
+    )
+    currency = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="Quote currency to report (e.g. USDT); default: the one most of your groups use",
+    )
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    realized_pnl = _amount(help_text="Sum of realized_pnl of the groups closed that UTC day")
+    fees = _amount()
+    closed_groups = serializers.IntegerField()
+
+
+class EquityPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    cumulative_realized = _amount()
+
+
+class GroupResultSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    symbol = serializers.CharField()
+    timeframe = serializers.CharField()
+    side = serializers.CharField()
+    realized_pnl = _amount()
+    closed_at = serializers.DateTimeField()
+
+
+class PerformanceSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="The quote currency every amount here is in")
+    currencies = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Every quote currency you trade in; ask for one with ?currency=",
+    )
+    days = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    realized_by_day = DaySerializer(many=True)
+    equity_curve = EquityPointSerializer(many=True)
+    realized_pnl = _amount(help_text="Sum over the window")
+    fees = _amount(help_text="Sum over the window (already inside realized_pnl)")
+    unrealized_pnl = _amount(help_text="Now, summed over open groups")
+    open_groups = serializers.IntegerField()
+    open_realized_pnl = _amount(help_text="Realized so far by groups still open (partial closes)")
+    closed_groups = serializers.IntegerField()
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    win_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        coerce_to_string=True,
+        allow_null=True,
+        help_text="Percent (0-100) of closed groups with realized_pnl > 0; null with none closed",
+    )
+    max_drawdown = _amount(help_text="Largest fall of the equity curve from a peak, in quote")
+    max_drawdown_percent = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        coerce_to_string=True,
+        allow_null=True,
+        help_text="That fall as a percent of the peak; null when the peak was not above zero",
+    )
+    best_group = GroupResultSerializer(allow_null=True)
+    worst_group = GroupResultSerializer(allow_null=True)

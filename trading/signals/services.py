@@ -1,0 +1,431 @@
+"""Signal ingest: a TradingView webhook body becomes one stored `Signal` and one `process_signal`
+message, or a refusal a trader can act on (reference/trading-semantics.md, "Signals").
+
+    webhook_authenticate(user_id=..., body=...)  -> User   (or WebhookUnauthorized: 401, nothing stored)
+    signal_ingest(user=..., body=..., raw=...)   -> IngestResult (or SignalRefused: 4xx, row stored)
+    signal_reject_unparsable(...)                -> a bad-JSON body kept only if it carries the secret
+
+The hot path is one SELECT of the user, one decrypt, the account and DCA lookups, one
+`INSERT ... ON CONFLICT DO NOTHING RETURNING id` in autocommit (no BEGIN/COMMIT round trips) and
+one enqueue. Market metadata comes from a per-process adapter over the fleet-wide market cache
+(brokers/markets.py), so a warm lookup costs one cache GET of the version stamp.
+
+Choices where the semantics page is silent (docs/user-guide/webhooks.md tells traders):
+- 400 for a body we cannot read as the template (bad JSON, missing/invalid fields, placeholders);
+  422 for a well-formed signal we will not act on (stale or future timestamp, no such account,
+  unknown symbol, no DCA configuration); 401 for anything that fails authentication.
+- Markets unreachable (exchange down, no cached copy): the signal is accepted as `received` with
+  the symbol as sent and without the DCA check; the worker resolves both or rejects it then.
+- A body that is not JSON is stored as a rejected signal only when it contains the user's
+  secret (a broken paste of the trader's own template); otherwise anyone knowing the URL could
+  fill a trader's log with junk. Either way it answers 400.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
+from django.utils import timezone
+from prometheus_client import Counter
+
+from accounts.models import User
+from brokers.adapters.base import Market
+from brokers.adapters.cache import cached_public_adapter
+from brokers.errors import BadSymbol, BrokerError
+from brokers.models import ExchangeConfig
+from config.encryption import DecryptionError
+from config.tasks import task_named
+from trading.runtime import task_names as names
+from trading.signals.models import Signal, SignalStatus
+from trading.signals.routing import AccountNotFound, routes_for
+from trading.signals.webhook import (
+    MAX_BODY_BYTES,
+    ParsedSignal,
+    SignalRejected,
+    extract_secret,
+    parse_webhook,
+)
+
+logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("tradefleet.security")
+
+WEBHOOK_AUTH_FAILURES = Counter(
+    "tradefleet_webhook_auth_failures_total",
+    "Webhook requests refused with 401 (bad or missing secret, unknown or inactive user).",
+    ["reason"],
+)
+WEBHOOK_SIGNALS = Counter(
+    "tradefleet_webhook_signals_total",
+    "Authenticated webhook signals by outcome (accepted, duplicate, rejected).",
+    ["outcome"],
+)
+
+MASK = "***"
+# Codes of SignalRejected that mean "well-formed, but not actionable" (422); the rest are 400.
+UNPROCESSABLE = frozenset({"stale", "future", "no_account", "unknown_symbol", "no_dca_config"})
+NEEDS_DCA_CONFIG = frozenset({"signal", "reverse"})
+PRELIMINARY = {"exit": "exit", "reduce": "reduce", "reverse": "reverse"}
+# Compared against when the user id is unknown, so that path costs about what a real compare does.
+_DUMMY_SECRET = b"x" * 43
+
+
+class WebhookUnauthorized(Exception):
+    """401: nothing is stored. `reason` is for the metric and the log, never for the client."""
+
+    def __init__(self, reason: str, detail: str = "Invalid webhook secret.") -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class SignalRefused(Exception):
+    """A refused signal, already stored as `rejected` (unless `signal_id` is None)."""
+
+    def __init__(self, rejection: SignalRejected, *, signal_id: uuid.UUID | None) -> None:
+        super().__init__(str(rejection))
+        self.field = rejection.field
+        self.reason = rejection.reason
+        self.code = rejection.code
+        self.signal_id = signal_id
+
+    @property
+    def http_status(self) -> int:
+        return 422 if self.code in UNPROCESSABLE else 400
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    signal_id: uuid.UUID
+    status: str
+    classification: str
+    created: bool
+
+
+# --- authentication ---------------------------------------------------------------------------
+def webhook_authenticate(*, user_id: str, body: object, ip: str) -> User:
+    """The active user whose secret the body carries; WebhookUnauthorized otherwise (counted,
+    logged once with user id and IP, never the secret)."""
+    try:
+        candidate = extract_secret(body)
+    except SignalRejected:
+        _refuse_auth("missing_secret", user_id, ip)
+    try:
+        pk = uuid.UUID(user_id)
+    except ValueError:
+        _refuse_auth("unknown_user", user_id, ip)
+    # The hot path reads four columns, not a model: the id, the flag, the ciphertext and the
+    # routes version (trading/signals/routing.py); a stand-in User carries them on.
+    row = (
+        User.objects.filter(pk=pk)
+        .values_list("is_active", "webhook_secret_encrypted", "routes_version")
+        .order_by()[:1]
+    )
+    found = list(row)
+    if not found:
+        hmac.compare_digest(_DUMMY_SECRET, candidate.encode())
+        _refuse_auth("unknown_user", user_id, ip)
+    is_active, ciphertext, routes_version = found[0]
+    user = User(
+        id=pk, is_active=is_active, webhook_secret_encrypted=ciphertext, routes_version=routes_version
+    )
+    try:
+        secret = str(user.webhook_secret)
+    except DecryptionError:
+        logger.error("webhook secret of user %s cannot be decrypted (ENCRYPTION_KEYS?)", user.pk)
+        _refuse_auth("undecryptable", user_id, ip)
+    if not secret or not hmac.compare_digest(secret.encode(), candidate.encode()):
+        _refuse_auth("bad_secret", user_id, ip)
+    if not user.is_active:
+        _refuse_auth("inactive_user", user_id, ip)
+    user._webhook_secret_plain = secret  # type: ignore[attr-defined]  # reused for masking, never saved
+    return user
+
+
+def _refuse_auth(reason: str, user_id: str, ip: str) -> Any:
+    WEBHOOK_AUTH_FAILURES.labels(reason=reason).inc()
+    security_logger.warning(
+        "webhook refused (%s) for user %s from %s",
+        reason,
+        user_id[:64],
+        ip,
+        extra={"event": "webhook.auth_failed", "reason": reason, "user_id": user_id[:64], "ip": ip},
+    )
+    raise WebhookUnauthorized(reason)
+
+
+def user_secret(user: User) -> str:
+    return getattr(user, "_webhook_secret_plain", None) or str(user.webhook_secret)
+
+
+# --- masking ------------------------------------------------------------------------------------
+def masked_body(body: object, secret: str) -> str:
+    """The body as JSON text with the `secret` field replaced and the secret masked anywhere else
+    it might hide (deeper than the parser looks, in keys, in different case)."""
+    return json.dumps(_mask(body, secret.lower(), top=True), ensure_ascii=False, separators=(", ", ": "))
+
+
+def _mask(value: Any, needle: str, *, top: bool = False) -> Any:
+    if isinstance(value, dict):
+        return {
+            _mask_text(str(k), needle): (MASK if top and k == "secret" else _mask(v, needle))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask(v, needle) for v in value]
+    if isinstance(value, str):
+        return _mask_text(value, needle)
+    if isinstance(value, float) and value != value:  # NaN never gets here (decode refuses it)
+        return None
+    return value
+
+
+def _mask_text(text: str, needle: str) -> str:
+    if not needle or needle not in text.lower():
+        return text
+    lowered, out, start = text.lower(), [], 0
+    while (at := lowered.find(needle, start)) != -1:
+        out.append(text[start:at] + MASK)
+        start = at + len(needle)
+    out.append(text[start:])
+    return "".join(out)
+
+
+def masked_text(raw: bytes, secret: str) -> str:
+    """An undecodable body as text for the log: at most MAX_BODY_BYTES, the secret masked."""
+    text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    return _mask_text(text, secret.lower())
+
+
+# --- ingest -----------------------------------------------------------------------------------
+def signal_reject_unparsable(*, user_id: str, raw: bytes, rejection: SignalRejected) -> uuid.UUID | None:
+    """Keep a body we could not decode in the trader's log, if it proves to be theirs (it holds
+    their secret). No 401 here: the caller answers 400 either way, so ids cannot be probed."""
+    try:
+        pk = uuid.UUID(user_id)
+    except ValueError:
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).only("id", "webhook_secret_encrypted").first()
+    if user is None:
+        return None
+    try:
+        secret = str(user.webhook_secret)
+    except DecryptionError:
+        return None
+    if len(secret) < 8 or secret.encode() not in raw:
+        return None
+    signal = Signal.objects.create(
+        user=user,
+        status=SignalStatus.REJECTED,
+        reason=f"{rejection.field}: {rejection.reason}",
+        raw_body=masked_text(raw, secret),
+    )
+    WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
+    return signal.pk
+
+
+def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
+    """Validate, resolve and store one authenticated webhook body; enqueue it when new."""
+    secret = user_secret(user)
+    raw_body = masked_body(body, secret)
+    routes = routes_for(user)
+    try:
+        parsed = parse_webhook(body, now=timezone.now(), max_age_seconds=routes.max_signal_age_seconds)
+    except SignalRejected as exc:
+        raise _refuse(user=user, rejection=exc, raw_body=raw_body, parsed=None, account=None) from None
+
+    try:
+        route = routes.account(exchange=parsed.exchange, label=parsed.account_label)
+        account = route.as_model()
+    except AccountNotFound as exc:
+        field = "execution_intent.account" if parsed.account_label else "tv.exchange"
+        rejection = SignalRejected(field, str(exc), "no_account")
+        raise _refuse(
+            user=user, rejection=rejection, raw_body=raw_body, parsed=parsed, account=None
+        ) from None
+
+    symbol = parsed.symbol
+    try:
+        market = market_of(account, parsed.symbol)
+    except BadSymbol:
+        rejection = SignalRejected(
+            "tv.symbol", f"{account.exchange} has no market {parsed.symbol}", "unknown_symbol"
+        )
+        raise _refuse(
+            user=user, rejection=rejection, raw_body=raw_body, parsed=parsed, account=account
+        ) from None
+    except BrokerError as exc:
+        # Unreachable markets must not lose a signal: accept it; the worker resolves the symbol.
+        logger.warning(
+            "markets of %s unavailable (%s); signal accepted unresolved", account.exchange, type(exc).__name__
+        )
+        market = None
+    if market is not None:
+        symbol = market.symbol
+        if parsed.intent_type in NEEDS_DCA_CONFIG and (
+            not routes.has_dca_config(account=route, symbol=symbol, timeframe=parsed.timeframe)
+        ):
+            rejection = SignalRejected(
+                "tv.symbol",
+                f"there is no DCA configuration for {symbol} {parsed.timeframe} on {account.exchange} "
+                f"(account '{account.label}'); create one under DCA configurations",
+                "no_dca_config",
+            )
+            raise _refuse(
+                user=user,
+                rejection=rejection,
+                raw_body=raw_body,
+                parsed=parsed,
+                account=account,
+                symbol=symbol,
+            ) from None
+
+    signal = Signal(
+        user=user,
+        account=account,
+        status=SignalStatus.RECEIVED,
+        raw_body=raw_body,
+        parsed=parsed_json(parsed),
+        idempotency_key=stored_key(parsed),
+        exchange=account.exchange[:32],
+        symbol=symbol[:32],
+        timeframe=parsed.timeframe,
+        side=parsed.side,
+        intent_type=parsed.intent_type,
+        price=parsed.price,
+        sent_at=parsed.timestamp,
+        source=parsed.source[:32],
+    )
+    if not _insert_unless_duplicate(signal):
+        first = (
+            Signal.objects.filter(user=user, idempotency_key=signal.idempotency_key)
+            .values_list("id", "status")
+            .first()
+        )
+        if first is None:  # the first was deleted between our INSERT and this SELECT: retry once
+            if not _insert_unless_duplicate(signal):
+                raise RuntimeError("signal vanished and reappeared during dedup")
+        else:
+            WEBHOOK_SIGNALS.labels(outcome="duplicate").inc()
+            return IngestResult(
+                signal_id=first[0], status=first[1], classification="duplicate", created=False
+            )
+
+    signal_id, user_id = str(signal.pk), str(user.pk)
+    transaction.on_commit(
+        lambda: task_named(names.PROCESS_SIGNAL).apply_async(
+            kwargs={"signal_id": signal_id, "user_id": user_id}, priority=names.SIGNAL_PRIORITY
+        )
+    )
+    WEBHOOK_SIGNALS.labels(outcome="accepted").inc()
+    return IngestResult(
+        signal_id=signal.pk,
+        status=SignalStatus.RECEIVED,
+        classification=PRELIMINARY.get(parsed.intent_type, "pending"),
+        created=True,
+    )
+
+
+def _refuse(
+    *,
+    user: User,
+    rejection: SignalRejected,
+    raw_body: str,
+    parsed: ParsedSignal | None,
+    account: ExchangeConfig | None,
+    symbol: str | None = None,
+) -> SignalRefused:
+    """Store the refusal (idempotency_key NULL, so it never blocks a later good signal)."""
+    values: dict[str, Any] = {}
+    if parsed is not None:
+        values = {
+            "parsed": parsed_json(parsed),
+            "exchange": parsed.exchange[:32],
+            "symbol": (symbol or parsed.symbol)[:32],
+            "timeframe": parsed.timeframe,
+            "side": parsed.side,
+            "intent_type": parsed.intent_type,
+            "price": parsed.price,
+            "sent_at": parsed.timestamp,
+            "source": parsed.source[:32],
+        }
+    signal = Signal.objects.create(
+        user=user,
+        account=account,
+        status=SignalStatus.REJECTED,
+        reason=f"{rejection.field}: {rejection.reason}",
+        raw_body=raw_body,
+        idempotency_key=None,
+        **values,
+    )
+    WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
+    return SignalRefused(rejection, signal_id=signal.pk)
+
+
+def stored_key(parsed: ParsedSignal) -> str:
+    """The dedup key as stored: the parser's key ("tid:<sha256>", "body:<bucket>:<sha256>") is
+    longer than the column's 64 characters, so its SHA-256 goes in; the full key stays in
+    `parsed["idempotency_key"]`."""
+    return hashlib.sha256(parsed.idempotency_key.encode()).hexdigest()
+
+
+def parsed_json(parsed: ParsedSignal) -> dict[str, str | int | None]:
+    """The parsed fields as JSON: Decimals and times as strings, never the secret."""
+    out: dict[str, str | int | None] = {}
+    for f in fields(parsed):
+        if f.name == "secret":
+            continue
+        value = getattr(parsed, f.name)
+        if isinstance(value, Decimal):
+            out[f.name] = format(value, "f")
+        elif value is None or isinstance(value, str | int):
+            out[f.name] = value
+        else:
+            out[f.name] = value.isoformat()
+    return out
+
+
+_INSERT_FIELDS = [f for f in Signal._meta.concrete_fields]
+
+
+_insert_sql: dict[str, str] = {}
+
+
+def _insert_unless_duplicate(signal: Signal) -> bool:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`: True when this row went in.
+
+    One statement in autocommit: no savepoint, no IntegrityError, and concurrent identical posts
+    wait on the unique index and then see the first row (PostgreSQL and SQLite >= 3.35). Django's
+    compiler renders the statement once per database; values get the same conversions as
+    `save()` (each field's `get_db_prep_save`)."""
+    using = router.db_for_write(Signal)
+    connection = connections[using]
+    sql = _insert_sql.get(using)
+    if sql is None:
+        query = InsertQuery(Signal, on_conflict=OnConflict.IGNORE)
+        query.insert_values(_INSERT_FIELDS, [signal])
+        compiler = query.get_compiler(using=using)
+        compiler.returning_fields = [Signal._meta.pk]
+        [(sql, _)] = compiler.as_sql()
+        _insert_sql[using] = sql
+    params = [f.get_db_prep_save(f.pre_save(signal, True), connection) for f in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+# --- markets ------------------------------------------------------------------------------------
+def market_of(account: ExchangeConfig, symbol: str) -> Market:
+    """The market `symbol` names on the account's exchange (testnet markets for a testnet
+    account on a real exchange). Raises BadSymbol, or another BrokerError when the markets cannot
+    be loaded. The adapter is this thread's, over the fleet-wide market cache."""
+    return cached_public_adapter(account.exchange, testnet=account.mode == "testnet").market(symbol)

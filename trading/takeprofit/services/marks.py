@@ -1,0 +1,293 @@
+"""The take-profit pass in batches: every open group marked at one shared price per tick, and only
+the groups where something fires evaluated in full.
+
+The dispatcher (`take_profit_dispatch`, the `check_take_profits` task) reads which symbols and
+which (account, user) units hold groups to evaluate (two grouped queries), prices every symbol
+once per source (services_tick.py), marks the groups in their quiet band in SQL
+(services_quiet_marks.py), stores the tick's prices in the cache and fans the units out in
+batches (`take_profit_batch`). A batch loads its other groups, their orders and pyramids in
+three queries (services_marks_load.py) and asks the pure `tp_triggers.evaluate` per group. A
+group where nothing fires only gets its mark (last price, unrealized PnL and percent, last
+evaluation) and a new band, written for the whole batch in one UPDATE without a lock; a row that
+changed after the batch read it (a fill landed) is not overwritten but evaluated the locked way.
+The groups where something fires go through `evaluate.group_evaluate`, exactly as before.
+Each unit runs in `user_task_run`, so one user's failure never stops the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from config.tasks import task_named
+from trading.execution.prices import (
+    Source,
+    prices_fetch,
+    prices_observe,
+    snapshot_read,
+    snapshot_store,
+    source_of,
+)
+from trading.positions.models import (
+    EVALUATED_GROUP_STATUSES,
+)
+from trading.positions.models import PositionGroup as Group
+from trading.runtime import task_names as names
+from trading.takeprofit import triggers
+from trading.takeprofit.quiet import Quiet, quiet_band
+from trading.takeprofit.services import marks_load as services_marks_load
+from trading.takeprofit.services import quiet_marks as services_quiet_marks
+from trading.takeprofit.services.evaluate import group_evaluate
+from trading.takeprofit.services.marks_load import Loaded
+
+logger = logging.getLogger("tradefleet.trading.marks")
+MARKS_PER_UPDATE = 1000
+TASK_NAME = "take_profit"
+
+
+def take_profit_dispatch() -> int:
+    """One take-profit tick. Returns how many groups it sent for evaluation (those priced)."""
+    from trading.runtime.fanout import fan_out
+
+    evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES).order_by()
+    symbols = evaluated.values_list("exchange", "account__price_source", "account__mode", "symbol")
+    wanted: dict[Source, dict[str, int]] = defaultdict(dict)
+    for exchange, price_source, mode, symbol, n in symbols.annotate(n=Count("pk")):
+        wanted[source_of(exchange, price_source, mode)][symbol] = n
+    prices = prices_fetch(wanted)
+    prices_observe(prices, restart=False)  # the fill monitor's next range includes these prices
+    tick = snapshot_store(prices)
+    groups = sum(
+        n for source, rows in wanted.items() for symbol, n in rows.items() if symbol in prices.get(source, {})
+    )
+    marked_at = timezone.now()
+    quiet = services_quiet_marks.quiet_marks_write(prices, marked_at, wanted)
+    accounts = evaluated.exclude(last_evaluated_at=marked_at).values_list(
+        "account_id", "user_id", "exchange", "account__price_source", "account__mode"
+    )
+    units = sorted(
+        {
+            (str(a), str(u))
+            for a, u, exchange, ps, mode in accounts.distinct()
+            if prices.get(source_of(exchange, ps, mode))
+        }
+    )
+    shared = {"tick": tick, "marked_at": marked_at.isoformat()}
+    fan_out(
+        task_named(names.TAKE_PROFIT_BATCH),
+        [list(u) for u in units],
+        kwarg="units",
+        shared=shared,
+        expires=14,
+        priority=names.TAKE_PROFIT_PRIORITY,
+    )
+    logger.debug("take-profit tick: %d groups, %d marked in their quiet band", groups, quiet)
+    return groups
+
+
+def take_profit_batch_run(
+    *, units: Sequence[Sequence[str]], tick: str, marked_at: str | None = None
+) -> dict[str, int]:
+    """Evaluate the groups of these (account, user) units at the tick's prices.
+
+    First every unit is decided (pure: no query, so `user_task_run` needs no savepoint and
+    writes nothing for a success) and the marks are written in one UPDATE. Then the units where
+    something fired evaluate those groups in full, each in its own transactions, so no group
+    lock waits for the rest of the batch. Last, one UPDATE stamps `last_task_execution` of every
+    user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`).
+    Groups the dispatcher marked in their quiet band at `marked_at` are left out; each mark
+    written here stores the group's new band."""
+    from trading.runtime.services import service_touch
+
+    prices = snapshot_read(tick)
+    loaded_at = timezone.now()
+    skip = datetime.fromisoformat(marked_at) if marked_at else None
+    loaded = services_marks_load.marks_load([u[0] for u in units], skip_marked_at=skip)
+    bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (services_quiet_marks)
+    if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
+        wanted: dict[Source, set[str]] = defaultdict(set)
+        for items in loaded.values():
+            for item in items:
+                wanted[Source(*_split(item.scope))].add(item.symbol)
+        prices = {s.scope: rows for s, rows in prices_fetch(wanted).items()}
+    counts = {"marked": 0, "evaluated": 0, "failed": 0}
+    marks: list[Mark] = []
+    fired: list[tuple[str, list[tuple[Loaded, Decimal]]]] = []
+    succeeded: set[str] = set()
+    failed: set[str] = set()
+    try:
+        for account_id, user_id in units:
+            found: list[Mark] = []
+            due: list[tuple[Loaded, Decimal]] = []
+            decide = partial(_decide, loaded.get(str(account_id), []), prices, found, due, bands)
+            if _run_unit(user_id, decide) != "success":
+                counts["failed"] += 1
+                failed.add(str(user_id))
+                continue
+            succeeded.add(str(user_id))
+            marks.extend(found)
+            if due:
+                fired.append((user_id, due))
+        with transaction.atomic():
+            written, raced = marks_write(marks, loaded_at=loaded_at)
+        counts["marked"] = written
+        for mark in raced:  # a fill or a close landed meanwhile: the locked path decides
+            fired.append((str(mark.item.user_id), [(mark.item, mark.price)]))
+        for user_id, due in fired:
+            if _run_unit(user_id, partial(_evaluate, due)) != "success":
+                counts["failed"] += 1
+                failed.add(str(user_id))
+            counts["evaluated"] += len(due)
+    finally:
+        service_touch(succeeded - failed)
+    return counts
+
+
+def _run_unit(user_id: str, fn: Any) -> str:
+    from trading.runtime.services import user_task_run
+
+    return str(user_task_run(user_id=user_id, task_name=TASK_NAME, fn=fn, record=False, touch=False))
+
+
+def _split(scope: str) -> tuple[str, bool]:
+    name, testnet = scope.removesuffix("-testnet"), scope.endswith("-testnet")
+    return name, testnet
+
+
+def _decide(
+    items: list[Loaded],
+    prices: dict[str, dict[str, Decimal]],
+    marks: list[Mark],
+    due: list[tuple[Loaded, Decimal]],
+    bands: bool = False,
+) -> None:
+    for item in items:
+        price = prices.get(item.scope, {}).get(item.symbol)
+        if price is None:
+            continue
+        if item.state is None:
+            due.append((item, price))
+            continue
+        verdict = triggers.evaluate(item.state, price)
+        if verdict.marked:
+            marks.append(Mark(item, price, verdict, quiet_band(item.state, price) if bands else None))
+        else:
+            due.append((item, price))
+            logger.info("group %s at %s: %s", item.pk, price, verdict.fires)
+
+
+def _evaluate(due: list[tuple[Loaded, Decimal]]) -> None:
+    for item, price in due:
+        group_evaluate(group_id=item.pk, price=price)
+
+
+@dataclass(frozen=True)
+class Mark:
+    item: Loaded
+    price: Decimal
+    verdict: triggers.Verdict
+    quiet: Quiet | None = None  # the band to store with the mark (PostgreSQL only)
+
+
+def marks_write(marks: Sequence[Mark], *, loaded_at: datetime | None = None) -> tuple[int, list[Mark]]:
+    """Store the marks, up to a thousand rows per UPDATE. A row whose `updated_at` moved since it was
+    read (a fill, a close) is left alone. Returns how many rows were written, and the marks of
+    the rows left alone. With each mark its quiet band is stored, valid while nothing of the
+    group changes after `loaded_at` (when its rows were read) less the clock margin."""
+    from django.db.models import Case, DecimalField, Value, When
+
+    written, raced = 0, []
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        since = (loaded_at or now) - timedelta(seconds=settings.TRADING_QUIET_MARGIN_SECONDS)
+        for start in range(0, len(marks), MARKS_PER_UPDATE):
+            chunk = marks[start : start + MARKS_PER_UPDATE]
+            done = _write_postgresql(chunk, now, since)
+            written += len(done)
+            raced.extend(mark for mark in chunk if mark.item.pk not in done)
+        return written, raced
+    decimal = DecimalField(max_digits=36, decimal_places=18)
+    for start in range(0, len(marks), MARKS_PER_UPDATE):
+        chunk = marks[start : start + MARKS_PER_UPDATE]
+        guard = Q()
+        for mark in chunk:
+            guard |= Q(pk=mark.item.pk, updated_at=mark.item.updated_at)
+
+        def case(values: list[tuple[Any, Decimal]]) -> Case:
+            return Case(
+                *[When(pk=pk, then=Value(v, output_field=decimal)) for pk, v in values], output_field=decimal
+            )
+
+        done = (
+            Group.objects.filter(guard, status__in=EVALUATED_GROUP_STATUSES)
+            .order_by()
+            .update(
+                last_price=case([(m.item.pk, m.price) for m in chunk]),
+                unrealized_pnl=case([(m.item.pk, m.verdict.unrealized_pnl) for m in chunk]),
+                unrealized_pnl_percent=case([(m.item.pk, m.verdict.unrealized_pnl_percent) for m in chunk]),
+                last_evaluated_at=Value(now),
+                updated_at=Value(now),
+            )
+        )
+        written += done
+        if done < len(chunk):
+            ours = {m.item.pk: m for m in chunk}
+            moved = (
+                Group.objects.filter(pk__in=list(ours)).exclude(updated_at=now).values_list("pk", flat=True)
+            )
+            raced.extend(ours[pk] for pk in moved)
+    return written, raced
+
+
+def _write_postgresql(chunk: Sequence[Mark], now: datetime, since: datetime) -> set[Any]:
+    """One UPDATE ... FROM unnest(arrays) for the chunk; returns the ids it wrote. (The ORM's
+    CASE per column costs more to build than the database takes to run it.) A mark without a
+    band stores none (`quiet_seen` NULL never equals `updated_at`)."""
+    table = connection.ops.quote_name(Group._meta.db_table)
+    sql = (
+        f"UPDATE {table} AS g SET last_price = v.price, unrealized_pnl = v.pnl, "  # noqa: S608  no user input
+        "unrealized_pnl_percent = v.pct, last_evaluated_at = %s, updated_at = %s, "
+        "quiet_scope = v.scope, quiet_low = v.low, quiet_high = v.high, mark_quantity = v.quantity, "
+        "mark_offset = v.offset_, mark_cost = v.cost, quiet_seen = CASE WHEN v.low IS NULL THEN NULL "
+        "ELSE %s::timestamptz END, quiet_from = %s, quiet_until = v.until "
+        "FROM unnest(%s::uuid[], %s::timestamptz[], %s::numeric[], %s::numeric[], %s::numeric[], "
+        "%s::text[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], "
+        "%s::timestamptz[]) "
+        "AS v(id, seen, price, pnl, pct, scope, low, high, quantity, offset_, cost, until) "
+        "WHERE g.id = v.id AND g.updated_at = v.seen AND g.status = ANY(%s) RETURNING g.id"
+    )
+    bands = [m.quiet for m in chunk]
+    zero = Decimal(0)
+    params = [
+        now,
+        now,
+        now,
+        since,
+        [m.item.pk for m in chunk],
+        [m.item.updated_at for m in chunk],
+        [m.price for m in chunk],
+        [m.verdict.unrealized_pnl for m in chunk],
+        [m.verdict.unrealized_pnl_percent for m in chunk],
+        [m.item.scope for m in chunk],
+        [b.low if b else None for b in bands],
+        [b.high if b else None for b in bands],
+        [b.quantity if b else zero for b in bands],
+        [b.offset if b else zero for b in bands],
+        [b.cost if b else zero for b in bands],
+        [services_quiet_marks.quiet_until(m.item.pk, now) for m in chunk],
+        [str(status) for status in EVALUATED_GROUP_STATUSES],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}

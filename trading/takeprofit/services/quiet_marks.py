@@ -1,0 +1,91 @@
+"""The take-profit dispatcher's marks by quiet band (trading/takeprofit/quiet.py), on PostgreSQL.
+
+Every group whose stored band still holds and contains its price is marked in SQL, by its stored
+line, without being read into Python; the batches (services_marks.py) decide the rest and store
+their new bands. A band holds while the group row is as it was when the band was stored
+(`quiet_seen = updated_at`), none of its orders, pyramids or its account changed after
+`quiet_from`, and `quiet_until` has not passed. SQLite stores no bands: it would compute the
+marks in floating point, so there every group is decided in Python.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from brokers.models import ExchangeConfig
+from trading.execution.prices import Source
+from trading.positions.models import EVALUATED_GROUP_STATUSES, DCAOrder, PositionGroup, Pyramid
+
+ROWS_PER_UPDATE = 1000  # a statement's row locks are held this long (~50 ms), no longer
+
+
+def quiet_marks_write(
+    prices: Mapping[Source, Mapping[str, Decimal]],
+    now: datetime,
+    counts: Mapping[Source, Mapping[str, int]] | None = None,
+) -> int:
+    """Mark every group whose band holds; their `last_evaluated_at` becomes `now`, so the batches
+    leave them out. One UPDATE per ~1,000 groups (`counts`: groups per source and symbol), each
+    in its own transaction; rows a fill or an evaluation holds are skipped, not waited for (that
+    group changed: the batches decide it). Returns how many groups were marked."""
+    if connection.vendor != "postgresql":
+        return 0
+    written, chunk, size = 0, [], 0
+    for source, items in sorted(prices.items()):
+        for symbol, price in sorted(items.items()):
+            chunk.append((source.scope, symbol, price))
+            size += (counts or {}).get(source, {}).get(symbol, 1)
+            if size >= ROWS_PER_UPDATE:
+                written += _update(chunk, now)
+                chunk, size = [], 0
+    if chunk:
+        written += _update(chunk, now)
+    return written
+
+
+def quiet_until(pk: Any, now: datetime) -> datetime:
+    """When a band stored now is recomputed at the latest: 1 to 1.5 TTLs, spread by the group's
+    id so the bands computed in one tick do not all come back in one tick."""
+    spread = (uuid.UUID(str(pk)).int & 0xFFFF) / 0xFFFF / 2
+    return now + timedelta(seconds=settings.TRADING_QUIET_TTL_SECONDS * (1 + spread))
+
+
+def _update(rows: list[tuple[str, str, Decimal]], now: datetime) -> int:
+    models = (PositionGroup, DCAOrder, Pyramid, ExchangeConfig)
+    group, order, pyramid, account = (connection.ops.quote_name(m._meta.db_table) for m in models)
+    line = "(g.mark_quantity * q.price + g.mark_offset)"
+    sql = (
+        f"UPDATE {group} AS g SET last_price = q.price, unrealized_pnl = {line}, "  # noqa: S608  no user input
+        f"unrealized_pnl_percent = CASE WHEN g.mark_cost > 0 THEN {line} * 100 / g.mark_cost ELSE 0 END, "
+        "last_evaluated_at = %s FROM ("
+        # LATERAL: each price finds its groups through the (symbol, quiet_scope) index, whatever
+        # the planner's statistics say about the band columns.
+        "SELECT b.id, v.price FROM unnest(%s::text[], %s::text[], %s::numeric[]) AS v(scope, symbol, price) "
+        f"CROSS JOIN LATERAL (SELECT b.id FROM {group} AS b "
+        "WHERE b.symbol = v.symbol AND b.quiet_scope = v.scope AND b.status = ANY(%s) "
+        "AND v.price BETWEEN b.quiet_low AND b.quiet_high "
+        "AND b.quiet_seen = b.updated_at AND b.quiet_until > %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {order} o WHERE o.group_id = b.id AND o.updated_at > b.quiet_from) "
+        f"AND NOT EXISTS (SELECT 1 FROM {pyramid} p WHERE p.group_id = b.id AND p.updated_at > b.quiet_from) "
+        f"AND NOT EXISTS (SELECT 1 FROM {account} a WHERE a.id = b.account_id "
+        "AND a.updated_at > b.quiet_from) "
+        "FOR UPDATE OF b SKIP LOCKED) AS b) AS q WHERE g.id = q.id"
+    )
+    params = [
+        now,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [str(status) for status in EVALUATED_GROUP_STATUSES],
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)

@@ -1,0 +1,21 @@
+"""Celery tasks of take-profit: the beat tick and its batches (names: trading/runtime/task_names.py)."""
+
+from __future__ import annotations
+
+from config.tasks import house_task
+from trading.runtime import task_names as names
+from trading.takeprofit.services.marks import take_profit_batch_run, take_profit_dispatch
+
+
+@house_task(name=names.CHECK_TAKE_PROFITS, expires=14)
+def check_take_profits() -> int:
+    """Beat, every 15 s: aggregate, hybrid and trailing targets, stop losses and cancel-beyond
+    rules for every open group at one shared price per (source, symbol), in batches of (account,
+    user) units. Returns how many groups the tick sent for evaluation."""
+    return take_profit_dispatch()
+
+
+# A batch that waited longer than a tick would act on a stale price: the next tick has it.
+@house_task(name=names.TAKE_PROFIT_BATCH, expires=14)
+def take_profit_batch(*, units: list[list[str]], tick: str, marked_at: str | None = None) -> dict[str, int]:
+    return take_profit_batch_run(units=units, tick=tick, marked_at=marked_at)
