@@ -25,9 +25,9 @@ class AlreadyClosed(exceptions.APIException):
     default_code = "already_closed"
 
 
+# `POST positions/{id}/close`, beside the read-only PositionViewSet (no docstring: it would become
+# the operation's description in the OpenAPI schema).
 class PositionCloseViewSet(viewsets.GenericViewSet):
-    """`POST positions/{id}/close`, beside the read-only PositionViewSet."""
-
     serializer_class = s.PositionDetailSerializer
     permission_classes = (ReadOrTrade,)
     lookup_value_regex = UUID_REGEX
