@@ -16,10 +16,10 @@ from collections import Counter
 
 # (label, substring of a frame "func (file:line)")
 INTEREST = [
-    ("process_signal task", "process_signal (trading/execution/tasks.py"),
+    ("process_signal task", "process_signal (trading/queue/tasks.py"),
     ("place_order task (legs 2..n)", "place_order (trading/execution/tasks.py"),
     ("signal_process: inside the transaction", "_dispatch (trading/queue/services/processing.py"),
-    ("  dca_config_for", "dca_config_for (trading/positions/selectors_open.py"),
+    ("  routes_for (accounts, DCA configs)", "routes_for (trading/signals/routing.py"),
     ("  _market (adapter.market)", "_market (trading/queue/services/processing.py"),
     ("  compute_grid", "compute_grid (trading/dca/grid.py"),
     ("  _open_group (INSERT group)", "_open_group (trading/queue/services/processing.py"),

@@ -13,7 +13,7 @@ start-up reconciliation; a warm-up batch is placed (imports, one ccxt adapter pe
 process, database connections); the consumers are cancelled; the same `--orders` limit buys
 (same `--seed`: same trader, symbol, price and quantity in the same sequence) are committed
 `pending` as the engine commits them (groups with their configuration and market snapshots, a
-pyramid, `services_orders.new_order` rows with the client order id fixed), one `place_order`
+pyramid, `order_rows.new_order` rows with the client order id fixed), one `place_order`
 message each is sent (what `enqueue_place` sends, with a longer expiry: see `enqueue`), and
 the consumers are added back: the clock starts there and stops at the last
 `acknowledged_at`. Every order rests on the book (1-3 % under the market), so every answer is
@@ -338,7 +338,7 @@ def seed_orders(accounts: list[Any], count: int, seed: int, tag: str) -> list[st
 
 
 def open_group(account: Any, symbol: str, tag: str, price: Decimal) -> tuple[Any, Any]:
-    """A group and its first pyramid as the engine opens them (services_processing._open_group):
+    """A group and its first pyramid as the engine opens them (processing._open_group):
     the DCA configuration's snapshot and the market's, which every claim reads back."""
     from django.utils import timezone
 

@@ -1,4 +1,5 @@
-"""Read queries for positions, their orders and fills, and the performance summary.
+"""Read queries for positions, their orders and fills, the open groups the engine works on,
+and the performance summary.
 
 Always scoped to a user. The list is annotated (leg counts) so a page costs a fixed number of
 queries whatever its length; the performance numbers are summed by the database per UTC day.
@@ -33,6 +34,11 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 MAX_PERFORMANCE_DAYS = 366
 EXIT_ROLES = (OrderRole.TAKE_PROFIT, OrderRole.CLOSE)
+
+
+def open_groups(user: User | object) -> QuerySet[PositionGroup]:
+    """The user's groups the engine still works on (waiting to closing)."""
+    return PositionGroup.objects.filter(user=user, status__in=OPEN_GROUP_STATUSES)
 
 
 # --- positions ------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 average entry, cost, fees, realized and unrealized PnL), its aggregate target and its status.
 
 `group_refresh` is called under the group's lock whenever one of its orders changed
-(services_fills.order_apply, placement, cancels, exits); the numbers come from the pure
+(execution's order_apply, placement, cancels, exits); the numbers come from the pure
 trading/positions/accounting.py, so recomputing twice changes nothing.
 """
 
@@ -21,6 +21,7 @@ from trading.dca.grid import aggregate_tp_price
 from trading.dca.models import TpMode
 from trading.positions import accounting
 from trading.positions.events import position_event
+from trading.positions.hooks import group_status_changed
 from trading.positions.models import (
     RESTING_STATUSES,
     DCAOrder,
@@ -95,8 +96,6 @@ def group_refresh(
     if before != (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry):
         position_event(group)
     if before[0] != group.status:
-        from trading.positions.hooks import group_status_changed
-
         group_status_changed.send(sender=PositionGroup, group=group, previous=before[0])
     return group
 

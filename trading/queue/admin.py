@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from trading.queue.models import QueueEntry, QueueStatus
+from trading.queue.services.actions import queue_entry_promote, queue_entry_remove
 from trading.runtime.admin_base import EngineOwnedAdmin
 
 
@@ -35,8 +36,6 @@ class QueueEntryAdmin(EngineOwnedAdmin):
 
     @admin.action(description="Promote selected entries now (into a free pool slot)")
     def promote_selected(self, request: HttpRequest, queryset: QuerySet[QueueEntry]) -> None:
-        from trading.queue.services.actions import queue_entry_promote  # the engine's; imports brokers
-
         def promote(entry: QueueEntry) -> None:
             done = queue_entry_promote(
                 user=entry.user, entry_id=entry.pk, actor=request.user, request=request
@@ -48,8 +47,6 @@ class QueueEntryAdmin(EngineOwnedAdmin):
 
     @admin.action(description="Remove selected entries from the queue")
     def remove_selected(self, request: HttpRequest, queryset: QuerySet[QueueEntry]) -> None:
-        from trading.queue.services.actions import queue_entry_remove
-
         self._each(
             request,
             queryset.select_related("user"),

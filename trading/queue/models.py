@@ -3,7 +3,7 @@
 
 One queued entry per key (user, account, symbol, timeframe, side): a newer signal for a queued
 key replaces it in place (entry price and payload updated, `replacement_count` + 1, `queued_at`
-kept). `rank` and `priority_rule` are the ranking of `queue_priority.rank` as of the last change
+kept). `rank` and `priority_rule` are the ranking of `priority.rank` as of the last change
 of the user's queue, stored so the queue view and the admin read them without recomputing."""
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from trading.execution.services.reconcile import account_reconcile
 from trading.runtime import task_names as names
 from trading.runtime.models import ServiceStatus, ServiceTaskExecution, TaskOutcome
 from trading.runtime.services import service_is_running, user_task_run
+from trading.settings.models import UserTradingConfig
 from trading.settings.schedule_rules import CRON_FIELDS, SCHEDULABLE_TASKS, schedule_entry_problem
 
 logger = logging.getLogger("tradefleet.trading.service")
@@ -132,8 +133,6 @@ def _schedule_of(entry: Mapping[str, Any]) -> tuple[CrontabSchedule | None, Inte
 
 
 def _user_entries(user_id: Any) -> list[dict[str, Any]]:
-    from trading.settings.models import UserTradingConfig
-
     entries = (
         UserTradingConfig.objects.filter(user_id=user_id).values_list("task_schedule", flat=True).first()
     )

@@ -1,7 +1,7 @@
 """One trading configuration per user: the strategy's settings and the engine's (trading-semantics.md).
 
-Created lazily on first read (`services_config.trading_config_for`); every change goes through
-`services_config`, which validates the whole configuration and audits before and after."""
+Created lazily on first read (`services.trading_config_for`); every change goes through
+`services.py`, which validates the whole configuration and audits before and after."""
 
 from __future__ import annotations
 

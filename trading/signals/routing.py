@@ -22,6 +22,8 @@ from django.db.models import F
 
 from brokers.models import ExchangeConfig
 from trading.dca.models import DCAConfig
+from trading.runtime.models import ServiceStatus
+from trading.settings.models import UserTradingConfig
 
 MAX_USERS = 20_000
 _lock = threading.Lock()
@@ -55,12 +57,12 @@ class Routes:
     # From the user's trading configuration (settings' defaults until they save one).
     max_open_groups: int = 10
     max_signal_age_seconds: int = 300
-    # The execution queue (services_queue): pyramids without a slot, the ranking rules in order
+    # The execution queue (trading/queue): pyramids without a slot, the ranking rules in order
     # as (name, enabled) pairs, the daily realized-loss circuit breaker (None: no limit).
     pyramids_bypass_pool: bool = True
     queue_rules: tuple[tuple[str, bool], ...] = ()
     max_realized_loss_per_day: Decimal | None = None
-    # The user's trading service (models_service.ServiceStatus): stopped means no new entries.
+    # The user's trading service (runtime.models.ServiceStatus): stopped means no new entries.
     service_running: bool = True
 
     def account(self, *, exchange: str, label: str | None) -> AccountRoute:
@@ -135,9 +137,6 @@ def _load(user_id: Any) -> Routes:
     )
     from django.conf import settings
 
-    from trading.runtime.models import ServiceStatus
-    from trading.settings.models import UserTradingConfig
-
     limits = UserTradingConfig.objects.filter(user_id=user_id).values(
         "max_open_groups",
         "max_signal_age_seconds",
@@ -175,9 +174,6 @@ def _on_change(sender: Any, instance: Any, **_: Any) -> None:
 
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
-
-    from trading.runtime.models import ServiceStatus
-    from trading.settings.models import UserTradingConfig
 
     for model in (ExchangeConfig, DCAConfig, UserTradingConfig, ServiceStatus):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"routes-{model.__name__}-save")

@@ -1,16 +1,16 @@
 """The price range in which a take-profit tick only marks a group, and the mark as a line. Pure.
 
-Every rule in `tp_triggers.evaluate` fires on one side of a price level (a target, a stop, a
+Every rule in `triggers.evaluate` fires on one side of a price level (a target, a stop, a
 trailing peak, a cancel-beyond level, the price below which the holding is dust) or not at all
 whatever the price (a target to rewrite, a leg exit to account for). So the prices at which a
 group is only marked form one interval: if `evaluate` marks the group at two prices, it marks
-it at every price between them (property-tested in tests/trading/test_monitor_quiet.py). We find
+it at every price between them (property-tested in tests/trading/takeprofit/test_quiet.py). We find
 the interval's ends by bisection with `evaluate` itself as the oracle, so the band can never
 disagree with the rules, and verify both ends.
 
 While a group's state is unchanged, a tick whose price lies inside the band needs no Python at
 all: the mark is linear in the price (`quantity * price + offset`, percent of `cost`), which the
-database computes for every such group in one UPDATE (services_marks.py).
+database computes for every such group in one UPDATE (services/marks.py).
 """
 
 from __future__ import annotations

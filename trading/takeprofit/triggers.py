@@ -1,6 +1,6 @@
 """Does a take-profit tick have anything to do for a group at this price? Pure.
 
-The batched take-profit pass (services_marks.py) asks this for every open group. A group for
+The batched take-profit pass (services/marks.py) asks this for every open group. A group for
 which nothing fires only gets its mark (last price, unrealized PnL) in a bulk update; the others
 go through the full, locked `services.evaluate.group_evaluate`. So `evaluate` must say "fires"
 whenever the full path would change anything but the mark: a stop loss, a cancel-beyond level,
@@ -110,7 +110,7 @@ class Verdict:
 
 
 def is_dust(quantity: Decimal, rules: Rules, price: Decimal | None) -> bool:
-    """services_group_state.is_dust: below the step, the minimum quantity or the minimum notional."""
+    """positions.services.is_dust: below the step, the minimum quantity or the minimum notional."""
     sellable = floor_to(quantity, rules.step_size) if quantity > 0 else ZERO
     if sellable <= 0 or sellable < rules.min_qty:
         return True

@@ -19,8 +19,11 @@ from django.utils import timezone
 
 from brokers.precision import floor_to
 from config.tasks import task_named
+from trading.execution.services.fills import leg_take_profit_sync
 from trading.execution.services.order_rows import enqueue_place, new_order
 from trading.execution.services.orders import order_cancel
+from trading.positions.events import position_event
+from trading.positions.hooks import group_status_changed
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
@@ -100,8 +103,6 @@ def group_sell(
             group.status = GroupStatus.CLOSED
             group.closed_at = timezone.now()
             group.save(update_fields=["status", "close_reason", "closed_at", "updated_at"])
-            from trading.positions.events import position_event
-            from trading.positions.hooks import group_status_changed
 
             position_event(group)
             group_status_changed.send(sender=PositionGroup, group=group, previous=GroupStatus.CLOSING)
@@ -173,8 +174,6 @@ def group_reduce_finish(*, group_id: str, fraction: Decimal, reason: str) -> Non
 
 
 def _restore_take_profits(group: PositionGroup) -> None:
-    from trading.execution.services.fills import leg_take_profit_sync
-
     legs = list(
         DCAOrder.objects.filter(group=group, role=OrderRole.LEG, filled_quantity__gt=0).values_list(
             "pk", flat=True

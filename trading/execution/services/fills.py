@@ -4,7 +4,7 @@ status, and the per-leg take-profits that follow a fill.
 `order_apply` is the one entry point for every exchange answer (placement, cancel, fill
 monitor, reconciliation). It is idempotent: quantities only grow, exits are allocated to legs
 by the *increase* of an order's filled quantity under the row lock, and the group is recomputed
-from its rows (services_group_state.group_refresh), so applying the same answer twice changes nothing.
+from its rows (positions.services.group_refresh), so applying the same answer twice changes nothing.
 
 Locks are always taken group first, then order, so two workers never deadlock.
 """

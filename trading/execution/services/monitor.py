@@ -1,7 +1,7 @@
 """The fill monitor: every 10 s, which of our resting orders may have traded, and what did.
 
 The dispatcher (`fills_dispatch`, the `monitor_fills` task) prices every watched symbol once per
-source (services_tick.py) and keeps the range of prices seen since its last tick. Only orders
+source (execution/prices.py) and keeps the range of prices seen since its last tick. Only orders
 that range crossed (a buy limit at or above its low, a sell limit at or below its high), market
 orders, and orders submitted since the last tick are checked; an order the price never reached
 costs no request. Those, plus accounts with fills not yet stored as trades, go out in batches of
@@ -9,7 +9,7 @@ costs no request. Those, plus accounts with fills not yet stored as trades, go o
 
 A unit asks the exchange once per symbol for the account's trades since its oldest order in
 question: they say how much each order filled (all of it: filled; some: partially filled) at
-what average and fee, and they are the `Fill` rows. `services_fills.order_apply` records the
+what average and fee, and they are the `Fill` rows. `fills.order_apply` records the
 change, idempotently. A crossing that happened between two ticks and left no trace in either
 (the price dipped and came back within 10 s) is caught by reconciliation, every 5 minutes.
 """
@@ -37,8 +37,10 @@ from brokers.models import ExchangeConfig
 from config.tasks import task_named
 from trading.execution.prices import Source, crossed, prices_fetch, prices_observe, source_of
 from trading.execution.services.fills import fills_store, order_apply, status_for
-from trading.positions.models import RESTING_STATUSES, DCAOrder
+from trading.positions.models import RESTING_STATUSES, DCAOrder, PositionGroup
 from trading.runtime import task_names as names
+from trading.runtime.fanout import fan_out
+from trading.runtime.services import service_touch, user_task_run
 
 logger = logging.getLogger("tradefleet.trading.monitor")
 ZERO = Decimal(0)
@@ -88,8 +90,6 @@ def _accounts_with_unrecorded_fills() -> set[tuple[str, str]]:
 def fills_dispatch() -> int:
     """One fill tick: price what rests, pick the orders to check, fan out. Returns how many
     accounts it sent to be checked (orders to look at, or fills to record)."""
-    from trading.runtime.fanout import fan_out
-
     now = timezone.now()
     watched = _resting().values_list(
         "group__exchange", "group__account__price_source", "group__account__mode", "symbol"
@@ -170,7 +170,6 @@ def _crossed_rows_postgresql(
     """The same rows in one pass over the resting orders: the ranges are a joined table (a few
     hundred ORs per row cost the database ~10x more)."""
     from brokers.models import ExchangeConfig
-    from trading.positions.models import PositionGroup
 
     tables = [connection.ops.quote_name(m._meta.db_table) for m in (DCAOrder, PositionGroup, ExchangeConfig)]
     sql = (
@@ -207,7 +206,6 @@ def fill_batch_run(*, units: Iterable[Unit], attempt: int = 0) -> dict[str, int]
     is unreachable is sent again in a batch of its own; after FILL_RETRIES it counts as failed,
     and reconciliation catches up later."""
     from brokers.errors import TRANSIENT_ERRORS
-    from trading.runtime.services import service_touch, user_task_run
 
     units = [list(unit) for unit in units]
     accounts = {

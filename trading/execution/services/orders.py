@@ -32,8 +32,9 @@ from brokers.adapters.base import OrderStatus as ExchangeStatus
 from brokers.adapters.cache import cached_adapter_for
 from brokers.errors import BrokerError, ExchangeUnavailable, OrderNotFound, RateLimited
 from config.tasks import task_named
+from trading.execution.services.fills import lock_order, order_apply
 from trading.execution.services.order_rows import enqueue_cancel
-from trading.positions.events import order_event
+from trading.positions.events import order_event, position_event
 from trading.positions.models import (
     DONE_STATUSES,
     RESTING_STATUSES,
@@ -43,6 +44,7 @@ from trading.positions.models import (
     OrderStatus,
     PositionGroup,
 )
+from trading.positions.services import group_refresh
 from trading.runtime import task_names as names
 
 logger = logging.getLogger("tradefleet.trading.orders")
@@ -132,9 +134,6 @@ def _release(order: DCAOrder, error: str) -> None:
 
 
 def _fail(order: DCAOrder, error: str) -> None:
-    from trading.execution.services.fills import lock_order
-    from trading.positions.services import group_refresh
-
     with transaction.atomic():
         locked = lock_order(order.pk)
         if locked is None:
@@ -188,8 +187,6 @@ def order_place_claimed(order: DCAOrder) -> None:
 
 
 def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
-    from trading.execution.services.fills import order_apply
-
     adapter = cached_adapter_for(order.group.account)
     try:
         if outcome_unknown:
@@ -239,8 +236,6 @@ def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:
     """The common answer, an order resting with nothing filled, recorded with two conditional
     updates instead of the locked recomputation `order_apply` does for fills. False when the
     answer is anything else or the row moved on meanwhile (then order_apply takes it)."""
-    from trading.positions.events import order_event, position_event
-
     if placed.status != ExchangeStatus.OPEN or placed.filled > 0 or not placed.id:
         return False
     now = timezone.now()
@@ -269,9 +264,6 @@ def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:
 def order_cancel(*, order_id: str) -> None:
     """Cancel one order on the exchange and record its final state (a partial fill is kept).
     An unsent order is cancelled without a request."""
-    from trading.execution.services.fills import lock_order, order_apply
-    from trading.positions.services import group_refresh
-
     with transaction.atomic():
         locked = lock_order(order_id)
         if locked is None:
@@ -312,9 +304,6 @@ def order_cancel(*, order_id: str) -> None:
 
 
 def _mark_cancelled_unsent(order: DCAOrder) -> None:
-    from trading.execution.services.fills import lock_order
-    from trading.positions.services import group_refresh
-
     with transaction.atomic():
         locked = lock_order(order.pk)
         if locked is None:

@@ -1,5 +1,5 @@
 """The execution queue (reference/api.md, "Trading"): list, summary, promote, force-add, remove,
-and the daily loss circuit breaker's reset. Thin: services_queue_actions does the work.
+and the daily loss circuit breaker's reset. Thin: services/actions.py does the work.
 
 Scoped to the caller: another user's entry is a 404. State conflicts are 409 with a code:
 `not_queued`, `pool_full`, `circuit_breaker`, `service_stopped`, `group_closing`, and
@@ -22,6 +22,10 @@ from accounts.permissions import ReadOrTrade
 from config.api.errors import Conflict
 from trading.queue.api import serializers as s
 from trading.queue.models import QueueEntry, QueueStatus
+from trading.queue.services.actions import queue_breaker_reset, queue_entry_promote, queue_entry_remove
+from trading.queue.services.queue import queue_summary
+from trading.runtime.models import ServiceStatus
+from trading.signals.routing import routes_for
 
 UUID_REGEX = "[0-9a-fA-F-]{36}"
 CONFLICTS = "409: not_queued, pool_full, circuit_breaker, service_stopped, group_closing, promotion_failed"
@@ -33,10 +37,6 @@ def _conflict(exc: DjangoValidationError) -> NoReturn:
 
 
 def _summary(user: Any) -> dict[str, Any]:
-    from trading.queue.services.queue import queue_summary
-    from trading.runtime.models import ServiceStatus
-    from trading.signals.routing import routes_for
-
     status_row = ServiceStatus.objects.filter(user=user).first()
     return queue_summary(user_id=user.pk, routes=routes_for(user), status=status_row)
 
@@ -81,8 +81,6 @@ class QueueViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         return entries.order_by("-done_at", "-queued_at", "id")
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from trading.queue.services.actions import queue_entry_remove
-
         entry = self.get_object()  # 404 for another user's: the queryset is the caller's only
         try:
             queue_entry_remove(user=request.user, entry_id=entry.pk, actor=request.user, request=request)
@@ -91,8 +89,6 @@ class QueueViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _promote(self, request: Request, *, force: bool) -> Response:
-        from trading.queue.services.actions import queue_entry_promote
-
         entry = self.get_object()
         try:
             entry = queue_entry_promote(
@@ -152,7 +148,5 @@ class QueueViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
     )
     @action(detail=False, methods=["post"], url_path="circuit-breaker/reset", pagination_class=None)
     def circuit_breaker_reset(self, request: Request) -> Response:
-        from trading.queue.services.actions import queue_breaker_reset
-
         queue_breaker_reset(user=request.user, actor=request.user, request=request)
         return Response(s.QueueSummarySerializer(_summary(request.user)).data)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from auditlog.services import record
 from trading.positions.models import GroupStatus
-from trading.positions.selectors_open import open_groups
+from trading.positions.selectors import open_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.services.breaker import Breaker, breaker_cause, queue_breaker
 from trading.queue.services.promote import promote_entry

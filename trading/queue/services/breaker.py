@@ -2,7 +2,7 @@
 "Execution pool and queue"): once the user's groups closed today have lost
 `max_realized_loss_per_day` (quote), nothing opens or is promoted until the next UTC day or a
 manual reset (`ServiceStatus.loss_breaker_reset_at`: losses count from the later of the two).
-The decision itself is `queue_priority.circuit_breaker_tripped`."""
+The decision itself is `priority.circuit_breaker_tripped`."""
 
 from __future__ import annotations
 

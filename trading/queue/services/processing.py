@@ -5,13 +5,13 @@ group of the key (user, account, symbol, timeframe, side); otherwise a live grou
 a pyramid (a second one within the same candle is a duplicate, at `max_pyramids` it is
 refused), and without one a new group opens when the pool has a free slot. A new entry that finds
 the pool full (or the daily loss limit reached, or its key already queued) waits in the execution
-queue instead (services_queue); the queue promotes it later through this same path
+queue instead (queue.py); the queue promotes it later through this same path
 (`queued_signal_open`), so a promoted entry opens exactly as a fresh one would.
 
 A signal is processed once: it is locked and must still be `received`. Two entries for one key
 processed at the same moment cannot open two groups: the database allows one open group per
 key, and the loser is classified again against the winner's group. Entries and pyramids take the
-user's queue lock first (services_queue.queue_lock), so the pool limit is exact and the queue
+user's queue lock first (queue.queue_lock), so the pool limit is exact and the queue
 sees one change at a time; locks are always taken in the order signal, queue, group.
 """
 
@@ -32,13 +32,17 @@ from brokers.errors import TRANSIENT_ERRORS, BrokerError
 from brokers.markets import market_to_json
 from trading.dca.grid import GridError, Level, compute_grid
 from trading.dca.models import DCAConfig, EntryOrderType
+from trading.dca.services import dca_config_snapshot
 from trading.dca.timeframes import timeframe_seconds
+from trading.execution.services.exits import group_close, group_reduce
 from trading.execution.services.order_rows import new_order
 from trading.execution.services.orders import claim_for_inline_send, place_after_commit
 from trading.positions.events import position_event
 from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
-from trading.positions.selectors_open import open_groups
+from trading.positions.selectors import open_groups
 from trading.positions.services import group_refresh
+from trading.queue.services import queue as services_queue
+from trading.queue.services.queue import queue_cancel_for_key
 from trading.signals.events import signal_event
 from trading.signals.models import Classification, Signal, SignalStatus
 from trading.signals.routing import routes_for
@@ -104,8 +108,6 @@ def signal_process(*, signal_id: str) -> None:
 
 
 def _dispatch(signal: Signal) -> None:
-    from trading.execution.services.exits import group_close, group_reduce
-
     account = signal.account
     if account is None or not account.is_enabled:
         raise Refused("The exchange account of this signal is gone or disabled.")
@@ -114,7 +116,6 @@ def _dispatch(signal: Signal) -> None:
         cancelled = 0
         if intent in ("exit", "reverse"):
             # Before the group's lock: the queue's lock comes first (see the module doc).
-            from trading.queue.services.queue import queue_cancel_for_key
 
             cancelled = queue_cancel_for_key(signal=signal, side=side)
         group = _locked_open_group(signal, side)
@@ -167,7 +168,7 @@ def _locked_open_group(signal: Signal, side: str) -> PositionGroup | None:
 @dataclass(frozen=True)
 class Promotion:
     """A queued signal opening now: its grid is computed from `price` (the market's, see
-    services_queue) and its reason becomes `reason`."""
+    queue.py) and its reason becomes `reason`."""
 
     price: Decimal
     reason: str
@@ -205,7 +206,6 @@ def _entry_or_pyramid(signal: Signal, promotion: Promotion | None = None) -> Pos
     if price is None or price <= 0:
         raise Refused("The signal has no usable price (tv.entry_price or tv.close_price).")
     market = _market(signal)
-    from trading.queue.services import queue as services_queue
 
     # The user's queue lock (a promotion holds it already): one admission decision at a time,
     # taken before any group's lock.
@@ -339,8 +339,6 @@ def _levels(config: DCAConfig, index: int) -> list[Level]:
 
 
 def _open_group(signal: Signal, config: DCAConfig, market: Market, moment: datetime) -> PositionGroup:
-    from trading.dca.services import dca_config_snapshot
-
     # A lost race (another worker opened this key a moment ago) raises IntegrityError here; the
     # caller rolls back and classifies again.
     return PositionGroup.objects.create(

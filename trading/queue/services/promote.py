@@ -1,10 +1,10 @@
 """Promotion from the execution queue: the best entries open when pool slots are free.
 
 Each promoted entry opens (or extends) its group through signal processing itself
-(`services_processing.queued_signal_open`), at the current market price (the ticker's last; the
+(`processing.queued_signal_open`), at the current market price (the ticker's last; the
 signal's price when there is none): the queue favours signals whose price has moved against
 them since they arrived, so the grid is laid from where the market is now rather than from a
-level it has already left. See services_queue for the locking rules.
+level it has already left. See queue.py for the locking rules.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from brokers.errors import TRANSIENT_ERRORS
 from trading.positions.models import GroupStatus
-from trading.positions.selectors_open import open_groups
+from trading.positions.selectors import open_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import pick_next
 from trading.queue.services.breaker import queue_breaker
+from trading.queue.services.processing import Refused, queued_signal_open
 from trading.queue.services.queue import (
     Key,
     as_queued,
@@ -50,8 +51,6 @@ def promote_entry(
     """Open (or extend) the entry's group now through signal processing. True when it opened;
     False when it failed (entry failed, signal rejected) or must wait (exchange unreachable:
     still queued). Call under `queue_lock` with the entry locked."""
-    from trading.queue.services.processing import Refused, queued_signal_open
-
     signal = (
         Signal.objects.select_for_update(of=("self",))
         .select_related("account", "user")

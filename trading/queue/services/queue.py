@@ -9,16 +9,16 @@ expected profit updated, `replacement_count` + 1, `queued_at` kept). The older s
 one); signals that leave the queue without trading (removed, cancelled by an exit, failed) are
 marked `rejected` with the reason.
 
-Ranking is `queue_priority.rank` with the user's `queue_rules`; every change of a user's queue
+Ranking is `priority.rank` with the user's `queue_rules`; every change of a user's queue
 re-ranks it with fresh prices from the shared ticker cache and stores rank, priority rule,
 current price and loss % on each entry. Promotion (`queue_promote`) opens the best entries through
-the signal-processing path itself (`services_processing.queued_signal_open`), at the current
+the signal-processing path itself (`processing.queued_signal_open`), at the current
 market price: the queue prefers signals whose price has moved against them since, so the grid is
 laid from where the market is now, not from a level it has already left.
 
 Locking: every change of a user's queue or pool admission holds the user's ServiceStatus row
-(`queue_lock`), taken before any position group's lock. Promotion is in services_queue_promote.py,
-the circuit breaker in services_queue_breaker.py, manual actions in services_queue_actions.py.
+(`queue_lock`), taken before any position group's lock. Promotion is in promote.py, the
+circuit breaker in breaker.py, manual actions in actions.py.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from brokers.errors import BrokerError
 from config.tasks import task_named
 from trading.dca.grid import Leg
 from trading.positions.models import GroupStatus, PositionGroup
-from trading.positions.selectors_open import open_groups
+from trading.positions.selectors import open_groups
 from trading.queue.events import queue_event
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import QueuedSignal, RuleConfig, rank, replace

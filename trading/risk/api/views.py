@@ -23,6 +23,12 @@ from trading.positions.models import PositionGroup
 from trading.risk import selectors
 from trading.risk.api import serializers as s
 from trading.risk.models import RiskAction, RiskActionStatus, RiskTrigger
+from trading.risk.services.controls import (
+    RiskUnavailable,
+    risk_group_block,
+    risk_group_skip_once,
+    risk_run_now,
+)
 
 
 class RiskPanelView(APIView):
@@ -53,8 +59,6 @@ class RiskRunView(APIView):
         summary="Run the risk engine now: the action it took, or why it took none",
     )
     def post(self, request: Request) -> Response:
-        from trading.risk.services.controls import RiskUnavailable, risk_run_now
-
         try:
             result = risk_run_now(user=request.user, actor=request.user, request=request)
         except RiskUnavailable as exc:
@@ -91,8 +95,6 @@ class RiskSkipOnceView(_GroupControl):
         summary="Leave a group out of the next risk cycle (as loser and as winner); clears itself",
     )
     def post(self, request: Request, pk: UUID) -> Response:
-        from trading.risk.services.controls import risk_group_skip_once
-
         return self._apply(
             lambda: risk_group_skip_once(user=request.user, group_id=pk, actor=request.user, request=request),
         )
@@ -116,8 +118,6 @@ class RiskBlockView(_GroupControl):
         return self._block(request, pk, blocked=False)
 
     def _block(self, request: Request, pk: UUID, *, blocked: bool) -> Response:
-        from trading.risk.services.controls import risk_group_block
-
         return self._apply(
             lambda: risk_group_block(
                 user=request.user, group_id=pk, blocked=blocked, actor=request.user, request=request

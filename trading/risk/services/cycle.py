@@ -31,6 +31,8 @@ from django.utils import timezone
 
 from brokers.errors import BrokerError
 from trading.execution.services.exits import group_close, group_close_quantity
+from trading.execution.services.fills import leg_take_profit_sync
+from trading.execution.services.orders import order_cancel
 from trading.positions.models import LIVE_ORDER_STATUSES, DCAOrder, OrderRole, PositionGroup
 from trading.risk import decisions as risk
 from trading.risk.events import risk_action_event
@@ -44,6 +46,8 @@ from trading.risk.services.state import (
     text,
     why_nothing,
 )
+from trading.runtime.services import service_status_for
+from trading.settings.services import trading_config_for
 
 logger = logging.getLogger("tradefleet.trading.risk")
 ZERO = Decimal(0)
@@ -115,8 +119,6 @@ def cycle_run(*, user_id: Any, trigger: str, on_done: OnDone | None = None) -> C
     """`risk_cycle`, with why nothing was done. Raises RiskExecutionFailed when a plan could not
     be carried out (after recording it as failed)."""
     from accounts.models import User
-    from trading.runtime.services import service_status_for
-    from trading.settings.services import trading_config_for
 
     config = trading_config_for(User(pk=user_id))
     if not config.risk_engine_enabled:
@@ -198,8 +200,6 @@ class _TakenDown:
 
 
 def _take_down(snapshot: Snapshot, group_ids: set[str], taken: _TakenDown) -> None:
-    from trading.execution.services.orders import order_cancel
-
     for gid in group_ids:
         taken.groups.add(gid)
         for order_id in snapshot.take_profits.get(gid, []):
@@ -224,8 +224,6 @@ def _give_back_setup(taken: _TakenDown, group_ids: set[str]) -> list[str]:
 
 def _give_back_take_profits(taken: _TakenDown, group_ids: set[str]) -> None:
     """After commit: take-profits taken down for winners that did not sell come back."""
-    from trading.execution.services.fills import leg_take_profit_sync
-
     legs = _give_back_setup(taken, group_ids)
     if legs:
         # robust: a failure here must not stop the sales and the loser's close queued after it.
@@ -233,8 +231,6 @@ def _give_back_take_profits(taken: _TakenDown, group_ids: set[str]) -> None:
 
 
 def _give_back_take_profits_now(taken: _TakenDown) -> None:
-    from trading.execution.services.fills import leg_take_profit_sync
-
     for leg in _give_back_setup(taken, taken.groups):
         try:
             leg_take_profit_sync(leg_id=leg)

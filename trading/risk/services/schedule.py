@@ -13,6 +13,7 @@ from trading.positions.models import PositionGroup
 from trading.risk.services.cycle import cycle_run
 from trading.risk.services.state import RISK_STATUSES
 from trading.runtime import task_names as names
+from trading.runtime.services import user_task_run
 
 TASK_NAME = "risk_cycle"
 # A burst of fills (one monitor tick filling several legs) runs one cycle, this long after the
@@ -40,8 +41,6 @@ def _acted(details: dict[str, Any]) -> bool:
 def risk_users_run(*, user_ids: Iterable[Any], trigger: str) -> int:
     """One cycle per user, each isolated (a failure is recorded against that user and the next
     user's cycle runs). Returns how many acted."""
-    from trading.runtime.services import user_task_run
-
     acted = 0
     for user_id in user_ids:
         seen: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """What one risk cycle looks at: a user's live groups as trading/risk/decisions.py's `GroupState`s, marked
-at a fresh price, with their timers moved on to now. Reads only; the cycle (services_risk) and the
-risk panel (selectors_risk) both build on it."""
+at a fresh price, with their timers moved on to now. Reads only; the cycle (cycle.py) and the
+risk panel (risk/selectors.py) both build on it."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def text(value: Decimal | None) -> str | None:
 
 def group_marks(groups: Sequence[PositionGroup]) -> dict[str, Decimal]:
     """A fresh price per group: one batched request per price source through the shared ticker
-    cache, as the take-profit tick prices (services_tick). A source that cannot answer leaves its
+    cache, as the take-profit tick prices (execution/prices.py). A source that cannot answer leaves its
     groups out: they keep their last price. The fill monitor's range sees these prices too."""
     sources = {str(g.pk): source_of(g.exchange, g.account.price_source, g.account.mode) for g in groups}
     wanted: dict[Source, set[str]] = defaultdict(set)

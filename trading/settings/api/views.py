@@ -1,4 +1,4 @@
-"""The caller's trading configuration (reference/api.md, "Trading"): thin, services_config does the work."""
+"""The caller's trading configuration (reference/api.md, "Trading"): thin, services.py does the work."""
 
 from __future__ import annotations
 

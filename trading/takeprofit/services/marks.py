@@ -3,10 +3,10 @@ the groups where something fires evaluated in full.
 
 The dispatcher (`take_profit_dispatch`, the `check_take_profits` task) reads which symbols and
 which (account, user) units hold groups to evaluate (two grouped queries), prices every symbol
-once per source (services_tick.py), marks the groups in their quiet band in SQL
-(services_quiet_marks.py), stores the tick's prices in the cache and fans the units out in
+once per source (execution/prices.py), marks the groups in their quiet band in SQL
+(quiet_marks.py), stores the tick's prices in the cache and fans the units out in
 batches (`take_profit_batch`). A batch loads its other groups, their orders and pyramids in
-three queries (services_marks_load.py) and asks the pure `tp_triggers.evaluate` per group. A
+three queries (marks_load.py) and asks the pure `triggers.evaluate` per group. A
 group where nothing fires only gets its mark (last price, unrealized PnL and percent, last
 evaluation) and a new band, written for the whole batch in one UPDATE without a lock; a row that
 changed after the batch read it (a fill landed) is not overwritten but evaluated the locked way.
@@ -44,6 +44,8 @@ from trading.positions.models import (
 )
 from trading.positions.models import PositionGroup as Group
 from trading.runtime import task_names as names
+from trading.runtime.fanout import fan_out
+from trading.runtime.services import service_touch, user_task_run
 from trading.takeprofit import triggers
 from trading.takeprofit.quiet import Quiet, quiet_band
 from trading.takeprofit.services import marks_load as services_marks_load
@@ -58,8 +60,6 @@ TASK_NAME = "take_profit"
 
 def take_profit_dispatch() -> int:
     """One take-profit tick. Returns how many groups it sent for evaluation (those priced)."""
-    from trading.runtime.fanout import fan_out
-
     evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES).order_by()
     symbols = evaluated.values_list("exchange", "account__price_source", "account__mode", "symbol")
     wanted: dict[Source, dict[str, int]] = defaultdict(dict)
@@ -108,13 +108,11 @@ def take_profit_batch_run(
     user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`).
     Groups the dispatcher marked in their quiet band at `marked_at` are left out; each mark
     written here stores the group's new band."""
-    from trading.runtime.services import service_touch
-
     prices = snapshot_read(tick)
     loaded_at = timezone.now()
     skip = datetime.fromisoformat(marked_at) if marked_at else None
     loaded = services_marks_load.marks_load([u[0] for u in units], skip_marked_at=skip)
-    bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (services_quiet_marks)
+    bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (quiet_marks.py)
     if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
         wanted: dict[Source, set[str]] = defaultdict(set)
         for items in loaded.values():
@@ -155,8 +153,6 @@ def take_profit_batch_run(
 
 
 def _run_unit(user_id: str, fn: Any) -> str:
-    from trading.runtime.services import user_task_run
-
     return str(user_task_run(user_id=user_id, task_name=TASK_NAME, fn=fn, record=False, touch=False))
 
 

@@ -1,5 +1,5 @@
 """A take-profit batch's groups read in bulk (three queries) and turned into the pure states
-`tp_triggers.evaluate` decides (services_marks.py runs the batch)."""
+`triggers.evaluate` decides (marks.py runs the batch)."""
 
 from __future__ import annotations
 

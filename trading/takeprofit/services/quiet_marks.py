@@ -1,7 +1,7 @@
 """The take-profit dispatcher's marks by quiet band (trading/takeprofit/quiet.py), on PostgreSQL.
 
 Every group whose stored band still holds and contains its price is marked in SQL, by its stored
-line, without being read into Python; the batches (services_marks.py) decide the rest and store
+line, without being read into Python; the batches (marks.py) decide the rest and store
 their new bands. A band holds while the group row is as it was when the band was stored
 (`quiet_seen = updated_at`), none of its orders, pyramids or its account changed after
 `quiet_from`, and `quiet_until` has not passed. SQLite stores no bands: it would compute the

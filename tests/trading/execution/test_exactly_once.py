@@ -28,7 +28,7 @@ from trading.queue.tasks import process_signal
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
 ONE_LEG = [{"gap_percent": "0", "weight_percent": "100", "tp_percent": "1"}]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the project, where `celery -A config` runs
 
 
 def _orders_on_exchange(engine, client_order_id: str) -> list[dict]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from auditlog.models import AuditLog
 from tests.trading.factories import PositionGroupFactory
-from tests.trading.test_risk_engine import THREE_LEGS, fresh, move, open_position, risk_settings
+from tests.trading.risk.test_engine import THREE_LEGS, fresh, move, open_position, risk_settings
 from trading.positions.models import GroupStatus
 from trading.risk.models import RiskAction
 from trading.runtime.services import service_status_for

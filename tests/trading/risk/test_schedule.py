@@ -8,7 +8,7 @@ import pytest
 
 from auditlog.models import ErrorLog
 from tests.trading.factories import PositionGroupFactory
-from tests.trading.test_risk_engine import THREE_LEGS, fresh, move, open_position, risk_settings
+from tests.trading.risk.test_engine import THREE_LEGS, fresh, move, open_position, risk_settings
 from trading.positions.models import PositionGroup
 from trading.risk.models import RiskAction
 from trading.risk.services.schedule import risk_users_due

@@ -9,10 +9,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.trading.takeprofit.test_triggers import NOW, RULES, filled_leg, group, resting_leg, with_target
 from trading.takeprofit.quiet import mark_line, quiet_band
 from trading.takeprofit.triggers import Exit, GroupState, Leg, PyramidState, Rules, evaluate
-
-from .test_monitor_triggers import NOW, RULES, filled_leg, group, resting_leg, with_target
 
 D = Decimal
 prices = st.decimals(min_value=D("1"), max_value=D("1000"), places=2)
