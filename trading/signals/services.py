@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import uuid
 from dataclasses import dataclass, fields
@@ -46,10 +45,10 @@ from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
 from config.tasks import task_named
 from trading.runtime import task_names as names
+from trading.signals.masking import masked_body, masked_text
 from trading.signals.models import Signal, SignalStatus
 from trading.signals.routing import AccountNotFound, routes_for
 from trading.signals.webhook import (
-    MAX_BODY_BYTES,
     ParsedSignal,
     SignalRejected,
     extract_secret,
@@ -70,7 +69,6 @@ WEBHOOK_SIGNALS = Counter(
     ["outcome"],
 )
 
-MASK = "***"
 # Codes of SignalRejected that mean "well-formed, but not actionable" (422); the rest are 400.
 UNPROCESSABLE = frozenset({"stale", "future", "no_account", "unknown_symbol", "no_dca_config"})
 NEEDS_DCA_CONFIG = frozenset({"signal", "reverse"})
@@ -165,45 +163,6 @@ def _refuse_auth(reason: str, user_id: str, ip: str) -> Any:
 
 def user_secret(user: User) -> str:
     return getattr(user, "_webhook_secret_plain", None) or str(user.webhook_secret)
-
-
-# --- masking ------------------------------------------------------------------------------------
-def masked_body(body: object, secret: str) -> str:
-    """The body as JSON text with the `secret` field replaced and the secret masked anywhere else
-    it might hide (deeper than the parser looks, in keys, in different case)."""
-    return json.dumps(_mask(body, secret.lower(), top=True), ensure_ascii=False, separators=(", ", ": "))
-
-
-def _mask(value: Any, needle: str, *, top: bool = False) -> Any:
-    if isinstance(value, dict):
-        return {
-            _mask_text(str(k), needle): (MASK if top and k == "secret" else _mask(v, needle))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask(v, needle) for v in value]
-    if isinstance(value, str):
-        return _mask_text(value, needle)
-    if isinstance(value, float) and value != value:  # NaN never gets here (decode refuses it)
-        return None
-    return value
-
-
-def _mask_text(text: str, needle: str) -> str:
-    if not needle or needle not in text.lower():
-        return text
-    lowered, out, start = text.lower(), [], 0
-    while (at := lowered.find(needle, start)) != -1:
-        out.append(text[start:at] + MASK)
-        start = at + len(needle)
-    out.append(text[start:])
-    return "".join(out)
-
-
-def masked_text(raw: bytes, secret: str) -> str:
-    """An undecodable body as text for the log: at most MAX_BODY_BYTES, the secret masked."""
-    text = raw[:MAX_BODY_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-    return _mask_text(text, secret.lower())
 
 
 # --- ingest -----------------------------------------------------------------------------------
