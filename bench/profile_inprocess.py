@@ -1,14 +1,14 @@
-# ruff: noqa: S108  (a local benchmark; its scratch dir is /tmp/tf-ingest)
 """cProfile of the webhook and the bare view in one process (no HTTP server): where a request's
-server CPU goes. Run with the bench environment (see docs/benchmarks.md, P1):
+server CPU goes. It prepares what P1 does (database `tf_bench`, the simulator, the bench trader)
+and serves the requests through Django's test client (docs/benchmarks.md, P1):
 
-    .venv/bin/python bench/profile_inprocess.py webhook 500
+    .venv/bin/python bench/profile_inprocess.py webhook 500     # or: bare 500 [rows of stats]
 """
 
 from __future__ import annotations
 
 import cProfile
-import json
+import os
 import pstats
 import sys
 import time
@@ -16,27 +16,36 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django
-
-django.setup()
-
-from django.test import Client  # noqa: E402
-
-from bench.p1_webhook import bodies  # noqa: E402
+from bench import p1_webhook as p1
 
 
 def main() -> None:
     endpoint, count = sys.argv[1], int(sys.argv[2])
-    trader = json.loads(Path("/tmp/tf-ingest/trader.json").read_text())
+    # P1's environment (its database, Redis db, simulator), with the bare endpoint mounted.
+    os.environ.update(p1.django_env({"DJANGO_SETTINGS_MODULE": "bench.bare_settings"}))
+    sim, trader = p1.prepare(sys.executable)
+    try:
+        profile(endpoint, count, trader)
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+
+
+def profile(endpoint: str, count: int, trader: dict[str, str]) -> None:
+    import django
+
+    django.setup()
+    from django.test import Client
+
     path = (
         f"/api/v1/webhooks/{trader['user_id']}"
         if endpoint == "webhook"
         else f"/bench/bare/{trader['user_id']}"
     )
     client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="127.0.0.1")
-    for body in bodies(trader, 50):  # warm: imports, markets, connections
+    for body in p1.bodies(trader, 50):  # warm: imports, markets, connections
         client.post(path, data=body, content_type="text/plain")
-    work = bodies(trader, count)
+    work = p1.bodies(trader, count)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
