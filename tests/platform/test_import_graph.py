@@ -85,3 +85,22 @@ def test_the_report_names_each_cycle_as_a_chain_of_imports():
     graph.add_import(importer="app.e", imported="app.e2")
     graph.add_import(importer="app.e2", imported="app.e")
     assert cycles_report(graph) == ["app.a -> app.b -> app.c -> app.a", "app.e -> app.e2 -> app.e"]
+
+
+def test_the_app_registers_every_subpackage_in_the_order_the_contract_checks():
+    """A subpackage missing from trading/apps.py would never register its tasks, admin pages or
+    receivers; its place there is its layer in pyproject.toml (bottom first)."""
+    import tomllib
+    from pathlib import Path
+
+    from trading.apps import SUBPACKAGES
+
+    root = Path(__file__).resolve().parents[2]
+    on_disk = {p.parent.name for p in (root / "trading").glob("*/__init__.py")} - {"migrations"}
+    assert set(SUBPACKAGES) == on_disk
+    contracts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["id"] == "trading-layers")["layers"]
+    bottom_up = [
+        name.strip().removeprefix("trading.") for layer in reversed(layers) for name in layer.split("|")
+    ]
+    assert bottom_up == list(SUBPACKAGES)
