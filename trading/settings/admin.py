@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from trading.settings import presets
+from trading.settings import presets, validation
 from trading.settings import services as svc
 from trading.settings.models import UserTradingConfig
 
@@ -24,7 +24,7 @@ class UserTradingConfigForm(forms.ModelForm):
         cleaned = super().clean() or {}
         if not self.errors:
             # Raises one ValidationError naming every field; the form shows each next to its field.
-            svc.trading_config_clean(fields={name: cleaned.get(name) for name in presets.FIELD_NAMES})
+            validation.trading_config_clean(fields={name: cleaned.get(name) for name in presets.FIELD_NAMES})
         return cleaned
 
 

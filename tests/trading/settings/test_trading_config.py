@@ -268,7 +268,7 @@ def test_presets_list_the_three_with_their_values(api):
 
 @pytest.mark.parametrize("name", presets.PRESET_NAMES)
 def test_every_preset_passes_the_rules(name):
-    from trading.settings.services import trading_config_clean
+    from trading.settings.validation import trading_config_clean
 
     assert trading_config_clean(fields=presets.preset(name)) == presets.preset(name)
 

@@ -23,7 +23,7 @@ from config.api.errors import Conflict
 from trading.queue.api import serializers as s
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.services.actions import queue_breaker_reset, queue_entry_promote, queue_entry_remove
-from trading.queue.services.queue import queue_summary
+from trading.queue.services.ranking import queue_summary
 from trading.runtime.models import ServiceStatus
 from trading.signals.routing import routes_for
 

@@ -22,14 +22,8 @@ from trading.positions.selectors import open_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.services.breaker import Breaker, breaker_cause, queue_breaker
 from trading.queue.services.promote import promote_entry
-from trading.queue.services.queue import (
-    entry_close,
-    entry_key,
-    promote_after_commit,
-    queue_lock,
-    queue_refresh,
-    user_queue_prices,
-)
+from trading.queue.services.queue import entry_close, promote_after_commit, queue_lock
+from trading.queue.services.ranking import entry_key, queue_refresh, user_queue_prices
 from trading.signals.routing import routes_for
 
 

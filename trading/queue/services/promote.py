@@ -23,12 +23,11 @@ from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import pick_next
 from trading.queue.services.breaker import queue_breaker
 from trading.queue.services.processing import Refused, queued_signal_open
-from trading.queue.services.queue import (
+from trading.queue.services.queue import entry_close, queue_lock
+from trading.queue.services.ranking import (
     Key,
     as_queued,
-    entry_close,
     entry_key,
-    queue_lock,
     queue_prices,
     queue_publish,
     queue_rank,

@@ -12,18 +12,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import ReadOrTrade
-from trading.settings import presets
+from trading.settings import presets, validation
 from trading.settings import services as svc
 from trading.settings.api import serializers as s
 from trading.settings.models import UserTradingConfig
 
 
 def _body(config: UserTradingConfig) -> dict[str, Any]:
-    values = svc.trading_config_values(config)
+    values = validation.trading_config_values(config)
     return {
-        "config": svc.as_json(values),
-        "defaults": svc.as_json(presets.defaults()),
-        "differs_from_default": svc.differs_from_default(values),
+        "config": validation.as_json(values),
+        "defaults": validation.as_json(presets.defaults()),
+        "differs_from_default": validation.differs_from_default(values),
         "preset": presets.matching_preset(values),
         "updated_at": timezone.localtime(config.updated_at).isoformat(),
     }
@@ -84,8 +84,8 @@ class PresetListView(APIView):
                         "name": name,
                         "label": presets.PRESET_LABELS[name],
                         "description": presets.PRESET_DESCRIPTIONS[name],
-                        "values": svc.as_json(presets.preset(name)),
-                        "changes_from_default": svc.as_json(presets.preset_changes(name)),
+                        "values": validation.as_json(presets.preset(name)),
+                        "changes_from_default": validation.as_json(presets.preset_changes(name)),
                     }
                     for name in presets.PRESET_NAMES
                 ],
