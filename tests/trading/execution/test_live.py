@@ -38,7 +38,9 @@ def _drain(channel: str) -> list[dict]:
 
         while True:
             try:
-                message = await asyncio.wait_for(layer.receive(channel), 0.3)
+                # A second of silence ends the stream: under a loaded CI machine an event can
+                # take longer than a few hundred ms to cross the Redis channel layer.
+                message = await asyncio.wait_for(layer.receive(channel), 1.0)
             except TimeoutError:
                 return
             received.append(message["event"])
