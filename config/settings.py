@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "PositionStatusEnum": "trading.positions.models.GroupStatus",
         "OrderStatusEnum": "trading.positions.models.OrderStatus",
         "SignalStatusEnum": "trading.signals.models.SignalStatus",
+        "SignalOutcomeEnum": "trading.signals.models.Outcome",
     },
     "TITLE": "Tradefleet API",
     "DESCRIPTION": "Self-hosted, multi-user automated trading. Authenticate with "

@@ -14,13 +14,17 @@ def signal_event(signal: Signal) -> None:
         {
             "id": str(signal.pk),
             "status": signal.status,
+            "outcome": signal.outcome,
             "classification": signal.classification,
             "reason": signal.reason,
+            "reason_code": signal.reason_code,
+            "reason_field": signal.reason_field,
             "exchange": signal.exchange,
             "symbol": signal.symbol,
             "timeframe": signal.timeframe,
             "side": signal.side,
             "intent_type": signal.intent_type,
             "position_group": text(signal.position_group_id),
+            "received_at": signal.received_at.isoformat() if signal.received_at else None,
         },
     )

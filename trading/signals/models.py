@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from trading.dca.models import decimal_field
 
-__all__ = ["Classification", "Signal", "SignalStatus"]
+__all__ = ["NOT_TRADED", "Classification", "Outcome", "Signal", "SignalStatus"]
+
+# The reason code of a signal the engine refused after the webhook accepted it (no pool slot
+# for a queued entry that expired, max pyramids, a stopped service, ...): the reason says which.
+NOT_TRADED = "not_traded"
 
 
 class SignalStatus(models.TextChoices):
@@ -20,6 +24,26 @@ class SignalStatus(models.TextChoices):
     QUEUED = "queued", "Queued"  # waiting for a pool slot (issue 5)
     REJECTED = "rejected", "Rejected"  # refused, with `reason`
     DUPLICATE = "duplicate", "Duplicate"  # a second pyramid within one candle: ignored
+
+
+class Outcome(models.TextChoices):
+    """What happened to a signal, in the words of the Signals page (derived from the status)."""
+
+    RECEIVED = "received", "Received"  # accepted by the webhook, the engine has not acted yet
+    ACCEPTED = "accepted", "Accepted"
+    QUEUED = "queued", "Queued"
+    REFUSED = "refused", "Refused"
+    STALE = "stale", "Stale"  # refused because the alert was too old
+    DUPLICATE = "duplicate", "Duplicate"
+
+
+_OUTCOMES = {
+    SignalStatus.RECEIVED: Outcome.RECEIVED,
+    SignalStatus.PROCESSED: Outcome.ACCEPTED,
+    SignalStatus.QUEUED: Outcome.QUEUED,
+    SignalStatus.REJECTED: Outcome.REFUSED,
+    SignalStatus.DUPLICATE: Outcome.DUPLICATE,
+}
 
 
 class Classification(models.TextChoices):
@@ -55,6 +79,11 @@ class Signal(models.Model):
     status = models.CharField(max_length=10, choices=SignalStatus.choices, default=SignalStatus.RECEIVED)
     classification = models.CharField(max_length=12, choices=Classification.choices, blank=True, default="")
     reason = models.TextField(blank=True, default="")
+    # Why a refused signal was refused, for filters and the UI: the refusal code of the webhook
+    # (`stale`, `no_dca_config`, ... docs/user-guide/webhooks.md) or `not_traded` from the engine,
+    # and the body field it names ("" when the refusal is about state, not a field).
+    reason_code = models.CharField(max_length=20, blank=True, default="")
+    reason_field = models.CharField(max_length=80, blank=True, default="")
     position_group = models.ForeignKey(
         "trading.PositionGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="signals"
     )
@@ -71,3 +100,9 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intent_type or 'signal'} {self.symbol} {self.timeframe} ({self.status})"
+
+    @property
+    def outcome(self) -> str:
+        if self.status == SignalStatus.REJECTED and self.reason_code == "stale":
+            return Outcome.STALE
+        return _OUTCOMES.get(self.status, Outcome.RECEIVED)

@@ -45,6 +45,7 @@ from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
 from config.tasks import task_named
 from trading.runtime import task_names as names
+from trading.signals.events import signal_event
 from trading.signals.masking import masked_body, masked_text
 from trading.signals.models import Signal, SignalStatus
 from trading.signals.routing import AccountNotFound, routes_for
@@ -186,8 +187,11 @@ def signal_reject_unparsable(*, user_id: str, raw: bytes, rejection: SignalRejec
         user=user,
         status=SignalStatus.REJECTED,
         reason=f"{rejection.field}: {rejection.reason}",
+        reason_code=rejection.code[:20],
+        reason_field=rejection.field[:80],
         raw_body=masked_text(raw, secret),
     )
+    signal_event(signal)
     WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
     return signal.pk
 
@@ -322,10 +326,15 @@ def _refuse(
         account=account,
         status=SignalStatus.REJECTED,
         reason=f"{rejection.field}: {rejection.reason}",
+        reason_code=rejection.code[:20],
+        reason_field=rejection.field[:80],
         raw_body=raw_body,
         idempotency_key=None,
         **values,
     )
+    # Refusals are pushed to the trader's pages at once (a toast); accepted signals are pushed by
+    # the worker once classified, which keeps the publish off the webhook's hot path.
+    signal_event(signal)
     WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
     return SignalRefused(rejection, signal_id=signal.pk)
 

@@ -2580,6 +2580,17 @@ export interface components {
             /** Format: uuid */
             readonly id: string;
             readonly intent_type: string;
+            /**
+             * @description accepted (acted on), received (not yet), queued, refused, stale (refused: too old), duplicate
+             *
+             *     * `received` - Received
+             *     * `accepted` - Accepted
+             *     * `queued` - Queued
+             *     * `refused` - Refused
+             *     * `stale` - Stale
+             *     * `duplicate` - Duplicate
+             */
+            readonly outcome: components["schemas"]["SignalOutcomeEnum"];
             /** Format: uuid */
             readonly position_group: string | null;
             /** Format: decimal */
@@ -2587,6 +2598,8 @@ export interface components {
             /** Format: date-time */
             readonly processed_at: string | null;
             readonly reason: string;
+            readonly reason_code: string;
+            readonly reason_field: string;
             /** Format: date-time */
             readonly received_at: string;
             /**
@@ -2608,6 +2621,17 @@ export interface components {
             /** Format: uuid */
             readonly id: string;
             readonly intent_type: string;
+            /**
+             * @description accepted (acted on), received (not yet), queued, refused, stale (refused: too old), duplicate
+             *
+             *     * `received` - Received
+             *     * `accepted` - Accepted
+             *     * `queued` - Queued
+             *     * `refused` - Refused
+             *     * `stale` - Stale
+             *     * `duplicate` - Duplicate
+             */
+            readonly outcome: components["schemas"]["SignalOutcomeEnum"];
             readonly parsed: unknown;
             /** Format: uuid */
             readonly position_group: string | null;
@@ -2617,6 +2641,8 @@ export interface components {
             readonly processed_at: string | null;
             readonly raw_body: string;
             readonly reason: string;
+            readonly reason_code: string;
+            readonly reason_field: string;
             /** Format: date-time */
             readonly received_at: string;
             /**
@@ -2631,6 +2657,16 @@ export interface components {
             readonly symbol: string;
             readonly timeframe: string;
         };
+        /**
+         * @description * `received` - Received
+         *     * `accepted` - Accepted
+         *     * `queued` - Queued
+         *     * `refused` - Refused
+         *     * `stale` - Stale
+         *     * `duplicate` - Duplicate
+         * @enum {string}
+         */
+        SignalOutcomeEnum: "received" | "accepted" | "queued" | "refused" | "stale" | "duplicate";
         /**
          * @description * `received` - Received
          *     * `processed` - Processed
@@ -4514,10 +4550,20 @@ export interface operations {
             query?: {
                 exchange?: string;
                 intent_type?: string;
+                /**
+                 * @description * `received` - Received
+                 *     * `accepted` - Accepted
+                 *     * `queued` - Queued
+                 *     * `refused` - Refused
+                 *     * `stale` - Stale
+                 *     * `duplicate` - Duplicate
+                 */
+                outcome?: "accepted" | "duplicate" | "queued" | "received" | "refused" | "stale";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                reason_code?: string;
                 received_after?: string;
                 received_before?: string;
                 /**

@@ -46,8 +46,11 @@ def test_the_list_shows_my_signals_newest_first_with_the_contract_fields(api, tr
     assert set(row) == {
         "id",
         "status",
+        "outcome",
         "classification",
         "reason",
+        "reason_code",
+        "reason_field",
         "exchange",
         "symbol",
         "timeframe",
@@ -124,3 +127,31 @@ def test_another_users_signal_is_404(client_for, trader, other_trader) -> None:
 
 def test_signals_need_a_login(anon) -> None:
     assert anon.get(URL).status_code == 401
+
+
+def test_the_outcome_says_what_happened_and_filters_the_list(api, trader) -> None:
+    accepted = make_signal(trader, status=SignalStatus.PROCESSED)
+    stale = make_signal(
+        trader,
+        status=SignalStatus.REJECTED,
+        reason="timestamp: too old",
+        reason_code="stale",
+        reason_field="timestamp",
+    )
+    refused = make_signal(
+        trader,
+        status=SignalStatus.REJECTED,
+        reason="tv.symbol: no DCA",
+        reason_code="no_dca_config",
+        reason_field="tv.symbol",
+    )
+    outcomes = {row["id"]: row["outcome"] for row in api.get(URL).json()["results"]}
+    assert outcomes == {str(accepted.pk): "accepted", str(stale.pk): "stale", str(refused.pk): "refused"}
+    [row] = api.get(URL, {"outcome": "refused"}).json()["results"]
+    assert (row["id"], row["reason_code"], row["reason_field"]) == (
+        str(refused.pk),
+        "no_dca_config",
+        "tv.symbol",
+    )
+    assert [r["id"] for r in api.get(URL, {"outcome": "stale"}).json()["results"]] == [str(stale.pk)]
+    assert api.get(URL, {"outcome": "nonsense"}).status_code == 400

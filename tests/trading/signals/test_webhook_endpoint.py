@@ -26,6 +26,7 @@ from brokers.markets import forget_markets
 from brokers.services import exchange_config_create
 from brokers.simulator import SimulatorOptions
 from brokers.simulator.control import EmbeddedSimulator, start_embedded
+from notifications.events import send
 from tests.factories import UserFactory
 from trading.dca.services import dca_config_create
 from trading.signals.models import Signal, SignalStatus
@@ -327,7 +328,14 @@ def test_a_refused_alert_names_the_field_and_is_logged_rejected(
     assert signal.idempotency_key is None
     assert signal.reason.startswith(f"{field}: ")
     assert '"secret": "***"' in signal.raw_body
-    assert callbacks == []
+    assert (signal.reason_code, signal.reason_field) == (code, field)
+    # Nothing is enqueued; the only thing sent is the live event that raises the trader's toast.
+    [pushed] = callbacks
+    assert pushed.func is send
+    event = pushed.args[1]["event"]
+    assert event["type"] == "signal.received"
+    assert event["data"]["outcome"] == ("stale" if code == "stale" else "refused")
+    assert (event["data"]["reason_code"], event["data"]["reason_field"]) == (code, field)
 
 
 def test_a_rejected_alert_does_not_block_the_corrected_one(trader, post) -> None:

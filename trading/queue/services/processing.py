@@ -44,7 +44,7 @@ from trading.positions.services import group_refresh
 from trading.queue.services import queue as services_queue
 from trading.queue.services.queue import queue_cancel_for_key
 from trading.signals.events import signal_event
-from trading.signals.models import Classification, Signal, SignalStatus
+from trading.signals.models import NOT_TRADED, Classification, Signal, SignalStatus
 from trading.signals.routing import routes_for
 
 logger = logging.getLogger("tradefleet.trading.signals")
@@ -77,9 +77,13 @@ def _finish(signal: Signal, status: str, classification: str, reason: str = "", 
     signal.status = status
     signal.classification = classification
     signal.reason = reason[:2000]
+    if status == SignalStatus.REJECTED:
+        signal.reason_code = NOT_TRADED
     signal.position_group = group if group is not None else signal.position_group
     signal.processed_at = timezone.now()
-    signal.save(update_fields=["status", "classification", "reason", "position_group", "processed_at"])
+    signal.save(
+        update_fields=["status", "classification", "reason", "reason_code", "position_group", "processed_at"]
+    )
     signal_event(signal)
 
 

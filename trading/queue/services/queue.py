@@ -43,7 +43,7 @@ from trading.runtime import task_names as names
 from trading.runtime.models import ServiceStatus
 from trading.runtime.services import service_status_for
 from trading.signals.events import signal_event
-from trading.signals.models import Signal, SignalStatus
+from trading.signals.models import NOT_TRADED, Signal, SignalStatus
 from trading.signals.routing import Routes, routes_for
 
 logger = logging.getLogger("tradefleet.trading.queue")
@@ -179,7 +179,9 @@ def _signal_leaves(signal_id: Any, status: str, reason: str) -> None:
     if signal is None or signal.status != SignalStatus.QUEUED:
         return
     signal.status, signal.reason, signal.processed_at = status, reason[:2000], timezone.now()
-    signal.save(update_fields=["status", "reason", "processed_at"])
+    if status == SignalStatus.REJECTED:
+        signal.reason_code = NOT_TRADED
+    signal.save(update_fields=["status", "reason", "reason_code", "processed_at"])
     signal_event(signal)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from trading.signals.models import Signal
+from trading.signals.models import Outcome, Signal
 
 
 class PlainDecimalField(serializers.DecimalField):
@@ -20,14 +20,23 @@ class PlainDecimalField(serializers.DecimalField):
 class SignalSerializer(serializers.ModelSerializer):
     price = PlainDecimalField(max_digits=36, decimal_places=18, read_only=True, allow_null=True)
     position_group = serializers.UUIDField(source="position_group_id", read_only=True, allow_null=True)
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        read_only=True,
+        help_text="accepted (acted on), received (not yet), queued, refused, stale (refused: too old), "
+        "duplicate",
+    )
 
     class Meta:
         model = Signal
         fields = (
             "id",
             "status",
+            "outcome",
             "classification",
             "reason",
+            "reason_code",
+            "reason_field",
             "exchange",
             "symbol",
             "timeframe",

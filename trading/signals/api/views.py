@@ -11,13 +11,15 @@ from rest_framework import mixins, viewsets
 
 from config.api.filters import SymbolFilter, UTCIsoDateTimeFilter
 from trading.signals.api import serializers as s
-from trading.signals.models import Signal, SignalStatus
+from trading.signals.models import Outcome, Signal, SignalStatus
 
 UUID_REGEX = "[0-9a-fA-F-]{36}"
 
 
 class SignalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=SignalStatus.choices)
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices, method="filter_outcome")
+    reason_code = django_filters.CharFilter()
     symbol = SymbolFilter()
     exchange = django_filters.CharFilter(method="filter_exchange")
     timeframe = django_filters.CharFilter(label="Canonical timeframe, e.g. 1h")
@@ -29,6 +31,8 @@ class SignalFilter(django_filters.FilterSet):
         model = Signal
         fields = (
             "status",
+            "outcome",
+            "reason_code",
             "symbol",
             "exchange",
             "timeframe",
@@ -36,6 +40,19 @@ class SignalFilter(django_filters.FilterSet):
             "received_after",
             "received_before",
         )
+
+    def filter_outcome(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:
+        if value == Outcome.STALE:
+            return queryset.filter(status=SignalStatus.REJECTED, reason_code="stale")
+        if value == Outcome.REFUSED:
+            return queryset.filter(status=SignalStatus.REJECTED).exclude(reason_code="stale")
+        status = {
+            Outcome.RECEIVED: SignalStatus.RECEIVED,
+            Outcome.ACCEPTED: SignalStatus.PROCESSED,
+            Outcome.QUEUED: SignalStatus.QUEUED,
+            Outcome.DUPLICATE: SignalStatus.DUPLICATE,
+        }[Outcome(value)]
+        return queryset.filter(status=status)
 
     def filter_exchange(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:
         return queryset.filter(exchange=value.strip().lower())
