@@ -261,41 +261,6 @@ def webhook_url(user: User) -> str:
     return f"{settings.PUBLIC_URL}/api/v1/webhooks/{user.pk}"
 
 
-def webhook_alert_template(secret: str) -> dict[str, Any]:
-    """The TradingView alert message to paste, as in reference/trading-semantics.md."""
-    return {
-        "secret": secret,
-        "source": "tradingview",
-        "timestamp": "{{timenow}}",
-        "tv": {
-            "exchange": "{{exchange}}",
-            "symbol": "{{ticker}}",
-            "timeframe": "{{interval}}",
-            "action": "{{strategy.order.action}}",
-            "market_position": "{{strategy.market_position}}",
-            "market_position_size": "{{strategy.market_position_size}}",
-            "prev_market_position": "{{strategy.prev_market_position}}",
-            "prev_market_position_size": "{{strategy.prev_market_position_size}}",
-            "entry_price": "{{strategy.order.price}}",
-            "close_price": "{{close}}",
-            "order_size": "{{strategy.order.contracts}}",
-        },
-        "strategy_info": {
-            "trade_id": "{{strategy.order.id}}",
-            "alert_name": "My strategy",
-            "alert_message": "{{strategy.order.comment}}",
-        },
-        "execution_intent": {
-            "type": "signal",
-            "side": "buy",
-            "strategy": "grid",
-            "position_size_type": "quote",
-            "precision_mode": "auto",
-        },
-        "risk": {"stop_loss": None, "take_profit": None, "max_slippage_percent": 0.2},
-    }
-
-
 def webhook_secret_rotate(*, user: User, request: HttpRequest) -> str:
     """A new secret; alerts still carrying the old one are refused from now on."""
     with transaction.atomic():

@@ -86,10 +86,3 @@ class UserAdminUpdateSerializer(serializers.Serializer):
         if not attrs:
             raise serializers.ValidationError("Send role and/or is_active.")
         return attrs
-
-
-class WebhookSecretSerializer(serializers.Serializer):
-    url = serializers.CharField()
-    secret = serializers.CharField()
-    rotated_at = serializers.DateTimeField(allow_null=True)
-    template = serializers.JSONField()

@@ -16,7 +16,5 @@ urlpatterns = [
     path("auth/reset-password", views.ResetPasswordView.as_view(), name="auth-reset-password"),
     path("auth/me", views.MeView.as_view(), name="auth-me"),
     path("auth/change-password", views.ChangePasswordView.as_view(), name="auth-change-password"),
-    path("webhook-secret", views.WebhookSecretView.as_view(), name="webhook-secret"),
-    path("webhook-secret/rotate", views.WebhookSecretRotateView.as_view(), name="webhook-secret-rotate"),
     *router.urls,
 ]

@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +16,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import services
 from accounts.models import ROLE_RANK, User, UserSession
-from accounts.permissions import IsTrader, ReadManagerWriteAdmin
+from accounts.permissions import ReadManagerWriteAdmin
 from accounts.sessions import SESSION_CLAIM, SessionEnded, TokenPair, session_refresh
 from config.api.throttles import LoginThrottle, PasswordResetThrottle, PerIPThrottle, RegisterThrottle
 
@@ -236,34 +236,6 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             request=request,
         )
         return Response(s.UserSerializer(user).data)
-
-
-class WebhookSecretView(generics.GenericAPIView):
-    """The URL and secret to paste into TradingView, with a ready alert message."""
-
-    permission_classes = (IsTrader,)
-    serializer_class = s.WebhookSecretSerializer
-
-    def _body(self, user: User, secret: str) -> dict[str, Any]:
-        return {
-            "url": services.webhook_url(user),
-            "secret": secret,
-            "rotated_at": user.webhook_secret_rotated_at,
-            "template": services.webhook_alert_template(secret),
-        }
-
-    @extend_schema(summary="Your webhook URL, secret and alert template")
-    def get(self, request: Request) -> Response:
-        return Response(self._body(request.user, request.user.webhook_secret))
-
-
-class WebhookSecretRotateView(WebhookSecretView):
-    http_method_names = ("post", "options")
-
-    @extend_schema(request=None, summary="Rotate your webhook secret (old alerts stop working)")
-    def post(self, request: Request) -> Response:
-        secret = services.webhook_secret_rotate(user=request.user, request=request)
-        return Response(self._body(request.user, secret))
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:

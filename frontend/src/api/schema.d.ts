@@ -1107,7 +1107,8 @@ export interface paths {
         };
         /**
          * Your webhook URL, secret and alert template
-         * @description The URL and secret to paste into TradingView, with a ready alert message.
+         * @description The URL and secret to paste into TradingView, with the entry template of your first
+         *     account and DCA configuration (`GET webhook-templates` builds it for any of them).
          */
         get: operations["webhook_secret_retrieve"];
         put?: never;
@@ -1129,9 +1130,44 @@ export interface paths {
         put?: never;
         /**
          * Rotate your webhook secret (old alerts stop working)
-         * @description The URL and secret to paste into TradingView, with a ready alert message.
+         * @description The URL and secret to paste into TradingView, with the entry template of your first
+         *     account and DCA configuration (`GET webhook-templates` builds it for any of them).
          */
         post: operations["webhook_secret_rotate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The entry and exit alert messages for one of your accounts and DCA configurations */
+        get: operations["webhook_templates_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-templates/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test alert: the filled template through your public webhook */
+        post: operations["webhook_templates_test_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1142,6 +1178,101 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        _AccountChoice: {
+            exchange: string;
+            /** Format: uuid */
+            id: string;
+            is_default: boolean;
+            label: string;
+            mode: string;
+        };
+        _Chart: {
+            /** @description What TradingView's {{interval}} says on that chart */
+            interval: string;
+            symbol: string;
+            /** @description What TradingView's {{ticker}} says on that chart */
+            ticker: string;
+            timeframe: string;
+        };
+        _ConfigChoice: {
+            /** Format: uuid */
+            account: string | null;
+            /** Format: decimal */
+            capital_per_pyramid: string | null;
+            exchange: string;
+            /** Format: uuid */
+            id: string;
+            symbol: string;
+            timeframe: string;
+        };
+        _Placeholder: {
+            filled_with: string;
+            placeholder: string;
+        };
+        _SizingMode: {
+            available: boolean;
+            label: string;
+            value: string;
+        };
+        AlertSetup: {
+            /** Format: uuid */
+            account: string | null;
+            accounts: components["schemas"]["_AccountChoice"][];
+            /** Format: decimal */
+            amount: string | null;
+            chart: components["schemas"]["_Chart"] | null;
+            /** Format: uuid */
+            dca_config: string | null;
+            dca_configs: components["schemas"]["_ConfigChoice"][];
+            /** @description The entry alert message, secret included */
+            entry: unknown;
+            /** @description The exit alert message, secret included */
+            exit: unknown;
+            placeholders: components["schemas"]["_Placeholder"][];
+            sizing: string;
+            sizing_modes: components["schemas"]["_SizingMode"][];
+            url: string;
+            url_warnings: string[];
+            warnings: string[];
+        };
+        AlertTestRequest: {
+            /**
+             * Format: uuid
+             * @description An exchange account id; default: the first usable
+             */
+            account?: string;
+            /**
+             * Format: decimal
+             * @description Quote amount per entry (quote sizing)
+             */
+            amount?: string;
+            /**
+             * Format: uuid
+             * @description A DCA configuration id of that account
+             */
+            dca_config?: string;
+            /** @default entry */
+            kind: components["schemas"]["KindEnum"];
+            /**
+             * @description How entries are sized; default: dca_config when it has a capital per pyramid, else contracts
+             *
+             *     * `dca_config` - Capital per pyramid of the DCA configuration
+             *     * `contracts` - The strategy's order size in contracts ({{strategy.order.contracts}})
+             *     * `quote` - A fixed amount in the quote currency
+             */
+            sizing?: components["schemas"]["SizingEnum"];
+        };
+        AlertTestResult: {
+            /** @description The webhook's answer: 202 accepted, 4xx refused */
+            http_status: number;
+            kind: string;
+            /** @description The webhook's answer body */
+            response: unknown;
+            /** @description The message as posted, the secret replaced by *** */
+            sent: unknown;
+            /** @description The stored signal; poll GET /signals/{id} for the outcome */
+            signal: components["schemas"]["Signal"] | null;
+        };
         AuditLog: {
             readonly action: string;
             readonly actor: {
@@ -1503,6 +1634,12 @@ export interface components {
         Health: {
             status: string;
         };
+        /**
+         * @description * `entry` - entry
+         *     * `exit` - exit
+         * @enum {string}
+         */
+        KindEnum: "entry" | "exit";
         Leg: {
             level: number;
             /** Format: decimal */
@@ -2681,6 +2818,13 @@ export interface components {
             price: string;
         };
         /**
+         * @description * `dca_config` - Capital per pyramid of the DCA configuration
+         *     * `contracts` - The strategy's order size in contracts ({{strategy.order.contracts}})
+         *     * `quote` - A fixed amount in the quote currency
+         * @enum {string}
+         */
+        SizingEnum: "dca_config" | "contracts" | "quote";
+        /**
          * @description * `not_eligible` - not_eligible
          *     * `timer` - timer
          *     * `expired` - expired
@@ -2910,6 +3054,7 @@ export interface components {
             /** Format: date-time */
             rotated_at: string | null;
             secret: string;
+            /** @description The entry template for your first account and DCA configuration */
             template: unknown;
             url: string;
         };
@@ -4932,6 +5077,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+        };
+    };
+    webhook_templates_retrieve: {
+        parameters: {
+            query?: {
+                /** @description An exchange account id; default: the first usable */
+                account?: string;
+                /** @description Quote amount per entry (quote sizing) */
+                amount?: string;
+                /** @description A DCA configuration id of that account */
+                dca_config?: string;
+                /**
+                 * @description How entries are sized; default: dca_config when it has a capital per pyramid, else contracts
+                 *
+                 *     * `dca_config` - Capital per pyramid of the DCA configuration
+                 *     * `contracts` - The strategy's order size in contracts ({{strategy.order.contracts}})
+                 *     * `quote` - A fixed amount in the quote currency
+                 */
+                sizing?: "dca_config" | "contracts" | "quote";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSetup"];
+                };
+            };
+        };
+    };
+    webhook_templates_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AlertTestRequest"];
+            };
+        };
+        responses: {
+            /** @description The webhook answered (accepted or refused: see http_status and response) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestResult"];
                 };
             };
         };

@@ -3,8 +3,8 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
+from trading.signals.api import setup_views, webhook_views
 from trading.signals.api import views as signal_views
-from trading.signals.api import webhook_views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("signals", signal_views.SignalViewSet, basename="signal")
@@ -14,5 +14,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # APPEND_SLASH, which cannot redirect a POST.
     path("webhooks/<str:user_id>", webhook_views.webhook, name="webhook"),
     path("webhooks/<str:user_id>/", webhook_views.webhook),
+    # The Webhook setup page (accounts owns the secret; the templates need trading's accounts and
+    # configurations, so the page's endpoints live here).
+    path("webhook-secret", setup_views.WebhookSecretView.as_view(), name="webhook-secret"),
+    path(
+        "webhook-secret/rotate", setup_views.WebhookSecretRotateView.as_view(), name="webhook-secret-rotate"
+    ),
+    path("webhook-templates", setup_views.AlertTemplatesView.as_view(), name="webhook-templates"),
+    path("webhook-templates/test", setup_views.AlertTestView.as_view(), name="webhook-templates-test"),
     *router.urls,
 ]

@@ -6,15 +6,20 @@ from django.db import connection
 from accounts.models import User
 from auditlog.models import AuditLog
 from config.encryption import DecryptionError
+from tests.trading.factories import ExchangeConfigFactory
 
 
 @pytest.mark.django_db
-def test_owner_sees_url_secret_and_a_ready_alert_template(api, trader):
+def test_owner_sees_url_and_secret_and_a_template_once_an_account_exists(api, trader):
     body = api.get("/api/v1/webhook-secret").json()
     assert body["url"].endswith(f"/api/v1/webhooks/{trader.id}")
     assert len(body["secret"]) >= 32
-    assert body["template"]["secret"] == body["secret"]
-    assert body["template"]["tv"]["symbol"] == "{{ticker}}"
+    assert body["template"] is None  # no exchange account: nothing to send alerts to yet
+    ExchangeConfigFactory(user=trader, exchange="simulator")
+    template = api.get("/api/v1/webhook-secret").json()["template"]
+    assert template["secret"] == body["secret"]
+    assert template["tv"]["exchange"] == "simulator"
+    assert template["tv"]["symbol"] == "{{ticker}}"
 
 
 @pytest.mark.django_db
