@@ -33,9 +33,9 @@ __all__ = [
 
 Kind = Literal["entry", "exit"]
 SIZING_MODES: dict[str, str] = {
-    "dca_config": "Capital per pyramid of the DCA configuration",
-    "contracts": "The strategy's order size in contracts ({{strategy.order.contracts}})",
-    "quote": "A fixed amount in the quote currency",
+    "dca_config": "DCA configuration's capital per pyramid",
+    "contracts": "Strategy's contracts ({{strategy.order.contracts}})",
+    "quote": "Fixed amount in the quote currency",
 }
 # What TradingView fills, and what it fills it with: the placeholders the templates use.
 PLACEHOLDERS: dict[str, str] = {

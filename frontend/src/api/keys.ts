@@ -14,6 +14,7 @@ export const keys = {
   tradingConfig: ["trading-config"] as const,
   presets: ["trading-config", "presets"] as const,
   webhook: ["webhook-secret"] as const,
+  webhookTemplates: ["webhook-templates"] as const,
   logs: ["logs"] as const,
   logTail: ["logs", "tail"] as const,
   errors: ["logs", "errors"] as const,

@@ -1178,7 +1178,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        _AccountChoice: {
+        AlertAccountChoice: {
             exchange: string;
             /** Format: uuid */
             id: string;
@@ -1186,7 +1186,7 @@ export interface components {
             label: string;
             mode: string;
         };
-        _Chart: {
+        AlertChart: {
             /** @description What TradingView's {{interval}} says on that chart */
             interval: string;
             symbol: string;
@@ -1194,7 +1194,7 @@ export interface components {
             ticker: string;
             timeframe: string;
         };
-        _ConfigChoice: {
+        AlertConfigChoice: {
             /** Format: uuid */
             account: string | null;
             /** Format: decimal */
@@ -1205,35 +1205,35 @@ export interface components {
             symbol: string;
             timeframe: string;
         };
-        _Placeholder: {
+        AlertPlaceholder: {
             filled_with: string;
             placeholder: string;
-        };
-        _SizingMode: {
-            available: boolean;
-            label: string;
-            value: string;
         };
         AlertSetup: {
             /** Format: uuid */
             account: string | null;
-            accounts: components["schemas"]["_AccountChoice"][];
+            accounts: components["schemas"]["AlertAccountChoice"][];
             /** Format: decimal */
             amount: string | null;
-            chart: components["schemas"]["_Chart"] | null;
+            chart: components["schemas"]["AlertChart"] | null;
             /** Format: uuid */
             dca_config: string | null;
-            dca_configs: components["schemas"]["_ConfigChoice"][];
+            dca_configs: components["schemas"]["AlertConfigChoice"][];
             /** @description The entry alert message, secret included */
             entry: unknown;
             /** @description The exit alert message, secret included */
             exit: unknown;
-            placeholders: components["schemas"]["_Placeholder"][];
+            placeholders: components["schemas"]["AlertPlaceholder"][];
             sizing: string;
-            sizing_modes: components["schemas"]["_SizingMode"][];
+            sizing_modes: components["schemas"]["AlertSizingMode"][];
             url: string;
             url_warnings: string[];
             warnings: string[];
+        };
+        AlertSizingMode: {
+            available: boolean;
+            label: string;
+            value: string;
         };
         AlertTestRequest: {
             /**
@@ -1256,9 +1256,9 @@ export interface components {
             /**
              * @description How entries are sized; default: dca_config when it has a capital per pyramid, else contracts
              *
-             *     * `dca_config` - Capital per pyramid of the DCA configuration
-             *     * `contracts` - The strategy's order size in contracts ({{strategy.order.contracts}})
-             *     * `quote` - A fixed amount in the quote currency
+             *     * `dca_config` - DCA configuration's capital per pyramid
+             *     * `contracts` - Strategy's contracts ({{strategy.order.contracts}})
+             *     * `quote` - Fixed amount in the quote currency
              */
             sizing?: components["schemas"]["SizingEnum"];
         };
@@ -2818,9 +2818,9 @@ export interface components {
             price: string;
         };
         /**
-         * @description * `dca_config` - Capital per pyramid of the DCA configuration
-         *     * `contracts` - The strategy's order size in contracts ({{strategy.order.contracts}})
-         *     * `quote` - A fixed amount in the quote currency
+         * @description * `dca_config` - DCA configuration's capital per pyramid
+         *     * `contracts` - Strategy's contracts ({{strategy.order.contracts}})
+         *     * `quote` - Fixed amount in the quote currency
          * @enum {string}
          */
         SizingEnum: "dca_config" | "contracts" | "quote";
@@ -5093,9 +5093,9 @@ export interface operations {
                 /**
                  * @description How entries are sized; default: dca_config when it has a capital per pyramid, else contracts
                  *
-                 *     * `dca_config` - Capital per pyramid of the DCA configuration
-                 *     * `contracts` - The strategy's order size in contracts ({{strategy.order.contracts}})
-                 *     * `quote` - A fixed amount in the quote currency
+                 *     * `dca_config` - DCA configuration's capital per pyramid
+                 *     * `contracts` - Strategy's contracts ({{strategy.order.contracts}})
+                 *     * `quote` - Fixed amount in the quote currency
                  */
                 sizing?: "dca_config" | "contracts" | "quote";
             };

@@ -46,7 +46,7 @@ class AlertTestSerializer(AlertSetupQuerySerializer):
     kind = serializers.ChoiceField(choices=["entry", "exit"], default="entry")
 
 
-class _AccountChoice(serializers.Serializer):
+class AlertAccountChoice(serializers.Serializer):
     id = serializers.UUIDField()
     exchange = serializers.CharField()
     label = serializers.CharField()
@@ -54,7 +54,7 @@ class _AccountChoice(serializers.Serializer):
     is_default = serializers.BooleanField()
 
 
-class _ConfigChoice(serializers.Serializer):
+class AlertConfigChoice(serializers.Serializer):
     id = serializers.UUIDField()
     account = serializers.UUIDField(source="account_id", allow_null=True)
     exchange = serializers.CharField()
@@ -63,20 +63,20 @@ class _ConfigChoice(serializers.Serializer):
     capital_per_pyramid = serializers.DecimalField(max_digits=36, decimal_places=18, allow_null=True)
 
 
-class _Chart(serializers.Serializer):
+class AlertChart(serializers.Serializer):
     symbol = serializers.CharField()
     ticker = serializers.CharField(help_text="What TradingView's {{ticker}} says on that chart")
     timeframe = serializers.CharField()
     interval = serializers.CharField(help_text="What TradingView's {{interval}} says on that chart")
 
 
-class _SizingMode(serializers.Serializer):
+class AlertSizingMode(serializers.Serializer):
     value = serializers.CharField()
     label = serializers.CharField()
     available = serializers.BooleanField()
 
 
-class _Placeholder(serializers.Serializer):
+class AlertPlaceholder(serializers.Serializer):
     placeholder = serializers.CharField()
     filled_with = serializers.CharField()
 
@@ -85,15 +85,15 @@ class AlertSetupSerializer(serializers.Serializer):
     url = serializers.CharField()
     url_warnings = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
-    accounts = _AccountChoice(many=True)
-    dca_configs = _ConfigChoice(many=True)
+    accounts = AlertAccountChoice(many=True)
+    dca_configs = AlertConfigChoice(many=True)
     account = serializers.UUIDField(allow_null=True)
     dca_config = serializers.UUIDField(allow_null=True)
     sizing = serializers.CharField()
     amount = serializers.DecimalField(max_digits=30, decimal_places=12, allow_null=True)
-    sizing_modes = _SizingMode(many=True)
-    chart = _Chart(allow_null=True)
-    placeholders = _Placeholder(many=True)
+    sizing_modes = AlertSizingMode(many=True)
+    chart = AlertChart(allow_null=True)
+    placeholders = AlertPlaceholder(many=True)
     entry = serializers.JSONField(allow_null=True, help_text="The entry alert message, secret included")
     exit = serializers.JSONField(allow_null=True, help_text="The exit alert message, secret included")
 
