@@ -51,6 +51,29 @@ after(async () => {
 
 const nav = (label) => page.getByRole("navigation").getByRole("link", { name: label, exact: true }).click();
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+// What TradingView does when an alert fires: each {{placeholder}} in the pasted message is
+// replaced by text, and the result is posted as text/plain to the webhook URL.
+async function tradingView(url, message, { action, orderId, timenow = new Date() }) {
+  const ticker = await (await fetch(`${server.simulator}/api/v3/ticker/price?symbol=BTCUSDT`)).json();
+  const buy = action === "buy";
+  const values = {
+    "{{timenow}}": timenow.toISOString().replace(/\.\d+Z$/, "Z"),
+    "{{ticker}}": "BTCUSDT",
+    "{{interval}}": "60",
+    "{{strategy.order.action}}": action,
+    "{{strategy.market_position}}": buy ? "long" : "flat",
+    "{{strategy.market_position_size}}": buy ? "0.01" : "0",
+    "{{strategy.prev_market_position}}": buy ? "flat" : "long",
+    "{{strategy.prev_market_position_size}}": buy ? "0" : "0.01",
+    "{{strategy.order.price}}": ticker.price,
+    "{{close}}": ticker.price,
+    "{{strategy.order.contracts}}": "0.01",
+    "{{strategy.order.id}}": orderId,
+    "{{strategy.order.comment}}": "",
+  };
+  const body = message.replace(/\{\{[^{}]*\}\}/g, (placeholder) => values[placeholder] ?? placeholder);
+  return fetch(url, { method: "POST", headers: { "Content-Type": "text/plain" }, body });
+}
 async function choose(label, option) {
   await page.getByRole("textbox", { name: label, exact: true }).click();
   await page.getByRole("option", typeof option === "string" ? { name: option, exact: true } : { name: option }).click();
@@ -111,37 +134,32 @@ test("a new trader trades through the web app, live, from webhook to take-profit
   });
 
   let webhook;
-  await t.test("the webhook page gives the URL and a template with the secret", async () => {
+  await t.test("the webhook page builds the entry and exit messages for the account and grid", async () => {
     await nav("Webhook setup");
     const url = await page.getByTestId("webhook-url").innerText();
-    const template = JSON.parse(await page.getByTestId("webhook-template").innerText());
     assert.match(url, /\/api\/v1\/webhooks\//);
-    assert.ok(template.secret.length > 20);
-    webhook = { url, template };
+    await page.getByTestId("url-warning").getByText(/TradingView cannot reach 127\.0\.0\.1/).waitFor();
+    await page.getByTestId("chart-hint").getByText("BTCUSDT").waitFor();
+    // The secret is dots until Show, in the template too.
+    const masked = await page.getByTestId("entry-template").innerText();
+    assert.match(masked, /"secret": "•+"/);
+    await shot("webhook");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    const entry = await page.getByTestId("entry-template").innerText();
+    await page.getByRole("tab", { name: "Exit message" }).click();
+    const exit = await page.getByTestId("exit-template").innerText();
+    const secret = await page.getByTestId("webhook-secret").innerText();
+    assert.ok(entry.includes(`"secret": "${secret}"`) && secret.length > 20);
+    assert.equal(JSON.parse(entry).tv.exchange, "simulator");
+    assert.equal(JSON.parse(exit).execution_intent.type, "exit");
+    webhook = { url, entry, exit };
   });
 
   let positionId;
-  await t.test("a webhook sent over HTTP opens a position that appears without a reload", async () => {
+  await t.test("the entry message as pasted, filled as TradingView fills it, opens a position live", async () => {
     await nav("Positions");
     await page.getByText("No positions here yet.").waitFor();
-    const ticker = await (await fetch(`${server.simulator}/api/v3/ticker/price?symbol=BTCUSDT`)).json();
-    const alert = structuredClone(webhook.template);
-    alert.timestamp = new Date().toISOString();
-    Object.assign(alert.tv, {
-      exchange: "SIMULATOR",
-      symbol: "BTCUSDT",
-      timeframe: "60",
-      action: "buy",
-      close_price: ticker.price,
-      entry_price: "",
-      order_size: "",
-      market_position: "long",
-      market_position_size: "1",
-      prev_market_position: "flat",
-      prev_market_position_size: "0",
-    });
-    Object.assign(alert.strategy_info, { trade_id: "e2e-1", alert_message: "" });
-    const response = await fetch(webhook.url, { method: "POST", headers: { "Content-Type": "text/plain" }, body: JSON.stringify(alert) });
+    const response = await tradingView(webhook.url, webhook.entry, { action: "buy", orderId: "Long 1" });
     assert.equal(response.status, 202, await response.text());
     const row = page.locator("[data-position-id]").first();
     await row.waitFor();
@@ -180,6 +198,35 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await nav("Positions");
     await choose("Status", "Closed");
     await page.locator(`[data-position-id="${positionId}"][data-status="closed"]`).waitFor();
+  });
+
+  await t.test("a test alert from the Webhook setup page opens a position; Close position closes it", async () => {
+    await nav("Webhook setup");
+    await page.getByRole("button", { name: "Send test entry alert" }).click();
+    const result = page.getByTestId("test-entry-result");
+    await result.getByText("Accepted: opened a new position").waitFor();
+    await shot("webhook-test-alert");
+    await result.getByRole("link", { name: "Open the position" }).click();
+    await page.waitForURL(/\/positions\/[0-9a-f-]{36}$/);
+    await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
+    await page.getByRole("button", { name: "Close position" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Close position" }).click();
+    await page.locator('[data-status="closed"]').first().waitFor({ timeout: 30_000 });
+  });
+
+  await t.test("the exit message as pasted closes the position the entry message opened", async () => {
+    await nav("Positions");
+    const opened = await tradingView(webhook.url, webhook.entry, { action: "buy", orderId: "Long 3" });
+    assert.equal(opened.status, 202, await opened.text());
+    const row = page.locator('[data-position-id][data-status="live"], [data-position-id][data-status="waiting"], [data-position-id][data-status="partially_filled"], [data-position-id][data-status="active"]').first();
+    await row.waitFor();
+    const id = await row.getAttribute("data-position-id");
+    await page.locator(`[data-position-id="${id}"]`).getByRole("link", { name: "BTC/USDT" }).click();
+    await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
+    const closed = await tradingView(webhook.url, webhook.exit, { action: "sell", orderId: "Close 3" });
+    assert.equal(closed.status, 202, await closed.text());
+    await page.locator('[data-status="closed"]').first().waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId("close-reason").innerText(), /exit|signal/i);
   });
 
   await t.test("every page renders, in both themes and on a phone", async () => {
