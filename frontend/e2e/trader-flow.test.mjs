@@ -134,32 +134,32 @@ test("a new trader trades through the web app, live, from webhook to take-profit
   });
 
   let webhook;
-  await t.test("the webhook page builds the entry and exit messages for the account and grid", async () => {
+  await t.test("the webhook page builds the alert messages for the account and grid", async () => {
     await nav("Webhook setup");
     const url = await page.getByTestId("webhook-url").innerText();
     assert.match(url, /\/api\/v1\/webhooks\//);
     await page.getByTestId("url-warning").getByText(/TradingView cannot reach 127\.0\.0\.1/).waitFor();
     await page.getByTestId("chart-hint").getByText("BTCUSDT").waitFor();
-    // The secret is dots until Show, in the template too.
-    const masked = await page.getByTestId("entry-template").innerText();
-    assert.match(masked, /"secret": "•+"/);
+    // The secret is dots until Show, in the message too.
+    assert.match(await page.getByTestId("strategy-template").innerText(), /"secret": "•+"/);
     await shot("webhook");
     await page.getByRole("button", { name: "Show", exact: true }).click();
-    const entry = await page.getByTestId("entry-template").innerText();
-    await page.getByRole("tab", { name: "Exit message" }).click();
-    const exit = await page.getByTestId("exit-template").innerText();
+    const strategy = await page.getByTestId("strategy-template").innerText();
     const secret = await page.getByTestId("webhook-secret").innerText();
-    assert.ok(entry.includes(`"secret": "${secret}"`) && secret.length > 20);
-    assert.equal(JSON.parse(entry).tv.exchange, "simulator");
-    assert.equal(JSON.parse(exit).execution_intent.type, "exit");
-    webhook = { url, entry, exit };
+    assert.ok(strategy.includes(`"secret": "${secret}"`) && secret.length > 20);
+    assert.equal(JSON.parse(strategy).tv.exchange, "simulator");
+    assert.equal(JSON.parse(strategy).execution_intent.type, "auto");
+    await page.getByRole("tab", { name: "Exit (other alerts)" }).click();
+    assert.equal(JSON.parse(await page.getByTestId("exit-template").innerText()).execution_intent.type, "exit");
+    await page.getByRole("tab", { name: "Strategy alert" }).click();
+    webhook = { url, strategy };
   });
 
   let positionId;
-  await t.test("the entry message as pasted, filled as TradingView fills it, opens a position live", async () => {
+  await t.test("the strategy message as pasted, filled as TradingView fills it for an entry order, opens a position live", async () => {
     await nav("Positions");
     await page.getByText("No positions here yet.").waitFor();
-    const response = await tradingView(webhook.url, webhook.entry, { action: "buy", orderId: "Long 1" });
+    const response = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 1" });
     assert.equal(response.status, 202, await response.text());
     const row = page.locator("[data-position-id]").first();
     await row.waitFor();
@@ -202,8 +202,8 @@ test("a new trader trades through the web app, live, from webhook to take-profit
 
   await t.test("a test alert from the Webhook setup page opens a position; Close position closes it", async () => {
     await nav("Webhook setup");
-    await page.getByRole("button", { name: "Send test entry alert" }).click();
-    const result = page.getByTestId("test-entry-result");
+    await page.getByRole("button", { name: "Test: an opening order" }).click();
+    const result = page.getByTestId("test-strategy-result");
     await result.getByText("Accepted: opened a new position").waitFor();
     await shot("webhook-test-alert");
     await result.getByRole("link", { name: "Open the position" }).click();
@@ -214,16 +214,16 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.locator('[data-status="closed"]').first().waitFor({ timeout: 30_000 });
   });
 
-  await t.test("the exit message as pasted closes the position the entry message opened", async () => {
+  await t.test("the same message, filled for the strategy's exit order, closes the position it opened", async () => {
     await nav("Positions");
-    const opened = await tradingView(webhook.url, webhook.entry, { action: "buy", orderId: "Long 3" });
+    const opened = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 3" });
     assert.equal(opened.status, 202, await opened.text());
     const row = page.locator('[data-position-id][data-status="live"], [data-position-id][data-status="waiting"], [data-position-id][data-status="partially_filled"], [data-position-id][data-status="active"]').first();
     await row.waitFor();
     const id = await row.getAttribute("data-position-id");
     await page.locator(`[data-position-id="${id}"]`).getByRole("link", { name: "BTC/USDT" }).click();
     await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
-    const closed = await tradingView(webhook.url, webhook.exit, { action: "sell", orderId: "Close 3" });
+    const closed = await tradingView(webhook.url, webhook.strategy, { action: "sell", orderId: "Close 3" });
     assert.equal(closed.status, 202, await closed.text());
     await page.locator('[data-status="closed"]').first().waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId("close-reason").innerText(), /exit|signal/i);

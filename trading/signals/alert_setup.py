@@ -174,9 +174,10 @@ def alert_setup(
     return setup
 
 
-def alert_filled(setup: AlertSetup, *, kind: Kind, now: datetime) -> dict[str, Any]:
-    """The template of `kind` with its placeholders filled as TradingView fills them for a
-    strategy order on the configuration's chart, at the exchange's current price."""
+def alert_filled(setup: AlertSetup, *, kind: Kind, closing: bool, now: datetime) -> dict[str, Any]:
+    """The message of `kind` with its placeholders filled as TradingView fills them on the
+    configuration's chart at the exchange's current price: for the strategy message, as for an
+    order that opens a long (or, `closing`, one that closes it)."""
     template = setup.template(kind)
     if template is None or setup.account is None or setup.dca_config is None:
         raise ValidationError(
@@ -188,26 +189,21 @@ def alert_filled(setup: AlertSetup, *, kind: Kind, now: datetime) -> dict[str, A
         market = adapter.market(config.symbol)
         price = adapter.fetch_ticker(market.symbol).last
     except BrokerError as exc:
-        raise ValidationError(
-            {
-                "account": [
-                    f"{account.exchange} did not give a price for {config.symbol}: {exc.message or exc}"
-                ]
-            }
-        ) from exc
+        message = f"{account.exchange} did not give a price for {config.symbol}: {exc.message or exc}"
+        raise ValidationError({"account": [message]}) from exc
     quote = config.capital_per_pyramid or setup.amount or TEST_ALERT_QUOTE
     contracts = (quote / price).quantize(market.step_size, rounding=ROUND_DOWN) if price > 0 else Decimal(0)
     size, flat = format(contracts.normalize(), "f"), "0"
-    entry = kind == "entry"
+    opening = kind == "entry" or (kind == "strategy" and not closing)
     values = {
         "{{timenow}}": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "{{ticker}}": tradingview_ticker(market.symbol),
         "{{interval}}": tradingview_interval(config.timeframe),
-        "{{strategy.order.action}}": "buy" if entry else "sell",
-        "{{strategy.market_position}}": "long" if entry else "flat",
-        "{{strategy.market_position_size}}": size if entry else flat,
-        "{{strategy.prev_market_position}}": "flat" if entry else "long",
-        "{{strategy.prev_market_position_size}}": flat if entry else size,
+        "{{strategy.order.action}}": "buy" if opening else "sell",
+        "{{strategy.market_position}}": "long" if opening else "flat",
+        "{{strategy.market_position_size}}": size if opening else flat,
+        "{{strategy.prev_market_position}}": "flat" if opening else "long",
+        "{{strategy.prev_market_position_size}}": flat if opening else size,
         "{{strategy.order.price}}": format(price.normalize(), "f"),
         "{{close}}": format(price.normalize(), "f"),
         "{{strategy.order.contracts}}": size,

@@ -8,8 +8,13 @@ Pure: no Django, no database. The design (docs/user-guide/webhooks.md):
 - Sizing is one named mode: `dca_config` (the configuration's capital per pyramid; the message
   carries no size), `contracts` (the strategy's `{{strategy.order.contracts}}`, in base units) or
   `quote` (a fixed amount in the quote currency, typed on the page).
-- The entry message opens or adds to a long (`type: signal`); the exit message closes it
-  (`type: exit`). A strategy sends each order its own message with Pine's `alert_message`.
+- A strategy's order-fill alert sends the same message for every order, so its message
+  (`strategy`) says `type: auto` and the webhook reads the intent from the strategy's position
+  before and after the order. Other alerts (an indicator's condition) have no `{{strategy.*}}`
+  placeholders: they get an `entry` message (opens or adds to a long) and an `exit` message
+  (closes it), each with its action written in.
+- The strategy's contracts exist only in strategy alerts: in the `contracts` mode the entry
+  message carries no size, and the DCA configuration's capital per pyramid sizes it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 __all__ = [
+    "KINDS",
     "PLACEHOLDERS",
     "SIZING_MODES",
     "AlertTarget",
@@ -31,7 +37,8 @@ __all__ = [
     "tradingview_ticker",
 ]
 
-Kind = Literal["entry", "exit"]
+Kind = Literal["strategy", "entry", "exit"]
+KINDS: tuple[Kind, ...] = ("strategy", "entry", "exit")
 SIZING_MODES: dict[str, str] = {
     "dca_config": "DCA configuration's capital per pyramid",
     "contracts": "Strategy's contracts ({{strategy.order.contracts}})",
@@ -69,47 +76,59 @@ class AlertTarget:
 
 
 def alert_template(target: AlertTarget, *, secret: str, kind: Kind) -> dict[str, Any]:
-    """The message to paste as the alert's message, with the secret in it."""
+    """The message to paste as the alert's message, with the secret in it.
+
+    `strategy`: for a strategy's order-fill alert, which sends one message for every order; the
+    intent is `auto` (read from the strategy's position before and after the order).
+    `entry` / `exit`: for any other alert (an indicator's condition, a price crossing): the action
+    is written in, and only the placeholders every alert has are used."""
     if target.sizing not in SIZING_MODES:
         raise ValueError(f"unknown sizing mode {target.sizing!r}")
+    strategy = kind == "strategy"
     tv: dict[str, Any] = {
         "exchange": target.exchange,
         "symbol": "{{ticker}}",
         "timeframe": "{{interval}}",
-        "action": "{{strategy.order.action}}",
-        "market_position": "{{strategy.market_position}}",
-        "market_position_size": "{{strategy.market_position_size}}",
-        "prev_market_position": "{{strategy.prev_market_position}}",
-        "prev_market_position_size": "{{strategy.prev_market_position_size}}",
-        "entry_price": "{{strategy.order.price}}",
-        "close_price": "{{close}}",
+        "action": "{{strategy.order.action}}" if strategy else ("buy" if kind == "entry" else "sell"),
     }
-    intent: dict[str, Any] = {
-        "type": "signal" if kind == "entry" else "exit",
-        "side": "long",
-        "account": target.account_label,
-        "strategy": "grid",
-    }
-    if kind == "entry" and target.sizing == "contracts":
+    if strategy:
+        tv.update(
+            {
+                "market_position": "{{strategy.market_position}}",
+                "market_position_size": "{{strategy.market_position_size}}",
+                "prev_market_position": "{{strategy.prev_market_position}}",
+                "prev_market_position_size": "{{strategy.prev_market_position_size}}",
+                "entry_price": "{{strategy.order.price}}",
+            }
+        )
+    tv["close_price"] = "{{close}}"
+    intent: dict[str, Any] = {"type": "auto" if strategy else ("signal" if kind == "entry" else "exit")}
+    if not strategy:
+        intent["side"] = "long"
+    intent.update({"account": target.account_label, "strategy": "grid"})
+    if strategy and target.sizing == "contracts":
         tv["order_size"] = "{{strategy.order.contracts}}"
         intent["position_size_type"] = "contracts"
-    elif kind == "entry" and target.sizing == "quote":
+    elif kind != "exit" and target.sizing == "quote":
         if target.amount is None or target.amount <= 0:
             raise ValueError("the quote sizing mode needs a positive amount")
         tv["order_size"] = format(target.amount.normalize(), "f")
         intent["position_size_type"] = "quote"
     intent["precision_mode"] = "auto"
     where = f"{target.symbol} {target.timeframe}".strip()
+    info: dict[str, Any] = {"alert_name": f"{where} {kind}".strip()}
+    if strategy:
+        info = {
+            "trade_id": "{{strategy.order.id}}",
+            **info,
+            "alert_message": "{{strategy.order.comment}}",
+        }
     return {
         "secret": secret,
         "source": "tradingview",
         "timestamp": "{{timenow}}",
         "tv": tv,
-        "strategy_info": {
-            "trade_id": "{{strategy.order.id}}",
-            "alert_name": f"{where} {kind}",
-            "alert_message": "{{strategy.order.comment}}",
-        },
+        "strategy_info": info,
         "execution_intent": intent,
         "risk": {"stop_loss": None, "take_profit": None, "max_slippage_percent": 0.2},
     }

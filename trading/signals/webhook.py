@@ -11,6 +11,9 @@ Choices where the semantics page is silent (kept in one place so they can be rev
   buys into (buy -> long, sell -> short; for `reverse` it names the side opened after the close);
   an `exit` or `reduce` closes the side its action sells out of (sell -> long, buy -> short). A
   side that contradicts the action is rejected rather than guessed.
+- `execution_intent.type` may also be `auto`, the strategy alert's type: TradingView sends one
+  message for every order a strategy fills, so the intent is read from the strategy's position
+  before and after the order (`_auto_intent`), and the side from the action as for the others.
 - `reduce` takes `execution_intent.fraction` in (0, 1]; without it the fraction is derived from
   TradingView's position sizes, `(prev - now) / prev`, and if neither is there it is rejected.
 - `signal` and `reverse` need a price: `tv.entry_price` or `tv.close_price`.
@@ -69,6 +72,8 @@ Action = Literal["buy", "sell"]
 Side = Literal["long", "short"]
 IntentType = Literal["signal", "exit", "reduce", "reverse"]
 INTENT_TYPES: tuple[IntentType, ...] = ("signal", "exit", "reduce", "reverse")
+# The strategy alert's type: one message for every order, the intent read from the positions.
+AUTO = "auto"
 OPENS: dict[str, Side] = {"buy": "long", "sell": "short"}
 CLOSES: dict[str, Side] = {"sell": "long", "buy": "short"}
 SIDE_WORDS: dict[str, Side] = {"long": "long", "buy": "long", "short": "short", "sell": "short"}
@@ -240,11 +245,14 @@ def _parse(body: Mapping[str, object], *, secret: str, now: datetime, max_age_se
         raise SignalRejected("tv.symbol", f"{shown(symbol)} is not a market symbol", "invalid")
     tf, tf_seconds = timeframe(tv, "timeframe", "tv.timeframe")
     action = required_choice(tv, "action", "tv.action", ("buy", "sell"))
-    intent_type = required_choice(intent, "type", "execution_intent.type", INTENT_TYPES)
-    side = _side(intent, action=action, intent_type=intent_type)
-
     prev_size = number(tv, "prev_market_position_size", "tv.prev_market_position_size", positive=False)
     size_now = number(tv, "market_position_size", "tv.market_position_size", positive=False)
+    position = choice(tv, "market_position", "tv.market_position", POSITIONS, required=False)
+    prev_position = choice(tv, "prev_market_position", "tv.prev_market_position", POSITIONS, required=False)
+    intent_type = required_choice(intent, "type", "execution_intent.type", (*INTENT_TYPES, AUTO))
+    if intent_type == AUTO:
+        intent_type = _auto_intent(prev_position, position, prev_size, size_now)
+    side = _side(intent, action=action, intent_type=intent_type)
     entry_price = number(tv, "entry_price", "tv.entry_price")
     close_price = number(tv, "close_price", "tv.close_price")
     if intent_type in ("signal", "reverse") and entry_price is None and close_price is None:
@@ -269,11 +277,9 @@ def _parse(body: Mapping[str, object], *, secret: str, now: datetime, max_age_se
         "action": action,
         "side": side,
         "intent_type": intent_type,
-        "market_position": choice(tv, "market_position", "tv.market_position", POSITIONS, required=False),
+        "market_position": position,
         "market_position_size": size_now,
-        "prev_market_position": choice(
-            tv, "prev_market_position", "tv.prev_market_position", POSITIONS, required=False
-        ),
+        "prev_market_position": prev_position,
         "prev_market_position_size": prev_size,
         "entry_price": entry_price,
         "close_price": close_price,
@@ -297,6 +303,35 @@ def _parse(body: Mapping[str, object], *, secret: str, now: datetime, max_age_se
     }
     key = _idempotency_key(fields_, sent_at=sent_at)
     return ParsedSignal(secret=secret, idempotency_key=key, **fields_)  # type: ignore[arg-type]  # the dict is built field by field above
+
+
+def _auto_intent(
+    prev: str | None, now: str | None, prev_size: Decimal | None, size_now: Decimal | None
+) -> IntentType:
+    """The intent of a strategy order, read from the strategy's position before and after it:
+    flat -> long/short opens, a bigger position on the same side is a pyramid, a smaller one a
+    reduce, flat after is an exit, the other side after is a reverse."""
+    if prev is None or now is None:
+        missing = "tv.prev_market_position" if prev is None else "tv.market_position"
+        raise SignalRejected(
+            missing,
+            "an 'auto' intent reads the strategy's position before and after the order; send "
+            "{{strategy.prev_market_position}} and {{strategy.market_position}} (strategy alerts only)",
+            "missing",
+        )
+    if prev == "flat" and now == "flat":
+        raise SignalRejected(
+            "tv.market_position", "the strategy is flat before and after the order", "invalid"
+        )
+    if prev == "flat":
+        return "signal"
+    if now == "flat":
+        return "exit"
+    if now != prev:
+        return "reverse"
+    if prev_size is not None and size_now is not None and size_now < prev_size:
+        return "reduce"
+    return "signal"
 
 
 def _side(intent: Mapping[str, object], *, action: str, intent_type: str) -> Side:

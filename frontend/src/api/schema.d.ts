@@ -1107,8 +1107,8 @@ export interface paths {
         };
         /**
          * Your webhook URL, secret and alert template
-         * @description The URL and secret to paste into TradingView, with the entry template of your first
-         *     account and DCA configuration (`GET webhook-templates` builds it for any of them).
+         * @description The URL and secret to paste into TradingView, with the strategy alert's message for your
+         *     first account and DCA configuration (`GET webhook-templates` builds every message for any).
          */
         get: operations["webhook_secret_retrieve"];
         put?: never;
@@ -1130,8 +1130,8 @@ export interface paths {
         put?: never;
         /**
          * Rotate your webhook secret (old alerts stop working)
-         * @description The URL and secret to paste into TradingView, with the entry template of your first
-         *     account and DCA configuration (`GET webhook-templates` builds it for any of them).
+         * @description The URL and secret to paste into TradingView, with the strategy alert's message for your
+         *     first account and DCA configuration (`GET webhook-templates` builds every message for any).
          */
         post: operations["webhook_secret_rotate_create"];
         delete?: never;
@@ -1219,13 +1219,15 @@ export interface components {
             /** Format: uuid */
             dca_config: string | null;
             dca_configs: components["schemas"]["AlertConfigChoice"][];
-            /** @description The entry alert message, secret included */
+            /** @description The entry message of other alerts, secret included */
             entry: unknown;
-            /** @description The exit alert message, secret included */
+            /** @description The exit message of other alerts, secret included */
             exit: unknown;
             placeholders: components["schemas"]["AlertPlaceholder"][];
             sizing: string;
             sizing_modes: components["schemas"]["AlertSizingMode"][];
+            /** @description The strategy alert's message (every order; type auto), secret included */
+            strategy: unknown;
             url: string;
             url_warnings: string[];
             warnings: string[];
@@ -1247,12 +1249,15 @@ export interface components {
              */
             amount?: string;
             /**
+             * @description For the strategy message: fill it as for an order that closes the long (else one that opens it)
+             * @default false
+             */
+            closing: boolean;
+            /**
              * Format: uuid
              * @description A DCA configuration id of that account
              */
             dca_config?: string;
-            /** @default entry */
-            kind: components["schemas"]["KindEnum"];
             /**
              * @description How entries are sized; default: dca_config when it has a capital per pyramid, else contracts
              *
@@ -1261,17 +1266,27 @@ export interface components {
              *     * `quote` - Fixed amount in the quote currency
              */
             sizing?: components["schemas"]["SizingEnum"];
+            /**
+             * @description Which of the page's messages to send
+             *
+             *     * `strategy` - strategy
+             *     * `entry` - entry
+             *     * `exit` - exit
+             * @default strategy
+             */
+            template: components["schemas"]["TemplateEnum"];
         };
         AlertTestResult: {
+            closing: boolean;
             /** @description The webhook's answer: 202 accepted, 4xx refused */
             http_status: number;
-            kind: string;
             /** @description The webhook's answer body */
             response: unknown;
             /** @description The message as posted, the secret replaced by *** */
             sent: unknown;
             /** @description The stored signal; poll GET /signals/{id} for the outcome */
             signal: components["schemas"]["Signal"] | null;
+            template: string;
         };
         AuditLog: {
             readonly action: string;
@@ -1634,12 +1649,6 @@ export interface components {
         Health: {
             status: string;
         };
-        /**
-         * @description * `entry` - entry
-         *     * `exit` - exit
-         * @enum {string}
-         */
-        KindEnum: "entry" | "exit";
         Leg: {
             level: number;
             /** Format: decimal */
@@ -2852,6 +2861,13 @@ export interface components {
          * @enum {string}
          */
         TaskExecutionStatusEnum: "success" | "failed" | "skipped";
+        /**
+         * @description * `strategy` - strategy
+         *     * `entry` - entry
+         *     * `exit` - exit
+         * @enum {string}
+         */
+        TemplateEnum: "strategy" | "entry" | "exit";
         TokenPair: {
             access: string;
             refresh: string;
@@ -3054,7 +3070,7 @@ export interface components {
             /** Format: date-time */
             rotated_at: string | null;
             secret: string;
-            /** @description The entry template for your first account and DCA configuration */
+            /** @description The strategy alert's message for your first account and DCA configuration */
             template: unknown;
             url: string;
         };

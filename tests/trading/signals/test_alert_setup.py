@@ -52,24 +52,24 @@ def post_alert(user_id: Any, raw: bytes, callbacks: Any) -> Any:
         return Client().post(f"/api/v1/webhooks/{user_id}", data=raw, content_type="text/plain")
 
 
-def test_the_entry_template_as_pasted_opens_a_position_and_the_exit_template_closes_it(
+def test_the_strategy_message_as_pasted_opens_a_position_on_the_entry_order_and_closes_it_on_the_exit(
     engine, api, django_capture_on_commit_callbacks
 ) -> None:
     engine.config(capital_per_pyramid="1000")
     setup = api.get(URL).json()
     assert setup["sizing"] == "dca_config"
-    entry, exit_ = setup["entry"], setup["exit"]
-    # The message names the account, not the chart's exchange, and carries no size of its own.
-    assert entry["tv"]["exchange"] == "simulator"
-    assert entry["execution_intent"]["account"] == "main"
-    assert "order_size" not in entry["tv"]
-    assert "position_size_type" not in entry["execution_intent"]
-    assert (entry["execution_intent"]["type"], exit_["execution_intent"]["type"]) == ("signal", "exit")
+    message = setup["strategy"]
+    # The message names the account, not the chart's exchange, and carries no size of its own;
+    # one message serves every order of the strategy.
+    assert message["tv"]["exchange"] == "simulator"
+    assert message["execution_intent"]["account"] == "main"
+    assert message["execution_intent"]["type"] == "auto"
+    assert "order_size" not in message["tv"] and "side" not in message["execution_intent"]
     assert setup["chart"] == {"symbol": "BTC/USDT", "ticker": "BTCUSDT", "timeframe": "1h", "interval": "60"}
 
     opened = post_alert(
         engine.user.pk,
-        as_tradingview_sends(entry, action="buy", price="100"),
+        as_tradingview_sends(message, action="buy", price="100"),
         django_capture_on_commit_callbacks,
     )
     assert opened.status_code == 202, opened.json()
@@ -79,21 +79,48 @@ def test_the_entry_template_as_pasted_opens_a_position_and_the_exit_template_clo
 
     closed = post_alert(
         engine.user.pk,
+        as_tradingview_sends(message, action="sell", price="100"),
+        django_capture_on_commit_callbacks,
+    )
+    assert closed.status_code == 202, closed.json()
+    group.refresh_from_db()
+    assert group.status in (GroupStatus.CLOSING, GroupStatus.CLOSED)
+    signal = Signal.objects.get(pk=closed.json()["signal_id"])
+    assert (signal.intent_type, signal.outcome) == ("exit", "accepted")
+
+
+def test_the_entry_and_exit_messages_need_no_strategy_and_work_as_pasted(
+    engine, api, django_capture_on_commit_callbacks
+) -> None:
+    engine.config(capital_per_pyramid="1000")
+    setup = api.get(URL).json()
+    entry, exit_ = setup["entry"], setup["exit"]
+    assert "strategy." not in json.dumps(entry) + json.dumps(exit_)  # indicator alerts have none
+    assert (entry["tv"]["action"], entry["execution_intent"]["type"]) == ("buy", "signal")
+    assert (exit_["tv"]["action"], exit_["execution_intent"]["type"]) == ("sell", "exit")
+    opened = post_alert(
+        engine.user.pk,
+        as_tradingview_sends(entry, action="buy", price="100"),
+        django_capture_on_commit_callbacks,
+    )
+    assert opened.status_code == 202, opened.json()
+    group = PositionGroup.objects.get(user=engine.user)
+    closed = post_alert(
+        engine.user.pk,
         as_tradingview_sends(exit_, action="sell", price="100"),
         django_capture_on_commit_callbacks,
     )
     assert closed.status_code == 202, closed.json()
     group.refresh_from_db()
     assert group.status in (GroupStatus.CLOSING, GroupStatus.CLOSED)
-    assert Signal.objects.get(pk=closed.json()["signal_id"]).outcome == "accepted"
 
 
 def test_contracts_sizing_sends_the_strategys_contracts_and_names_the_mode(engine, api) -> None:
     config = engine.config()
     setup = api.get(URL, {"sizing": "contracts", "dca_config": str(config.pk)}).json()
-    assert setup["entry"]["tv"]["order_size"] == "{{strategy.order.contracts}}"
-    assert setup["entry"]["execution_intent"]["position_size_type"] == "contracts"
-    assert "order_size" not in setup["exit"]["tv"]
+    assert setup["strategy"]["tv"]["order_size"] == "{{strategy.order.contracts}}"
+    assert setup["strategy"]["execution_intent"]["position_size_type"] == "contracts"
+    assert "order_size" not in setup["entry"]["tv"] and "order_size" not in setup["exit"]["tv"]
     # Without a capital per pyramid the configuration cannot size entries itself.
     assert {m["value"]: m["available"] for m in setup["sizing_modes"]}["dca_config"] is False
     refused = api.get(URL, {"sizing": "dca_config"})
@@ -106,8 +133,10 @@ def test_quote_sizing_needs_an_amount_and_writes_it_in(engine, api) -> None:
     missing = api.get(URL, {"sizing": "quote"})
     assert missing.status_code == 400 and "amount" in missing.json()["errors"]
     setup = api.get(URL, {"sizing": "quote", "amount": "250"}).json()
-    assert setup["entry"]["tv"]["order_size"] == "250"
-    assert setup["entry"]["execution_intent"]["position_size_type"] == "quote"
+    for kind in ("strategy", "entry"):
+        assert setup[kind]["tv"]["order_size"] == "250"
+        assert setup[kind]["execution_intent"]["position_size_type"] == "quote"
+    assert "order_size" not in setup["exit"]["tv"]
 
 
 def test_another_users_account_is_refused_by_field(engine, api, make_engine, other_trader) -> None:
@@ -128,7 +157,7 @@ def test_a_loopback_url_is_flagged_for_tradingview(api, settings) -> None:
 
 def test_no_account_yet_says_what_to_do(api) -> None:
     setup = api.get(URL).json()
-    assert setup["entry"] is None and setup["account"] is None
+    assert setup["strategy"] is None and setup["entry"] is None and setup["account"] is None
     assert any("exchange account" in w for w in setup["warnings"])
 
 
@@ -137,7 +166,7 @@ def test_the_test_alert_goes_through_the_webhook_and_opens_a_position(
 ) -> None:
     engine.config(capital_per_pyramid="500")
     with django_capture_on_commit_callbacks(execute=True):
-        answer = api.post(f"{URL}/test", {"kind": "entry"}, format="json")
+        answer = api.post(f"{URL}/test", {"template": "strategy"}, format="json")
     assert answer.status_code == 200, answer.json()
     body = answer.json()
     assert body["http_status"] == 202, body["response"]
@@ -148,12 +177,19 @@ def test_the_test_alert_goes_through_the_webhook_and_opens_a_position(
     assert signal.outcome == "accepted"
     assert signal.position_group is not None
     assert str(engine.user.webhook_secret) not in signal.raw_body
+    # The same message, filled as for the strategy's closing order, closes it.
+    with django_capture_on_commit_callbacks(execute=True):
+        closing = api.post(f"{URL}/test", {"template": "strategy", "closing": True}, format="json").json()
+    assert closing["http_status"] == 202, closing["response"]
+    assert closing["sent"]["tv"]["action"] == "sell"
+    signal.position_group.refresh_from_db()
+    assert signal.position_group.status in (GroupStatus.CLOSING, GroupStatus.CLOSED)
 
 
 def test_a_refused_test_alert_says_why(engine, api, django_capture_on_commit_callbacks) -> None:
     engine.config(capital_per_pyramid="0.01")  # far below the simulator's minimum order
     with django_capture_on_commit_callbacks(execute=True):
-        body = api.post(f"{URL}/test", {"kind": "entry"}, format="json").json()
+        body = api.post(f"{URL}/test", {"template": "entry"}, format="json").json()
     signal = Signal.objects.get(pk=body["signal"]["id"])
     assert signal.outcome == "refused"
     assert signal.reason

@@ -20,6 +20,7 @@ def test_owner_sees_url_and_secret_and_a_template_once_an_account_exists(api, tr
     assert template["secret"] == body["secret"]
     assert template["tv"]["exchange"] == "simulator"
     assert template["tv"]["symbol"] == "{{ticker}}"
+    assert template["execution_intent"]["type"] == "auto"
 
 
 @pytest.mark.django_db

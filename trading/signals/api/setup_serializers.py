@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from trading.signals.alert_setup import AlertSetup
-from trading.signals.alert_templates import PLACEHOLDERS, SIZING_MODES
+from trading.signals.alert_templates import KINDS, PLACEHOLDERS, SIZING_MODES
 from trading.signals.api.serializers import SignalSerializer
 
 
@@ -18,7 +18,7 @@ class WebhookSecretSerializer(serializers.Serializer):
     secret = serializers.CharField()
     rotated_at = serializers.DateTimeField(allow_null=True)
     template = serializers.JSONField(
-        allow_null=True, help_text="The entry template for your first account and DCA configuration"
+        allow_null=True, help_text="The strategy alert's message for your first account and DCA configuration"
     )
 
 
@@ -43,7 +43,14 @@ class AlertSetupQuerySerializer(serializers.Serializer):
 
 
 class AlertTestSerializer(AlertSetupQuerySerializer):
-    kind = serializers.ChoiceField(choices=["entry", "exit"], default="entry")
+    template = serializers.ChoiceField(
+        choices=list(KINDS), default="strategy", help_text="Which of the page's messages to send"
+    )
+    closing = serializers.BooleanField(
+        default=False,
+        help_text="For the strategy message: fill it as for an order that closes the long "
+        "(else one that opens it)",
+    )
 
 
 class AlertAccountChoice(serializers.Serializer):
@@ -94,8 +101,15 @@ class AlertSetupSerializer(serializers.Serializer):
     sizing_modes = AlertSizingMode(many=True)
     chart = AlertChart(allow_null=True)
     placeholders = AlertPlaceholder(many=True)
-    entry = serializers.JSONField(allow_null=True, help_text="The entry alert message, secret included")
-    exit = serializers.JSONField(allow_null=True, help_text="The exit alert message, secret included")
+    strategy = serializers.JSONField(
+        allow_null=True, help_text="The strategy alert's message (every order; type auto), secret included"
+    )
+    entry = serializers.JSONField(
+        allow_null=True, help_text="The entry message of other alerts, secret included"
+    )
+    exit = serializers.JSONField(
+        allow_null=True, help_text="The exit message of other alerts, secret included"
+    )
 
     @staticmethod
     def body(setup: AlertSetup) -> dict[str, Any]:
@@ -117,13 +131,15 @@ class AlertSetupSerializer(serializers.Serializer):
             ],
             "chart": setup.chart,
             "placeholders": [{"placeholder": k, "filled_with": v} for k, v in PLACEHOLDERS.items()],
+            "strategy": setup.template("strategy"),
             "entry": setup.template("entry"),
             "exit": setup.template("exit"),
         }
 
 
 class AlertTestResultSerializer(serializers.Serializer):
-    kind = serializers.CharField()
+    template = serializers.CharField()
+    closing = serializers.BooleanField()
     sent = serializers.JSONField(help_text="The message as posted, the secret replaced by ***")
     http_status = serializers.IntegerField(help_text="The webhook's answer: 202 accepted, 4xx refused")
     response = serializers.JSONField(help_text="The webhook's answer body")

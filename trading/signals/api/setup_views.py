@@ -42,8 +42,8 @@ def _setup(user: User, data: dict[str, Any]) -> AlertSetup:
 
 
 class WebhookSecretView(generics.GenericAPIView):
-    """The URL and secret to paste into TradingView, with the entry template of your first
-    account and DCA configuration (`GET webhook-templates` builds it for any of them)."""
+    """The URL and secret to paste into TradingView, with the strategy alert's message for your
+    first account and DCA configuration (`GET webhook-templates` builds every message for any)."""
 
     permission_classes = (IsTrader,)
     serializer_class = s.WebhookSecretSerializer
@@ -54,7 +54,7 @@ class WebhookSecretView(generics.GenericAPIView):
             "url": setup.url,
             "secret": setup.secret,
             "rotated_at": user.webhook_secret_rotated_at,
-            "template": setup.template("entry"),
+            "template": setup.template("strategy"),
         }
 
     @extend_schema(summary="Your webhook URL, secret and alert template")
@@ -105,7 +105,7 @@ class AlertTestView(generics.GenericAPIView):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         setup = _setup(request.user, data)
-        body = alert_filled(setup, kind=data["kind"], now=timezone.now())
+        body = alert_filled(setup, kind=data["template"], closing=data["closing"], now=timezone.now())
         answer = _post_to_webhook(request, setup, body)
         try:
             payload = json.loads(answer.content or b"{}")
@@ -113,7 +113,8 @@ class AlertTestView(generics.GenericAPIView):
             payload = {"detail": answer.content.decode(errors="replace")[:500]}
         signal = Signal.objects.filter(user=request.user, pk=payload.get("signal_id")).first()
         result = {
-            "kind": data["kind"],
+            "template": data["template"],
+            "closing": data["closing"],
             "sent": {**body, "secret": "***"},
             "http_status": answer.status_code,
             "response": payload,

@@ -151,12 +151,16 @@ export default function WebhookPage() {
           <Card withBorder>
             <Stack gap="xs">
               <Title order={4}>3. In TradingView</Title>
+              <Text size="sm">
+                The test buttons fill a message as TradingView would, at the exchange's current price, and post it to your webhook: it trades on the selected account.
+              </Text>
               <List size="sm" type="ordered">
-                <List.Item>Create an alert on your strategy; under Notifications tick “Webhook URL” and paste the URL above.</List.Item>
                 <List.Item>
-                  One alert sends one message for every order of the strategy. Give each order its own message in Pine, with <Code>alert_message</Code>: the entry message on <Code>strategy.entry</Code>, the exit message on <Code>strategy.close</Code> or <Code>strategy.exit</Code>; then make the alert's message <Code>{"{{strategy.order.alert_message}}"}</Code>.
+                  <b>On a strategy</b> (recommended): Create alert, Condition: your strategy, <i>Order fills only</i>. Message: the Strategy alert message. Notifications: tick “Webhook URL” and paste the URL above.
                 </List.Item>
-                <List.Item>Without Pine: create two alerts (for example on crossing conditions), one with the entry message and one with the exit message.</List.Item>
+                <List.Item>
+                  <b>On anything else</b> (an indicator's buy or sell condition): one alert with the Entry message for the buy condition, another with the Exit message for the sell condition, each with the Webhook URL.
+                </List.Item>
               </List>
               {page && (
                 <Table withTableBorder withColumnBorders fz="sm" mt="xs" data-testid="placeholders">
@@ -189,27 +193,36 @@ export default function WebhookPage() {
   );
 }
 
+const TABS: { kind: Kind; label: string; about: string }[] = [
+  { kind: "strategy", label: "Strategy alert", about: "For an alert on your strategy's order fills: TradingView sends this one message for every order, and Tradefleet reads from the strategy's position before and after the order whether it opens, adds to, reduces, closes or reverses the position." },
+  { kind: "entry", label: "Entry (other alerts)", about: "For an alert on anything else (an indicator's condition, a price crossing): opens a long, or adds a pyramid to it." },
+  { kind: "exit", label: "Exit (other alerts)", about: "For an alert on anything else: closes the long at market and cancels its open orders." },
+];
+
 function Templates({ page, secret, reveal, query }: { page: AlertSetup; secret: string; reveal: boolean; query: Record<string, string | null> }) {
-  const [kind, setKind] = useState<Kind>("entry");
+  const [kind, setKind] = useState<Kind>("strategy");
   return (
-    <Tabs value={kind} onChange={(value) => setKind((value as Kind) ?? "entry")}>
+    <Tabs value={kind} onChange={(value) => setKind((value as Kind) ?? "strategy")}>
       <Tabs.List>
-        <Tabs.Tab value="entry">Entry message</Tabs.Tab>
-        <Tabs.Tab value="exit">Exit message</Tabs.Tab>
+        {TABS.map((tab) => (
+          <Tabs.Tab key={tab.kind} value={tab.kind}>
+            {tab.label}
+          </Tabs.Tab>
+        ))}
       </Tabs.List>
-      {(["entry", "exit"] as const).map((k) => {
+      {TABS.map(({ kind: k, about }) => {
         const text = templateText(page[k]);
         return (
           <Tabs.Panel key={k} value={k} pt="sm">
             <Stack gap="xs">
-              <Group justify="space-between">
+              <Group justify="space-between" wrap="nowrap" align="flex-start">
                 <Text size="sm" c="dimmed">
-                  {k === "entry" ? "Opens a long, or adds a pyramid to it." : "Closes the long at market and cancels its open orders."} The secret shows as dots until you press Show above; Copy copies it in full.
+                  {about} The secret shows as dots until you press Show above; Copy copies it in full.
                 </Text>
                 <CopyButton value={text}>
                   {({ copied, copy }) => (
-                    <Button size="xs" variant="light" color={copied ? "teal" : "blue"} onClick={copy} data-testid={`copy-${k}-template`}>
-                      {copied ? "Copied" : `Copy ${k} message`}
+                    <Button size="xs" variant="light" color={copied ? "teal" : "blue"} onClick={copy} data-testid={`copy-${k}-template`} style={{ flexShrink: 0 }}>
+                      {copied ? "Copied" : "Copy message"}
                     </Button>
                   )}
                 </CopyButton>
@@ -217,7 +230,14 @@ function Templates({ page, secret, reveal, query }: { page: AlertSetup; secret: 
               <Code block data-testid={`${k}-template`}>
                 {reveal ? text : maskSecret(text, secret)}
               </Code>
-              <TestAlert kind={k} query={query} page={page} />
+              {k === "strategy" ? (
+                <Group align="flex-start" grow>
+                  <TestAlert kind="strategy" closing={false} label="Test: an opening order" query={query} page={page} />
+                  <TestAlert kind="strategy" closing label="Test: a closing order" query={query} page={page} />
+                </Group>
+              ) : (
+                <TestAlert kind={k} closing={false} label={`Send test ${k} alert`} query={query} page={page} />
+              )}
             </Stack>
           </Tabs.Panel>
         );
@@ -226,10 +246,10 @@ function Templates({ page, secret, reveal, query }: { page: AlertSetup; secret: 
   );
 }
 
-function TestAlert({ kind, query, page }: { kind: Kind; query: Record<string, string | null>; page: AlertSetup }) {
+function TestAlert({ kind, closing, label, query, page }: { kind: Kind; closing: boolean; label: string; query: Record<string, string | null>; page: AlertSetup }) {
   const client = useQueryClient();
   const send = useMutation({
-    mutationFn: () => api<AlertTestResult>("webhook-templates/test", { method: "POST", body: { ...Object.fromEntries(Object.entries({ ...query, account: page.account, dca_config: page.dca_config, sizing: page.sizing }).filter(([, v]) => v !== null)), kind } }),
+    mutationFn: () => api<AlertTestResult>("webhook-templates/test", { method: "POST", body: { ...Object.fromEntries(Object.entries({ ...query, account: page.account, dca_config: page.dca_config, sizing: page.sizing }).filter(([, v]) => v !== null)), template: kind, closing } }),
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.signals }),
   });
   const signalId = send.data?.signal?.id;
@@ -244,16 +264,13 @@ function TestAlert({ kind, query, page }: { kind: Kind; query: Record<string, st
   return (
     <Stack gap="xs">
       <Group>
-        <Button onClick={() => send.mutate()} loading={send.isPending} disabled={!page.dca_config} data-testid={`send-test-${kind}`} variant="default">
-          Send test {kind} alert
+        <Button onClick={() => send.mutate()} loading={send.isPending} disabled={!page.dca_config} variant="default">
+          {label}
         </Button>
-        <Text size="xs" c="dimmed">
-          Fills the message as TradingView would at the current price and posts it to your webhook. It trades on the selected account.
-        </Text>
       </Group>
       <ErrorAlert error={send.error} />
       {verdict && (
-        <Alert color={verdict.color} title={verdict.title} data-testid={`test-${kind}-result`} role="status">
+        <Alert color={verdict.color} title={verdict.title} data-testid={`test-${kind}${closing ? "-closing" : ""}-result`} role="status">
           <Stack gap={4}>
             {verdict.detail && <Text size="sm">{verdict.detail}</Text>}
             {verdict.field && (

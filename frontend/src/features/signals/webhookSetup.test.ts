@@ -5,7 +5,7 @@ import { maskSecret, templateText, testAlertVerdict } from "./webhookSetup";
 const SECRET = "abcdefghijklmnopqrstuvwxyz012345";
 
 function result(http_status: number, response: object, signal: Partial<SignalDetail> | null = null): AlertTestResult {
-  return { kind: "entry", http_status, response, sent: {}, signal: signal as AlertTestResult["signal"] };
+  return { template: "strategy", closing: false, http_status, response, sent: {}, signal: signal as AlertTestResult["signal"] };
 }
 
 describe("the template on the page", () => {

@@ -2,7 +2,7 @@
 // test alert's answer means to the trader.
 import type { AlertTestResult, SignalDetail } from "@/api/types";
 
-export type Kind = "entry" | "exit";
+export type Kind = "strategy" | "entry" | "exit";
 
 const DOTS = "•".repeat(12);
 
