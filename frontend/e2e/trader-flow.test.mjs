@@ -50,7 +50,15 @@ after(async () => {
 });
 
 const nav = (label) => page.getByRole("navigation").getByRole("link", { name: label, exact: true }).click();
-const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+// The whole page in one picture: the window is made as tall as the page (a full-page capture
+// would paint the fixed header and menu once per screen height, in the middle of the page).
+async function shot(name) {
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight).catch(() => viewport.height);
+  if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height: Math.min(height, 6000) });
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+  if (height > viewport.height) await page.setViewportSize(viewport);
+}
 // What TradingView does when an alert fires: each {{placeholder}} in the pasted message is
 // replaced by text, and the result is posted as text/plain to the webhook URL.
 async function tradingView(url, message, { action, orderId, timenow = new Date() }) {

@@ -87,7 +87,7 @@ export default function WebhookPage() {
             <Stack>
               <Title order={4}>2. The alert message</Title>
               <Text size="sm" c="dimmed">
-                The message names the account it trades on, so it works whatever exchange your chart shows. Pick the account and DCA configuration; the entry and exit messages below are built for them.
+                The message names the account it trades on, so it works whatever exchange your chart shows. Pick the account and DCA configuration; the messages below are built for them.
               </Text>
               <ErrorAlert error={setup.error} />
               {page && (
