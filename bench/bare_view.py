@@ -23,8 +23,8 @@ from trading.queue.tasks import process_signal
 
 INSERT = (
     "INSERT INTO trading_signal (id, user_id, source, raw_body, parsed, idempotency_key, exchange, symbol,"
-    " timeframe, side, intent_type, status, classification, reason, received_at)"
-    " VALUES (%s, %s, 'tradingview', %s, '{}', %s, '', '', '', '', '', 'received', '', '', now())"
+    " timeframe, side, intent_type, status, classification, reason, reason_code, reason_field, received_at)"
+    " VALUES (%s, %s, 'tradingview', %s, '{}', %s, '', '', '', '', '', 'received', '', '', '', '', now())"
     " ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id"
 )
 
