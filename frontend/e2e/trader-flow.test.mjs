@@ -237,6 +237,27 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     assert.match(await page.getByTestId("close-reason").innerText(), /exit|signal/i);
   });
 
+  await t.test("a refused alert raises a toast within a second and shows its reason on the Signals page", async () => {
+    const tenMinutesAgo = new Date(Date.now() - 600_000);
+    const refused = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Late 4", timenow: tenMinutesAgo });
+    assert.equal(refused.status, 422, await refused.text());
+    // Timed from the webhook's answer: the live event is sent when the refusal is stored.
+    await page.getByText("Signal refused").first().waitFor({ timeout: 1000 });
+    await shot("signal-refused-toast");
+    await nav("Signals");
+    const row = page.locator('[data-outcome="stale"]').first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /timestamp/);
+    assert.match(await row.innerText(), /signals older than 300 s are not traded/);
+    await page.locator('[data-outcome="accepted"]').first().waitFor();
+    await shot("signals");
+    await row.getByRole("link").first().click();
+    await page.getByTestId("signal-raw-body").waitFor();
+    assert.match(await page.getByTestId("signal-raw-body").innerText(), /"secret": "\*\*\*"/);
+    await nav("Dashboard");
+    await page.getByTestId("refused-signals").waitFor();
+  });
+
   await t.test("every page renders, in both themes and on a phone", async () => {
     const pages = [
       ["dashboard", "/"],
@@ -247,6 +268,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
       ["dca-list", "/dca"],
       ["trading-config", "/trading-config"],
       ["webhook", "/webhook"],
+      ["signals", "/signals"],
       ["logs", "/logs"],
       ["logs-errors", "/logs?tab=errors"],
     ];

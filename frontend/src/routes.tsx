@@ -23,6 +23,8 @@ const DcaConfigsPage = lazy(() => import("./features/dca/DcaConfigsPage"));
 const DcaEditorPage = lazy(() => import("./features/dca/DcaEditorPage"));
 const TradingConfigPage = lazy(() => import("./features/settings/TradingConfigPage"));
 const WebhookPage = lazy(() => import("./features/signals/WebhookPage"));
+const SignalsPage = lazy(() => import("./features/signals/SignalsPage"));
+const SignalDetailPage = lazy(() => import("./features/signals/SignalDetailPage"));
 const LogsPage = lazy(() => import("./features/logs/LogsPage"));
 const AdminPage = lazy(() => import("./features/admin/AdminPage"));
 
@@ -78,6 +80,8 @@ export function AppRoutes() {
             <Route index element={<DashboardPage />} />
             <Route path="/positions" element={<PositionsPage />} />
             <Route path="/positions/:id" element={<PositionDetailPage />} />
+            <Route path="/signals" element={<SignalsPage />} />
+            <Route path="/signals/:id" element={<SignalDetailPage />} />
             <Route path="/queue" element={<QueuePage />} />
             <Route path="/risk" element={<RiskPage />} />
             <Route path="/service" element={<ServicePage />} />

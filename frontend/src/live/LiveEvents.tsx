@@ -1,6 +1,9 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
+import { Anchor, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
+import { useNavigate } from "react-router";
+import { signalToast } from "@/features/signals/signalView";
 import { readAuth, refreshAccess } from "@/auth/tokens";
 import { applyEvent } from "./applyEvent";
 import { LiveSocket, type ConnectionState, type LiveEvent } from "./socket";
@@ -10,6 +13,8 @@ export interface Alert {
   level: "error" | "warning" | "info";
   message: string;
   at: string;
+  /** The signal the alert is about, linked from the dashboard. */
+  signalId?: string;
 }
 
 interface LiveContextValue {
@@ -47,6 +52,9 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
   const [alerts, setAlerts] = useState<Alert[]>([]);
   const ended = useRef(onSessionEnded);
   ended.current = onSessionEnded;
+  const navigate = useNavigate();
+  const go = useRef(navigate);
+  go.current = navigate;
 
   useEffect(() => {
     const socket = new LiveSocket({
@@ -55,6 +63,26 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
       onState: setState,
       onEvent: (event) => {
         applyEvent(client, event);
+        const toast = event.type === "signal.received" ? signalToast(event.data) : null;
+        if (toast) {
+          // A refused or queued signal: the trader may be on any page, TradingView never shows it.
+          const at = event.ts ?? new Date().toISOString();
+          setAlerts((current) => [{ id: `${toast.id}:${at}`, level: toast.color === "red" ? "error" : "warning", message: `${toast.title}: ${toast.message}`, at, signalId: toast.signalId } satisfies Alert, ...current].slice(0, 20));
+          notifications.show({
+            id: toast.id,
+            color: toast.color,
+            title: toast.title,
+            autoClose: 10_000,
+            message: (
+              <>
+                <Text size="sm">{toast.message}</Text>
+                <Anchor component="button" size="sm" onClick={() => go.current(`/signals/${toast.signalId}`)}>
+                  See the signal
+                </Anchor>
+              </>
+            ),
+          });
+        }
         const alert = alertFrom(event);
         if (alert) {
           setAlerts((current) => [alert, ...current].slice(0, 20));

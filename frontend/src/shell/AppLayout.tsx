@@ -17,6 +17,7 @@ const NAV: { section: string; items: Item[] }[] = [
     items: [
       { to: "/", label: "Dashboard" },
       { to: "/positions", label: "Positions" },
+      { to: "/signals", label: "Signals" },
       { to: "/queue", label: "Queue" },
       { to: "/risk", label: "Risk" },
       { to: "/service", label: "Service" },

@@ -1,5 +1,6 @@
 import { Alert, Anchor, Badge, Card, CloseButton, Group, Progress, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router";
 import { api } from "@/api/client";
 import type { QueueSummary, ServiceStatus } from "@/api/contract";
@@ -11,6 +12,7 @@ import { useOptionalQuery } from "@/lib/useSoftQuery";
 import { PageHeader } from "@/lib/ui";
 import { usePositions } from "@/features/positions/api";
 import { PositionsTable } from "@/features/positions/PositionsTable";
+import { OUTCOME_COLORS } from "@/features/signals/signalView";
 import { EquityCurve } from "./EquityCurve";
 
 function Tile({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
@@ -50,6 +52,12 @@ export default function DashboardPage() {
   const pnl = totalPnl(performance.data, config.data?.config.user_capital);
   const currency = performance.data?.currency ?? "";
   const signal = lastSignal.data?.results[0];
+  const since = useState(() => new Date(Date.now() - 24 * 3600 * 1000).toISOString())[0];
+  const refused = useQuery({
+    queryKey: [...keys.signals, "refused", since],
+    queryFn: () => api<Page<Signal>>("signals", { query: { status: "rejected", received_after: since, page_size: 1 } }),
+  });
+  const refusedCount = refused.data?.count ?? 0;
   const queued = summary.data ? summary.data.queued : null;
   const breaker = summary.data?.circuit_breaker;
   const riskOn = config.data?.config.risk_engine_enabled;
@@ -88,12 +96,29 @@ export default function DashboardPage() {
         </Tile>
         <Tile label="Last webhook" testId="last-webhook">
           <Text fw={700} size="lg">
-            {signal ? timeAgo(signal.received_at) : "never"}
+            {signal ? (
+              <Anchor component={Link} to={`/signals/${signal.id}`} inherit>
+                {timeAgo(signal.received_at)}
+              </Anchor>
+            ) : (
+              "never"
+            )}
           </Text>
-          {signal && (
-            <Text size="xs" c="dimmed">
-              {signal.symbol} {signal.side} · {signal.status}
-            </Text>
+          {signal ? (
+            <>
+              <Text size="xs" c="dimmed">
+                {signal.symbol} {signal.side} · <Text span c={OUTCOME_COLORS[signal.outcome]} inherit fw={600}>{signal.outcome}</Text>
+              </Text>
+              {signal.reason && (signal.outcome === "refused" || signal.outcome === "stale") && (
+                <Text size="xs" c="red" lineClamp={2} title={signal.reason}>
+                  {signal.reason}
+                </Text>
+              )}
+            </>
+          ) : (
+            <Anchor component={Link} to="/webhook" size="xs">
+              Set up the webhook
+            </Anchor>
           )}
         </Tile>
         <Tile label="Service" testId="service-status">
@@ -120,6 +145,16 @@ export default function DashboardPage() {
         </Tile>
       </SimpleGrid>
 
+      {refusedCount > 0 && (
+        <Alert color="red" title={`${refusedCount} signal${refusedCount === 1 ? " was" : "s were"} refused in the last 24 hours`} data-testid="refused-signals">
+          <Text size="sm">
+            Latest: {refused.data?.results[0]?.symbol} {refused.data?.results[0]?.reason}{" "}
+            <Anchor component={Link} to={`/signals?received_after=${encodeURIComponent(since)}`} size="sm">
+              See them
+            </Anchor>
+          </Text>
+        </Alert>
+      )}
       {(live.alerts.length > 0 || (errors.data?.count ?? 0) > 0) && (
         <Card withBorder>
           <Title order={4} mb="xs">
@@ -129,7 +164,14 @@ export default function DashboardPage() {
             {live.alerts.map((alert) => (
               <Alert key={alert.id} color={alert.level === "error" ? "red" : alert.level === "warning" ? "yellow" : "blue"} withCloseButton={false}>
                 <Group justify="space-between" wrap="nowrap">
-                  <Text size="sm">{alert.message}</Text>
+                  <Text size="sm">
+                    {alert.message}{" "}
+                    {alert.signalId && (
+                      <Anchor component={Link} to={`/signals/${alert.signalId}`} size="sm">
+                        See the signal
+                      </Anchor>
+                    )}
+                  </Text>
                   <CloseButton aria-label="Dismiss" onClick={() => live.dismissAlert(alert.id)} />
                 </Group>
               </Alert>
