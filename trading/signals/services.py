@@ -50,6 +50,9 @@ from trading.signals.masking import masked_body, masked_text
 from trading.signals.models import Signal, SignalStatus
 from trading.signals.routing import AccountNotFound, routes_for
 from trading.signals.webhook import (
+    CLOSES,
+    MIN_GUARDED_SECRET,
+    OPENS,
     ParsedSignal,
     SignalRejected,
     extract_secret,
@@ -204,7 +207,9 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
     try:
         parsed = parse_webhook(body, now=timezone.now(), max_age_seconds=routes.max_signal_age_seconds)
     except SignalRejected as exc:
-        raise _refuse(user=user, rejection=exc, raw_body=raw_body, parsed=None, account=None) from None
+        raise _refuse(
+            user=user, rejection=exc, raw_body=raw_body, parsed=None, account=None, body=body
+        ) from None
 
     try:
         route = routes.account(exchange=parsed.exchange, label=parsed.account_label)
@@ -306,9 +311,10 @@ def _refuse(
     parsed: ParsedSignal | None,
     account: ExchangeConfig | None,
     symbol: str | None = None,
+    body: dict[str, object] | None = None,
 ) -> SignalRefused:
     """Store the refusal (idempotency_key NULL, so it never blocks a later good signal)."""
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = _loose_fields(body, user_secret(user)) if body is not None else {}
     if parsed is not None:
         values = {
             "parsed": parsed_json(parsed),
@@ -337,6 +343,33 @@ def _refuse(
     signal_event(signal)
     WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
     return SignalRefused(rejection, signal_id=signal.pk)
+
+
+def _loose_fields(body: dict[str, object], secret: str) -> dict[str, Any]:
+    """What a body the parser refused still says about itself (exchange, symbol, timeframe,
+    side, type) as sent, so the trader's log shows which alert it was. Placeholders, non-text
+    values and anything holding the secret are left out."""
+    tv = body.get("tv") if isinstance(body.get("tv"), dict) else {}
+    intent = body.get("execution_intent") if isinstance(body.get("execution_intent"), dict) else {}
+    needle = secret.lower() if len(secret) >= MIN_GUARDED_SECRET else None
+
+    def plain(block: Any, key: str, length: int) -> str:
+        value = block.get(key) if isinstance(block, dict) else None
+        if not isinstance(value, str) or "{{" in value or (needle and needle in value.lower()):
+            return ""
+        return value.strip()[:length]
+
+    action, intent_type = plain(tv, "action", 5).lower(), plain(intent, "type", 8).lower()
+    sides = (
+        OPENS if intent_type in ("signal", "reverse") else CLOSES if intent_type in ("exit", "reduce") else {}
+    )
+    return {
+        "exchange": plain(tv, "exchange", 32).lower(),
+        "symbol": plain(tv, "symbol", 32).upper(),
+        "timeframe": plain(tv, "timeframe", 10),
+        "side": sides.get(action, ""),
+        "intent_type": intent_type,
+    }
 
 
 def stored_key(parsed: ParsedSignal) -> str:

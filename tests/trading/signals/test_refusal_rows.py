@@ -1,0 +1,43 @@
+"""A refused alert is kept in the trader's log as which alert it was, even when it was refused
+before it could be read (stale), and never with the secret in a column."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.trading.signals.test_webhook_endpoint import (  # noqa: F401  fixtures
+    _point_at_simulator,
+    alert,
+    post,
+    ready,
+    rejected,
+    running_simulator,
+)
+
+
+def test_a_stale_alert_is_logged_with_its_pair_side_and_type(trader, post) -> None:  # noqa: F811
+    ready(trader)
+    old = (timezone.now() - timedelta(minutes=10)).isoformat().replace("+00:00", "Z")
+    response = post(trader.pk, alert(trader, timestamp=old))
+    assert response.status_code == 422
+    signal = rejected(trader)
+    assert (signal.outcome, signal.reason_field) == ("stale", "timestamp")
+    assert (signal.exchange, signal.symbol, signal.timeframe, signal.side, signal.intent_type) == (
+        "simulator",
+        "BTCUSDT",
+        "60",
+        "long",
+        "signal",
+    )
+
+
+def test_a_secret_pasted_into_a_field_is_not_copied_into_the_log(trader, post) -> None:  # noqa: F811
+    ready(trader)
+    secret = str(trader.webhook_secret)
+    response = post(trader.pk, alert(trader, tv__symbol=secret, timestamp="2020-01-01T00:00:00Z"))
+    assert response.status_code in (400, 422)
+    signal = rejected(trader)
+    assert signal.symbol == ""
+    assert secret.upper() not in signal.symbol and secret not in signal.raw_body
