@@ -243,6 +243,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     assert.equal(refused.status, 422, await refused.text());
     // Timed from the webhook's answer: the live event is sent when the refusal is stored.
     await page.getByText("Signal refused").first().waitFor({ timeout: 1000 });
+    await page.waitForTimeout(500); // the toast slides in
     await shot("signal-refused-toast");
     await nav("Signals");
     const row = page.locator('[data-outcome="stale"]').first();
