@@ -445,6 +445,11 @@ RATELIMIT_BURST_SECONDS = env.float("RATELIMIT_BURST_SECONDS", default=1.0)
 RATELIMIT_MAX_WAIT_SECONDS = env.float("RATELIMIT_MAX_WAIT_SECONDS", default=5.0)
 RATELIMIT_BACKOFF_SECONDS = env.float("RATELIMIT_BACKOFF_SECONDS", default=5.0)
 RATELIMIT_PER_KEY_EXCHANGES = env.list("RATELIMIT_PER_KEY_EXCHANGES", default=[])
+# Inbound: the public webhook's limit per user (trading/signals/rate_limit.py), in the same
+# buckets. A sustained rate ("N/s", "N/min", "N/h") and how many alerts may arrive at once: a
+# strategy alert per symbol fires on the same candle close, and TradingView retries nothing.
+WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="60/min")
+WEBHOOK_RATE_BURST = env.int("WEBHOOK_RATE_BURST", default=120)
 
 # --- Trading engine ---------------------------------------------------------------------------
 # Defaults until per-user trading configuration lands (issue 5): the pool size, how old a

@@ -19,6 +19,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The TradingView webhook, the one hot path, before everything else (docs/benchmarks.md, P1).
+    path("api/v1/", include("trading.signals.api.webhook_urls")),
     # The web app at `/` and its client routes (config/spa.py).
     path("", include("config.spa")),
     path("reset-password", reset_password_page, name="reset-password"),

@@ -27,6 +27,8 @@ def test_no_generated_input_makes_any_endpoint_answer_5xx(settings_throttles_off
     # Health takes no input (its own tests cover it) and waits up to 1 s for workers per call.
     operations = [op for op in (r.ok() for r in schema.get_all_operations()) if "/health" not in op.label]
     assert len(operations) >= 15
+    # The public webhook too: its body is text/plain or JSON, generated from the alert's schema.
+    assert "POST /api/v1/webhooks/{user_id}" in {op.label for op in operations}
 
     def exercise(case):
         # Throttle counters reset and a fresh session each time: generated calls may log out or

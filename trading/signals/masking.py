@@ -9,12 +9,21 @@ from typing import Any
 from trading.signals.webhook import MAX_BODY_BYTES
 
 MASK = "***"
+_DUMP: dict[str, Any] = {"ensure_ascii": False, "separators": (", ", ": ")}
 
 
 def masked_body(body: object, secret: str) -> str:
     """The body as JSON text with the `secret` field replaced and the secret masked anywhere else
     it might hide (deeper than the parser looks, in keys, in different case)."""
-    return json.dumps(_mask(body, secret.lower(), top=True), ensure_ascii=False, separators=(", ", ": "))
+    needle = secret.lower()
+    if isinstance(body, dict) and needle and json.dumps(secret, ensure_ascii=False)[1:-1] == secret:
+        # The usual body holds the secret in `secret` only: dump it with that one value replaced,
+        # and walk the body only if the secret shows up anywhere else. A secret JSON does not
+        # escape appears verbatim wherever a key or string holds it, so the search is exact.
+        text = json.dumps({**body, "secret": MASK} if "secret" in body else body, **_DUMP)
+        if needle not in text.lower():
+            return text
+    return json.dumps(_mask(body, needle, top=True), **_DUMP)
 
 
 def _mask(value: Any, needle: str, *, top: bool = False) -> Any:

@@ -1,13 +1,14 @@
 """Signal ingest: a TradingView webhook body becomes one stored `Signal` and one `process_signal`
 message, or a refusal a trader can act on (reference/trading-semantics.md, "Signals").
 
-    webhook_authenticate(user_id=..., body=...)  -> User   (or WebhookUnauthorized: 401, nothing stored)
-    signal_ingest(user=..., body=..., raw=...)   -> IngestResult (or SignalRefused: 4xx, row stored)
+    signal_ingest(user=..., body=...)            -> IngestResult (or SignalRefused: 4xx, row stored)
     signal_reject_unparsable(...)                -> a bad-JSON body kept only if it carries the secret
 
-The hot path is one SELECT of the user, one decrypt, the account and DCA lookups, one
-`INSERT ... ON CONFLICT DO NOTHING RETURNING id` in autocommit (no BEGIN/COMMIT round trips) and
-one enqueue. Market metadata comes from a per-process adapter over the fleet-wide market cache
+The user was authenticated and admitted first (authentication.py: one SELECT, the secret
+compared; rate_limit.py: one Redis round trip). The hot path here is the account and DCA lookups
+from memory, one `INSERT ... ON CONFLICT DO NOTHING RETURNING id` in autocommit (no BEGIN/COMMIT
+round trips) and one enqueue (config/publish.py: the message `apply_async` would send, cheaper).
+Market metadata comes from a per-process adapter over the fleet-wide market cache
 (brokers/markets.py), so a warm lookup costs one cache GET of the version stamp.
 
 Choices where the semantics page is silent (docs/user-guide/webhooks.md tells traders):
@@ -24,7 +25,6 @@ Choices where the semantics page is silent (docs/user-guide/webhooks.md tells tr
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import uuid
 from dataclasses import dataclass, fields
@@ -43,11 +43,13 @@ from brokers.adapters.cache import cached_public_adapter
 from brokers.errors import BadSymbol, BrokerError
 from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
-from config.tasks import task_named
+from config.publish import TaskSender
 from trading.runtime import task_names as names
+from trading.signals.authentication import user_secret
 from trading.signals.events import signal_event
 from trading.signals.masking import masked_body, masked_text
 from trading.signals.models import Signal, SignalStatus
+from trading.signals.rate_limit import webhook_admit
 from trading.signals.routing import AccountNotFound, routes_for
 from trading.signals.webhook import (
     CLOSES,
@@ -55,18 +57,11 @@ from trading.signals.webhook import (
     OPENS,
     ParsedSignal,
     SignalRejected,
-    extract_secret,
     parse_webhook,
 )
 
 logger = logging.getLogger(__name__)
-security_logger = logging.getLogger("tradefleet.security")
 
-WEBHOOK_AUTH_FAILURES = Counter(
-    "tradefleet_webhook_auth_failures_total",
-    "Webhook requests refused with 401 (bad or missing secret, unknown or inactive user).",
-    ["reason"],
-)
 WEBHOOK_SIGNALS = Counter(
     "tradefleet_webhook_signals_total",
     "Authenticated webhook signals by outcome (accepted, duplicate, rejected).",
@@ -77,17 +72,8 @@ WEBHOOK_SIGNALS = Counter(
 UNPROCESSABLE = frozenset({"stale", "future", "no_account", "unknown_symbol", "no_dca_config"})
 NEEDS_DCA_CONFIG = frozenset({"signal", "reverse"})
 PRELIMINARY = {"exit": "exit", "reduce": "reduce", "reverse": "reverse"}
-# Compared against when the user id is unknown, so that path costs about what a real compare does.
-_DUMMY_SECRET = b"x" * 43
-
-
-class WebhookUnauthorized(Exception):
-    """401: nothing is stored. `reason` is for the metric and the log, never for the client."""
-
-    def __init__(self, reason: str, detail: str = "Invalid webhook secret.") -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
+# The message apply_async(priority=SIGNAL_PRIORITY) sends, without its per-call overhead.
+PROCESS_SIGNAL = TaskSender(names.PROCESS_SIGNAL, priority=names.SIGNAL_PRIORITY)
 
 
 class SignalRefused(Exception):
@@ -113,62 +99,6 @@ class IngestResult:
     created: bool
 
 
-# --- authentication ---------------------------------------------------------------------------
-def webhook_authenticate(*, user_id: str, body: object, ip: str) -> User:
-    """The active user whose secret the body carries; WebhookUnauthorized otherwise (counted,
-    logged once with user id and IP, never the secret)."""
-    try:
-        candidate = extract_secret(body)
-    except SignalRejected:
-        _refuse_auth("missing_secret", user_id, ip)
-    try:
-        pk = uuid.UUID(user_id)
-    except ValueError:
-        _refuse_auth("unknown_user", user_id, ip)
-    # The hot path reads four columns, not a model: the id, the flag, the ciphertext and the
-    # routes version (trading/signals/routing.py); a stand-in User carries them on.
-    row = (
-        User.objects.filter(pk=pk)
-        .values_list("is_active", "webhook_secret_encrypted", "routes_version")
-        .order_by()[:1]
-    )
-    found = list(row)
-    if not found:
-        hmac.compare_digest(_DUMMY_SECRET, candidate.encode())
-        _refuse_auth("unknown_user", user_id, ip)
-    is_active, ciphertext, routes_version = found[0]
-    user = User(
-        id=pk, is_active=is_active, webhook_secret_encrypted=ciphertext, routes_version=routes_version
-    )
-    try:
-        secret = str(user.webhook_secret)
-    except DecryptionError:
-        logger.error("webhook secret of user %s cannot be decrypted (ENCRYPTION_KEYS?)", user.pk)
-        _refuse_auth("undecryptable", user_id, ip)
-    if not secret or not hmac.compare_digest(secret.encode(), candidate.encode()):
-        _refuse_auth("bad_secret", user_id, ip)
-    if not user.is_active:
-        _refuse_auth("inactive_user", user_id, ip)
-    user._webhook_secret_plain = secret  # type: ignore[attr-defined]  # reused for masking, never saved
-    return user
-
-
-def _refuse_auth(reason: str, user_id: str, ip: str) -> Any:
-    WEBHOOK_AUTH_FAILURES.labels(reason=reason).inc()
-    security_logger.warning(
-        "webhook refused (%s) for user %s from %s",
-        reason,
-        user_id[:64],
-        ip,
-        extra={"event": "webhook.auth_failed", "reason": reason, "user_id": user_id[:64], "ip": ip},
-    )
-    raise WebhookUnauthorized(reason)
-
-
-def user_secret(user: User) -> str:
-    return getattr(user, "_webhook_secret_plain", None) or str(user.webhook_secret)
-
-
 # --- ingest -----------------------------------------------------------------------------------
 def signal_reject_unparsable(*, user_id: str, raw: bytes, rejection: SignalRejected) -> uuid.UUID | None:
     """Keep a body we could not decode in the trader's log, if it proves to be theirs (it holds
@@ -186,6 +116,7 @@ def signal_reject_unparsable(*, user_id: str, raw: bytes, rejection: SignalRejec
         return None
     if len(secret) < 8 or secret.encode() not in raw:
         return None
+    webhook_admit(user_id=str(user.pk))  # it proved to be the trader's: it counts (rate_limit.py)
     signal = Signal.objects.create(
         user=user,
         status=SignalStatus.REJECTED,
@@ -289,11 +220,7 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
             )
 
     signal_id, user_id = str(signal.pk), str(user.pk)
-    transaction.on_commit(
-        lambda: task_named(names.PROCESS_SIGNAL).apply_async(
-            kwargs={"signal_id": signal_id, "user_id": user_id}, priority=names.SIGNAL_PRIORITY
-        )
-    )
+    transaction.on_commit(lambda: PROCESS_SIGNAL.send(signal_id=signal_id, user_id=user_id))
     WEBHOOK_SIGNALS.labels(outcome="accepted").inc()
     return IngestResult(
         signal_id=signal.pk,

@@ -513,7 +513,9 @@ PATHS = [
 
 
 @pytest.fixture
-def fuzz_user(db: None) -> User:
+def fuzz_user(db: None, settings: Any) -> User:
+    # Hundreds of alerts from one trader within seconds: the fuzz is about bodies, not the limit.
+    settings.WEBHOOK_RATE_BURST = 10_000
     return ready(UserFactory())
 
 
@@ -589,3 +591,176 @@ def test_the_users_max_signal_age_from_their_trading_configuration_applies(trade
     trading_config_update(user=trader, fields={"max_signal_age_seconds": 60}, partial=True)
     refused = post(trader.pk, alert(trader, timestamp=two_minutes_old))
     assert (refused.status_code, refused.json()["code"]) == (422, "stale")
+
+
+# --- what TradingView sends: text/plain ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain; charset=utf-8", "text/plain", "application/json", "application/x-www-form-urlencoded", ""],
+)
+def test_the_body_is_read_as_json_whatever_its_content_type(trader, content_type) -> None:
+    ready(trader)
+    response = Client().post(
+        f"/api/v1/webhooks/{trader.pk}", data=json.dumps(alert(trader)).encode(), content_type=content_type
+    )
+    assert response.status_code == 202, response.content
+    assert response["Content-Type"] == "application/json"
+
+
+def test_an_empty_body_is_400_naming_the_body(trader, post) -> None:
+    response = post(trader.pk, None, raw=b"")
+    assert response.status_code == 400
+    assert (response.json()["code"], list(response.json()["errors"])) == ("invalid_body", ["body"])
+
+
+def test_no_login_and_no_csrf_token_are_needed(trader) -> None:
+    ready(trader)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        f"/api/v1/webhooks/{trader.pk}", data=json.dumps(alert(trader)), content_type="text/plain"
+    )
+    assert response.status_code == 202
+
+
+# --- the per-user rate limit ----------------------------------------------------------------------
+def test_alerts_beyond_the_burst_are_429_with_retry_after_and_nothing_is_stored(
+    trader, post, settings
+) -> None:
+    ready(trader)
+    settings.WEBHOOK_RATE_LIMIT, settings.WEBHOOK_RATE_BURST = "6/min", 3
+    accepted = [post(trader.pk, alert(trader)).status_code for _ in range(3)]
+    refused = post(trader.pk, alert(trader))
+    assert accepted == [202, 202, 202]
+    assert refused.status_code == 429
+    # One alert every 10 s refills the bucket: the next is taken in 10 s (whole seconds, rounded up).
+    assert refused["Retry-After"] == "10"
+    assert refused.json() == {
+        "detail": "Too many alerts; retry in 10 s.",
+        "code": "rate_limited",
+        "errors": {},
+    }
+    assert Signal.objects.filter(user=trader).count() == 3
+
+
+def test_a_stranger_who_knows_the_url_cannot_use_up_the_traders_limit(trader, post, settings) -> None:
+    ready(trader)
+    settings.WEBHOOK_RATE_BURST = 2
+    strangers = {
+        post(trader.pk, alert(trader, secret="a-guessed-wrong-secret")).status_code for _ in range(20)
+    }
+    assert strangers == {401}
+    assert [post(trader.pk, alert(trader)).status_code for _ in range(2)] == [202, 202]
+
+
+def test_each_trader_has_a_limit_of_their_own(trader, other_trader, post, settings) -> None:
+    ready(trader)
+    ready(other_trader)
+    settings.WEBHOOK_RATE_BURST = 1
+    assert [post(trader.pk, alert(trader)).status_code for _ in range(2)] == [202, 429]
+    assert post(other_trader.pk, alert(other_trader)).status_code == 202
+
+
+def test_other_spellings_of_the_user_id_share_the_one_limit(trader, post, settings) -> None:
+    ready(trader)
+    settings.WEBHOOK_RATE_BURST = 1
+    assert post(trader.pk, alert(trader)).status_code == 202
+    assert post(trader.pk.hex.upper(), alert(trader)).status_code == 429
+
+
+def test_a_broken_paste_counts_and_is_not_kept_once_over_the_limit(trader, post, settings) -> None:
+    ready(trader)
+    settings.WEBHOOK_RATE_BURST = 1
+    raw = f'{{"secret": "{trader.webhook_secret}", "tv": {{"symbol": "BTCUSDT",}}'.encode()
+    assert post(trader.pk, None, raw=raw).status_code == 400
+    over = post(trader.pk, None, raw=raw)
+    assert (over.status_code, over.json()["code"]) == (429, "rate_limited")
+    assert Signal.objects.filter(user=trader).count() == 1
+
+
+def test_the_limit_is_shared_by_every_web_process(trader, post, settings) -> None:
+    from brokers.ratelimit import RedisBackend, default_backend
+
+    if not isinstance(default_backend(), RedisBackend):
+        pytest.skip("embedded mode: one process, the bucket lives in its memory")
+    ready(trader)
+    settings.WEBHOOK_RATE_LIMIT, settings.WEBHOOK_RATE_BURST = "1/min", 2
+    assert [post(trader.pk, alert(trader)).status_code for _ in range(2)] == [202, 202]
+    # Another gunicorn worker is another connection to the same Redis: the bucket is empty there too.
+    elsewhere = RedisBackend(settings.CACHES["default"]["LOCATION"])
+    verdict = elsewhere.reserve(
+        f"webhook:{trader.pk}", "webhook", cost=1, rate=1 / 60, capacity=2, max_wait=0
+    )
+    assert not verdict.granted
+    assert 50 < verdict.wait <= 60
+
+
+def test_the_rate_setting_reads_like_the_throttle_rates(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from trading.signals.rate_limit import parse_rate
+
+    assert parse_rate("60/min", 120) == (1.0, 120.0)
+    assert parse_rate("2/s", 1) == (2.0, 1.0)
+    assert parse_rate("3600/hour", 5) == (1.0, 5.0)
+    for bad in ("60", "0/min", "-1/min", "60/week", "sixty/min"):
+        with pytest.raises(ImproperlyConfigured):
+            parse_rate(bad, 10)
+    with pytest.raises(ImproperlyConfigured):
+        parse_rate("60/min", 0)
+
+
+# --- the secret kept per process ----------------------------------------------------------------
+def test_a_rotated_secret_is_refused_at_once_and_the_new_one_accepted(trader, post, api) -> None:
+    ready(trader)
+    old = alert(trader)
+    assert post(trader.pk, old).status_code == 202  # the old secret is now this process's
+    new_secret = api.post("/api/v1/webhook-secret/rotate").json()["secret"]
+    assert post(trader.pk, alert(trader, secret=old["secret"])).status_code == 401
+    assert post(trader.pk, alert(trader, secret=new_secret)).status_code == 202
+
+
+def test_a_ciphertext_copied_into_another_row_is_not_trusted_from_the_cache(
+    trader, other_trader, post
+) -> None:
+    ready(trader)
+    assert post(trader.pk, alert(trader)).status_code == 202
+    User.objects.filter(pk=other_trader.pk).update(webhook_secret_encrypted=trader.webhook_secret_encrypted)
+    assert post(other_trader.pk, alert(trader)).status_code == 401
+
+
+# --- the OpenAPI schema -------------------------------------------------------------------------
+def test_the_webhook_is_in_the_openapi_schema_with_every_answer_and_code() -> None:
+    from trading.signals.api.webhook_schema import BAD_REQUEST_CODES, UNPROCESSABLE_CODES
+
+    response = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    assert "/api/v1/webhooks/{user_id}/" not in paths  # the trailing-slash route is the same operation
+    operation = paths["/api/v1/webhooks/{user_id}"]["post"]
+    assert set(paths["/api/v1/webhooks/{user_id}"]) == {"post"}
+    assert "security" not in operation  # public: the secret is in the body
+    assert set(operation["requestBody"]["content"]) == {"text/plain", "application/json"}
+    answers = operation["responses"]
+    assert set(answers) == {"200", "202", "400", "401", "422", "429"}
+    assert "Retry-After" in answers["429"]["headers"]
+    for status in answers:
+        assert answers[status]["content"]["application/json"]["examples"], status
+    for code in (*BAD_REQUEST_CODES, *UNPROCESSABLE_CODES):
+        assert f"`{code}`" in operation["description"]
+
+
+def test_every_refusal_code_the_webhook_raises_is_documented_with_its_status() -> None:
+    import ast
+    from pathlib import Path
+
+    from trading.signals import services, webhook, webhook_fields
+    from trading.signals.api.webhook_schema import BAD_REQUEST_CODES, UNPROCESSABLE_CODES
+
+    raised: set[str] = set()
+    for module in (webhook, webhook_fields, services):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "SignalRejected":
+                code = node.args[2] if len(node.args) > 2 else ast.Constant("invalid")
+                if isinstance(code, ast.Constant):
+                    raised.add(code.value)
+    assert raised == set(BAD_REQUEST_CODES) | set(UNPROCESSABLE_CODES)
+    assert set(UNPROCESSABLE_CODES) == services.UNPROCESSABLE  # 422; the rest are 400

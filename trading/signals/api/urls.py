@@ -1,19 +1,16 @@
-"""signals endpoints (reference/api.md, "Trading"): the TradingView webhook and the signals log."""
+"""signals endpoints (reference/api.md, "Trading"): the Webhook setup page and the signals log."""
 
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from trading.signals.api import setup_views, webhook_views
+from trading.signals.api import setup_views
 from trading.signals.api import views as signal_views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("signals", signal_views.SignalViewSet, basename="signal")
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    # With and without the trailing slash: people type it (api.md). Two routes rather than
-    # APPEND_SLASH, which cannot redirect a POST.
-    path("webhooks/<str:user_id>", webhook_views.webhook, name="webhook"),
-    path("webhooks/<str:user_id>/", webhook_views.webhook),
+    # POST webhooks/{user_id} is in webhook_urls.py, which config/urls.py resolves first.
     # The Webhook setup page (accounts owns the secret; the templates need trading's accounts and
     # configurations, so the page's endpoints live here).
     path("webhook-secret", setup_views.WebhookSecretView.as_view(), name="webhook-secret"),
