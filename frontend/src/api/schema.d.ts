@@ -1174,6 +1174,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a TradingView alert (public: the secret is in the body)
+         * @description TradingView's alert, posted by TradingView to the URL of your Webhook setup page. **Public**: no
+         *     `Authorization` header and no CSRF token; the `secret` in the body proves the alert is yours.
+         *     TradingView sends the message as `text/plain`; `application/json` (or any other type) is read the
+         *     same way. Bodies over 64 KiB are refused.
+         *
+         *     * `202`: accepted and queued; `200`: the same alert arrived before (the first signal's id, nothing
+         *       done twice).
+         *     * `400`: the message is not the template; `422`: it is, but cannot be traded. Both are kept in
+         *       your signals log as `rejected`, with `signal_id`.
+         *     * `401`: wrong or missing secret, unknown or inactive user, or a malformed URL: all alike, and
+         *       nothing is stored.
+         *     * `429`: more alerts than your limit (`WEBHOOK_RATE_LIMIT`, by default 60 a minute with bursts
+         *       of 120); `Retry-After` says in how many seconds the next is taken. Only alerts with your secret
+         *       count, so a stranger who knows the URL cannot use up your limit.
+         *
+         *     **400 codes**
+         *
+         *     * `invalid_body`: not JSON, or not an object, or a key twice in one object; paste the template again
+         *     * `too_large`: the body is over 64 KiB; the template is about 1 KiB
+         *     * `placeholder`: a `{{...}}` was not replaced by TradingView; use placeholders your alert type has
+         *     * `missing`: a required field is empty or absent (the field is named in `errors`)
+         *     * `invalid`: a value is not a number, a time, a symbol... (the field is named in `errors`)
+         *     * `unsupported`: a value is not one of the accepted words (`buy`/`sell`, an intent type, ...)
+         *
+         *     **422 codes**
+         *
+         *     * `stale`: older than your `max_signal_age_seconds` (300 s by default)
+         *     * `future`: more than 60 s ahead of the server's clock; send `{{timenow}}`
+         *     * `no_account`: no enabled account on that exchange, several and none default, or no such label
+         *     * `unknown_symbol`: the exchange has no such market
+         *     * `no_dca_config`: no DCA configuration for this symbol and timeframe on that account
+         */
+        post: operations["webhooks_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3066,6 +3116,82 @@ export interface components {
          * @enum {string}
          */
         UserRoleEnum: "viewer" | "trader" | "manager" | "admin";
+        WebhookAccepted: {
+            /** @description pending, exit, reduce, reverse, duplicate: a first guess for a new signal (the engine decides entry or pyramid and updates the signal), duplicate for an alert that came before */
+            classification: string;
+            /** Format: uuid */
+            signal_id: string;
+            status: components["schemas"]["SignalStatusEnum"];
+        };
+        /**
+         * @description The alert message of the Webhook setup page as TradingView fills it. Unknown keys are
+         *     ignored, so a template may carry notes; an empty string is an absent value.
+         */
+        WebhookAlertRequest: {
+            execution_intent: components["schemas"]["WebhookExecutionIntentRequest"];
+            risk?: components["schemas"]["WebhookRiskRequest"];
+            /** @description Your webhook secret (Webhook setup page); never stored */
+            secret: string;
+            /** @description tradingview */
+            source?: string;
+            strategy_info?: components["schemas"]["WebhookStrategyInfoRequest"];
+            /** @description `{{timenow}}`: ISO 8601 with a zone, or epoch seconds */
+            timestamp: string;
+            tv: components["schemas"]["WebhookTvRequest"];
+        };
+        WebhookBadRequest: {
+            /**
+             * @description One of:
+             *     * `invalid_body`: not JSON, or not an object, or a key twice in one object; paste the template again
+             *     * `too_large`: the body is over 64 KiB; the template is about 1 KiB
+             *     * `placeholder`: a `{{...}}` was not replaced by TradingView; use placeholders your alert type has
+             *     * `missing`: a required field is empty or absent (the field is named in `errors`)
+             *     * `invalid`: a value is not a number, a time, a symbol... (the field is named in `errors`)
+             *     * `unsupported`: a value is not one of the accepted words (`buy`/`sell`, an intent type, ...)
+             */
+            code: string;
+            /** @description `<field>: <reason>` */
+            detail: string;
+            /** @description The refused field with its reason (empty for a body that is not JSON) */
+            errors: {
+                [key: string]: string[];
+            };
+            /**
+             * Format: uuid
+             * @description The refused signal in your log (absent when nothing could be kept)
+             */
+            signal_id?: string | null;
+            /** @description rejected (absent with no signal_id) */
+            status?: string;
+        };
+        WebhookError: {
+            /** @description authentication_failed (401) or rate_limited (429) */
+            code: string;
+            detail: string;
+            /** @description Always empty */
+            errors: {
+                [key: string]: unknown;
+            };
+        };
+        WebhookExecutionIntentRequest: {
+            /** @description the label of one of your accounts on that exchange */
+            account?: string;
+            /** @description a reduce's share of the group, in (0, 1] */
+            fraction?: (string | number) | null;
+            /** @description quote, base or contracts */
+            position_size_type?: string;
+            precision_mode?: string;
+            /** @description long/short (or buy/sell); follows from the action when absent */
+            side?: string;
+            strategy?: string;
+            /** @description signal, exit, reduce, reverse, or auto (read from the strategy's position before and after the order: the strategy alert's one message for every order) */
+            type: string;
+        };
+        WebhookRiskRequest: {
+            max_slippage_percent?: (string | number) | null;
+            stop_loss?: (string | number) | null;
+            take_profit?: (string | number) | null;
+        };
         WebhookSecret: {
             /** Format: date-time */
             rotated_at: string | null;
@@ -3073,6 +3199,60 @@ export interface components {
             /** @description The strategy alert's message for your first account and DCA configuration */
             template: unknown;
             url: string;
+        };
+        WebhookStrategyInfoRequest: {
+            alert_message?: string;
+            alert_name?: string;
+            /** @description `{{strategy.order.id}}`: with the timestamp, the duplicate key */
+            trade_id?: string;
+        };
+        WebhookTvRequest: {
+            /** @description buy or sell: `{{strategy.order.action}}`, or the word */
+            action: string;
+            /** @description `{{close}}` */
+            close_price?: (string | number) | null;
+            /** @description the order's price; a signal needs it or close_price */
+            entry_price?: (string | number) | null;
+            /** @description `{{exchange}}`: the chart's exchange, e.g. BINANCE */
+            exchange: string;
+            /** @description `{{strategy.market_position}}`: long, short or flat */
+            market_position?: string;
+            /** @description `{{strategy.market_position_size}}` */
+            market_position_size?: (string | number) | null;
+            /** @description `{{strategy.order.contracts}}` */
+            order_size?: (string | number) | null;
+            /** @description `{{strategy.prev_market_position}}` */
+            prev_market_position?: string;
+            /** @description `{{strategy.prev_market_position_size}}` */
+            prev_market_position_size?: (string | number) | null;
+            /** @description `{{ticker}}`: BTCUSDT or BTC/USDT */
+            symbol: string;
+            /** @description `{{interval}}`: 1, 60, 240, 1D, 1W... */
+            timeframe: (string | number) | null;
+        };
+        WebhookUnprocessable: {
+            /**
+             * @description One of:
+             *     * `stale`: older than your `max_signal_age_seconds` (300 s by default)
+             *     * `future`: more than 60 s ahead of the server's clock; send `{{timenow}}`
+             *     * `no_account`: no enabled account on that exchange, several and none default, or no such label
+             *     * `unknown_symbol`: the exchange has no such market
+             *     * `no_dca_config`: no DCA configuration for this symbol and timeframe on that account
+             */
+            code: string;
+            /** @description `<field>: <reason>` */
+            detail: string;
+            /** @description The refused field with its reason (empty for a body that is not JSON) */
+            errors: {
+                [key: string]: string[];
+            };
+            /**
+             * Format: uuid
+             * @description The refused signal in your log (absent when nothing could be kept)
+             */
+            signal_id?: string | null;
+            /** @description rejected (absent with no signal_id) */
+            status?: string;
         };
     };
     responses: never;
@@ -5151,6 +5331,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlertTestResult"];
+                };
+            };
+        };
+    };
+    webhooks_receive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Your user id, as in the webhook URL (e.g. 65c3230e-edeb-46cc-bff4-473203509462); anything else is a 401 */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookAlertRequest"];
+                "text/plain": components["schemas"]["WebhookAlertRequest"];
+            };
+        };
+        responses: {
+            /** @description A duplicate of an earlier alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            /** @description Accepted and queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            /** @description Not the template (stored as rejected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookBadRequest"];
+                };
+            };
+            /** @description Authentication failed; nothing stored */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookError"];
+                };
+            };
+            /** @description Cannot be traded (stored as rejected) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookUnprocessable"];
+                };
+            };
+            /** @description Over your alert rate limit; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds until the next alert is taken */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookError"];
                 };
             };
         };
