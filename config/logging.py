@@ -64,6 +64,14 @@ SERVICE_LOG_LOGGERS = (
 # Kept out of the service logs (console only): the exchange simulator stands in for an exchange,
 # and its lines (faults it was told to inject, its own errors) are not the platform's work.
 CONSOLE_ONLY_LOGGERS = ("brokers.simulator",)
+# The trade journal (trading/runtime/journal.py): each trader's own record of their positions. It
+# reaches the service log at the service log's level even when LOG_LEVEL quiets the console.
+JOURNAL_LOGGER = "tradefleet.trading.journal"
+
+
+def _level_number(name: str) -> int:
+    number = logging.getLevelName(str(name).upper())
+    return number if isinstance(number, int) else logging.INFO
 
 
 def logging_config(
@@ -73,6 +81,13 @@ def logging_config(
     the service-log handler on SERVICE_LOG_LOGGERS (beside the console: they still propagate)."""
     loggers: dict[str, Any] = {name: {"handlers": ["service_log"]} for name in SERVICE_LOG_LOGGERS}
     loggers.update({name: {"handlers": ["console"], "propagate": False} for name in CONSOLE_ONLY_LOGGERS})
+    # Its own console handler at LOG_LEVEL and the service log at SERVICE_LOG_LEVEL; not propagated,
+    # so each handler sees a line once and filters it by its own level.
+    loggers[JOURNAL_LOGGER] = {
+        "handlers": ["service_log", "journal_console"],
+        "level": min(_level_number(level), _level_number(service_log_level)),
+        "propagate": False,
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -87,6 +102,12 @@ def logging_config(
         },
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["redact"]},
+            "journal_console": {
+                "class": "logging.StreamHandler",
+                "formatter": fmt,
+                "filters": ["redact"],
+                "level": level,
+            },
             # Redacts on its own, never blocks, never recurses (auditlog/log_handler.py).
             "service_log": {"class": "auditlog.log_handler.ServiceLogHandler", "level": service_log_level},
         },

@@ -1,0 +1,116 @@
+"""The words of the trade journal about positions and their orders (trading/runtime/journal.py
+writes the lines): how a position, an order and a close reason read in a trader's log, and the
+line a position gets when it closes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionGroup
+from trading.runtime.journal import amount, signed, trade_log
+
+# close_reason codes (and exit orders' reasons) as a trader reads them.
+REASONS = {
+    "manual": "by hand",
+    "admin": "by an administrator",
+    "exit_signal": "exit signal",
+    "reverse_signal": "reverse signal",
+    "reduce_signal": "reduce signal",
+    "stop_loss": "stop loss",
+    "take_profit": "take-profit",
+    "trailing_take_profit": "trailing take-profit",
+    "pyramid_take_profit": "pyramid take-profit",
+    "risk_engine": "risk engine offset, as the loser",
+    "risk_offset": "risk engine offset, as a winner",
+    "service_stopped": "service stopped with close all",
+    "scheduled_close": "scheduled close",
+    "orders_failed": "its orders failed",
+    "cancelled": "its orders were cancelled",
+    "cancel_beyond": "the price moved beyond the cancel level",
+    "closed": "nothing left to sell",
+}
+
+
+# Exit orders that sell part of a position and leave the rest open.
+PARTIAL_REASONS = frozenset({"risk_offset", "reduce_signal", "trailing_take_profit", "pyramid_take_profit"})
+
+
+def reason_text(code: str) -> str:
+    return REASONS.get(code, code.replace("_", " ") if code else "closed")
+
+
+def position_label(group: PositionGroup) -> str:
+    """The key a trader knows a position by: `long BTC/USDT 1h`."""
+    return f"{group.side} {group.symbol} {group.timeframe}"
+
+
+def quote_of(group: PositionGroup) -> str:
+    snapshot = group.market_snapshot or {}
+    return str(snapshot.get("quote") or group.symbol.rpartition("/")[2] or "")
+
+
+def money(group: PositionGroup, value: Any) -> str:
+    """A profit or loss in the position's quote currency: "+3.92 USDT"."""
+    return f"{signed(value)} {quote_of(group)}".strip()
+
+
+def group_context(group: PositionGroup) -> dict[str, Any]:
+    return {"position_id": group.pk, "symbol": group.symbol, "timeframe": group.timeframe, "side": group.side}
+
+
+def order_what(order: DCAOrder, group: PositionGroup) -> str:
+    """What an order is for: "leg 2 of long BTC/USDT 1h", "the take-profit of leg 1 of ...",
+    "to close long BTC/USDT 1h (stop loss)", "to sell part of ... (reduce signal)"."""
+    label = position_label(group)
+    if order.role == OrderRole.LEG:
+        return f"leg {order.level + 1} of {label}"
+    if order.role == OrderRole.TAKE_PROFIT:
+        return f"the take-profit of leg {order.level + 1} of {label}"
+    partial = order.leg_id or order.pyramid_id or order.reason in PARTIAL_REASONS
+    why = f" ({reason_text(order.reason)})" if order.reason else ""
+    return f"to {'sell part of' if partial else 'close'} {label}{why}"
+
+
+def order_context(order: DCAOrder) -> dict[str, Any]:
+    return {
+        "position_id": order.group_id,
+        "order_id": order.pk,
+        "client_order_id": order.client_order_id,
+        "exchange_order_id": order.exchange_order_id or None,
+        "role": order.role,
+        "leg": order.level + 1,
+        "symbol": order.symbol,
+        "side": order.side,
+        "type": order.order_type,
+        "quantity": order.quantity,
+        "price": order.price,
+    }
+
+
+def position_closed_log(group: PositionGroup) -> None:
+    """The line of a group that has just turned closed or failed (call after the change)."""
+    context = {
+        **group_context(group),
+        "status": group.status,
+        "close_reason": group.close_reason,
+        "realized_pnl": group.realized_pnl,
+        "fees": group.fees,
+    }
+    label = position_label(group)
+    if group.status == GroupStatus.FAILED:
+        trade_log(
+            group.user_id,
+            f"Position {label} failed ({reason_text(group.close_reason)}): nothing was bought.",
+            level=logging.WARNING,
+            **context,
+        )
+        return
+    if not group.bought_quantity:
+        message = f"Position {label} closed before anything filled ({reason_text(group.close_reason)})."
+    else:
+        message = (
+            f"Position {label} closed ({reason_text(group.close_reason)}): realized PnL "
+            f"{money(group, group.realized_pnl)}, fees {amount(group.fees)} included."
+        )
+    trade_log(group.user_id, message, **context)
