@@ -8,7 +8,7 @@ trading/positions/accounting.py, so recomputing twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from trading.dca.models import TpMode
 from trading.positions import accounting
 from trading.positions.events import position_event
 from trading.positions.hooks import group_status_changed
+from trading.positions.journal import group_context, position_closed_log, position_label
 from trading.positions.models import (
     RESTING_STATUSES,
     DCAOrder,
@@ -30,6 +31,7 @@ from trading.positions.models import (
     OrderStatus,
     PositionGroup,
 )
+from trading.runtime.journal import amount, trade_log
 
 ZERO = Decimal(0)
 
@@ -54,11 +56,16 @@ def orders_summary(orders: Iterable[DCAOrder]) -> accounting.Summary:
 
 
 def group_refresh(
-    *, group_id: Any, group: PositionGroup | None = None, orders: list[DCAOrder] | None = None
+    *,
+    group_id: Any,
+    group: PositionGroup | None = None,
+    orders: list[DCAOrder] | None = None,
+    on_refreshed: Callable[[PositionGroup], None] | None = None,
 ) -> PositionGroup:
     """Recompute a group's position and status from its rows. Call inside a transaction that
     holds the group's lock (or pass `group`, locked by the caller; and `orders`, its rows as the
-    caller just read them under that lock)."""
+    caller just read them under that lock). `on_refreshed(group)` runs once the numbers are new,
+    before a status change is told and signalled (order_apply tells the fill that caused it)."""
     if group is None:
         group = PositionGroup.objects.select_for_update().get(pk=group_id)
     if orders is None:
@@ -68,6 +75,7 @@ def group_refresh(
     summary = orders_summary(orders)
     market = group_market(group)
     before = (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry)
+    target_before = group.tp_target_price
     group.bought_quantity = summary.bought
     group.filled_quantity = summary.held
     group.avg_entry = summary.avg_entry
@@ -93,11 +101,37 @@ def group_refresh(
         group.closed_at = timezone.now()
         group.unrealized_pnl = group.unrealized_pnl_percent = ZERO
     group.save()
+    if on_refreshed is not None:
+        on_refreshed(group)
     if before != (group.status, group.filled_quantity, group.realized_pnl, group.avg_entry):
         position_event(group)
+    if (
+        group.tp_target_price != target_before
+        and group.filled_quantity > 0
+        and group.status != GroupStatus.CLOSING
+    ):
+        _target_log(group)
     if before[0] != group.status:
+        if group.status in (GroupStatus.CLOSED, GroupStatus.FAILED):
+            position_closed_log(group)
         group_status_changed.send(sender=PositionGroup, group=group, previous=before[0])
     return group
+
+
+def _target_log(group: PositionGroup) -> None:
+    """The aggregate take-profit moved (a fill changed the average entry): the monitor sells the
+    whole position there."""
+    kind = "Hybrid" if group.tp_mode == TpMode.HYBRID else "Aggregate"
+    trade_log(
+        group.user_id,
+        f"{kind} take-profit of {position_label(group)} set at {amount(group.tp_target_price)}, "
+        f"{amount(group.tp_aggregate_percent)} % {'above' if group.side == 'long' else 'below'} the "
+        f"average entry {amount(group.avg_entry)}, for the {amount(group.filled_quantity)} held.",
+        **group_context(group),
+        tp_mode=group.tp_mode,
+        tp_target_price=group.tp_target_price,
+        avg_entry=group.avg_entry,
+    )
 
 
 def is_dust(quantity: Decimal, market: Market, price: Decimal | None) -> bool:

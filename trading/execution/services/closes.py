@@ -19,7 +19,10 @@ def position_close(
     Raises ValidationError (code `already_closed`) when it is closed already."""
     with transaction.atomic():
         before = group.status
-        group = group_close(group=group, reason=reason)
+        # The owner knows they asked; anyone else closing it is named by role in the owner's log.
+        mine = getattr(actor, "pk", None) == group.user_id
+        why = "" if mine or reason == "admin" else "at an administrator's request"
+        group = group_close(group=group, reason=reason, why=why)
         record(
             action="position.close",
             actor=actor,

@@ -24,6 +24,7 @@ from trading.execution.services.order_rows import enqueue_place, new_order
 from trading.execution.services.orders import order_cancel
 from trading.positions.events import position_event
 from trading.positions.hooks import group_status_changed
+from trading.positions.journal import group_context, position_closed_log, position_label, reason_text
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
@@ -35,6 +36,7 @@ from trading.positions.models import (
 )
 from trading.positions.services import group_market, group_refresh, is_dust
 from trading.runtime import task_names as names
+from trading.runtime.journal import amount, trade_log
 
 logger = logging.getLogger("tradefleet.trading.exits")
 ZERO = Decimal(0)
@@ -45,9 +47,10 @@ def _enqueue_close(group: PositionGroup) -> None:
     transaction.on_commit(lambda: task_named(names.CLOSE_GROUP).delay(group_id=group_id, user_id=user_id))
 
 
-def group_close(*, group: PositionGroup, reason: str) -> PositionGroup:
+def group_close(*, group: PositionGroup, reason: str, why: str = "") -> PositionGroup:
     """Start closing a group (idempotent while it closes). Call inside a transaction; the group
-    is locked here. Raises ValidationError when it is already closed."""
+    is locked here. Raises ValidationError when it is already closed. `why`: what made the
+    caller close it, told in the trader's log ("the price 94.9 reached the stop loss ...")."""
     with transaction.atomic():
         group = PositionGroup.objects.select_for_update().get(pk=group.pk)
         if group.status not in OPEN_GROUP_STATUSES:
@@ -62,7 +65,26 @@ def group_close(*, group: PositionGroup, reason: str) -> PositionGroup:
         )
         group = group_refresh(group_id=group.pk, group=group)
         _enqueue_close(group)
+        _closing_log(group, why)
     return group
+
+
+def _closing_log(group: PositionGroup, why: str) -> None:
+    held = (
+        f"the {amount(group.filled_quantity)} it holds is sold at market"
+        if group.filled_quantity > 0
+        else "nothing was bought, so nothing is sold"
+    )
+    trade_log(
+        group.user_id,
+        f"Closing {position_label(group)} ({reason_text(group.close_reason)}"
+        f"{': ' + why if why else ''}): its open orders are cancelled and {held}.",
+        **group_context(group),
+        close_reason=group.close_reason,
+        held=group.filled_quantity,
+        avg_entry=group.avg_entry,
+        realized_pnl=group.realized_pnl,
+    )
 
 
 def group_close_finish(*, group_id: str) -> None:
@@ -105,6 +127,7 @@ def group_sell(
             group.save(update_fields=["status", "close_reason", "closed_at", "updated_at"])
 
             position_event(group)
+            position_closed_log(group)
             group_status_changed.send(sender=PositionGroup, group=group, previous=GroupStatus.CLOSING)
         return None
     order = new_order(

@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +30,7 @@ from trading.dca.models import TpMode
 from trading.execution.services.order_rows import enqueue_place, new_order
 from trading.positions import accounting
 from trading.positions.events import order_event
+from trading.positions.journal import money, order_context, order_what, position_label
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
@@ -42,6 +44,7 @@ from trading.positions.models import (
 )
 from trading.positions.services import group_market, group_refresh, is_dust
 from trading.runtime import task_names as names
+from trading.runtime.journal import amount, trade_log
 
 logger = logging.getLogger("tradefleet.trading.fills")
 ZERO = Decimal(0)
@@ -99,7 +102,11 @@ def order_apply(
             return None
         group, order = locked
         market = group_market(group)
-        previous_filled, tp_status_before = order.filled_quantity, order.tp_status
+        previous_filled, tp_status_before, status_before = (
+            order.filled_quantity,
+            order.tp_status,
+            order.status,
+        )
         filled = max(exchange_order.filled, previous_filled)  # never shrinks
         status = status_for(order, exchange_order, filled)
         if order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED) and status != order.status:
@@ -142,7 +149,11 @@ def order_apply(
         # The group's rows with this order as it is now; it is written once, below, after its
         # take-profit (which sets its tp_status) is decided.
         orders = [order if o.pk == order.pk else o for o in DCAOrder.objects.filter(group=group)]
-        group = group_refresh(group_id=group.pk, group=group, orders=orders)
+        tell = None
+        if delta > 0 or (status == OrderStatus.FAILED and status_before != OrderStatus.FAILED):
+            # The fill is told before the status change it causes ("Sold ...", then "closed").
+            tell = partial(_fill_log, order=order, delta=delta, answer=exchange_order)
+        group = group_refresh(group_id=group.pk, group=group, orders=orders, on_refreshed=tell)
         # The leg's take-profit in the same transaction, under the same locks; only replacing a
         # live one (a cancel on the exchange) waits until after the commit.
         stale = leg_take_profit_locked(group, order, orders=orders, save_leg=False) if needs_tp else None
@@ -155,6 +166,48 @@ def order_apply(
         for leg_id in touched or _legs_of(order):
             leg_take_profit_sync(leg_id=leg_id)  # a partial close took coins from these legs
     return order
+
+
+def _fill_log(group: PositionGroup, *, order: DCAOrder, delta: Decimal, answer: Order) -> None:
+    """The trader's line for a fill (a leg bought, a take-profit or a close sold) or a rejection.
+    Called with the group refreshed, so its position is the one after this fill."""
+    context = {
+        **order_context(order),
+        "filled_quantity": order.filled_quantity,
+        "fill_quantity": delta,
+        "fill_price": order.avg_fill_price,
+        "status": order.status,
+    }
+    if delta <= 0:
+        trade_log(
+            order.user_id,
+            f"The exchange rejected the order {order.order_type} {order.side} {amount(order.quantity)} "
+            f"{order.symbol}, {order_what(order, group)}: "
+            f"{getattr(answer.status, 'value', answer.status)}.",
+            level=logging.WARNING,
+            **context,
+        )
+        return
+    done = order.status == OrderStatus.FILLED
+    part = "" if done else f" ({amount(order.filled_quantity)} of {amount(order.quantity)} so far)"
+    label = position_label(group)
+    at = f"{amount(delta)} {order.symbol} at {amount(order.avg_fill_price)}{part}"
+    if order.role == OrderRole.LEG:
+        message = (
+            f"Leg {order.level + 1} of {label} {'filled' if done else 'partly filled'}: bought {at}. "
+            f"The position holds {amount(group.filled_quantity)} at an average {amount(group.avg_entry)}."
+        )
+    elif order.role == OrderRole.TAKE_PROFIT:
+        message = (
+            f"Take-profit of leg {order.level + 1} of {label} hit: sold {at}. "
+            f"Realized PnL of the position so far {money(group, group.realized_pnl)}."
+        )
+    else:
+        message = (
+            f"Sold {at} {order_what(order, group)}. "
+            f"Realized PnL of the position so far {money(group, group.realized_pnl)}."
+        )
+    trade_log(order.user_id, message, **context, realized_pnl=group.realized_pnl)
 
 
 def _legs_of(order: DCAOrder) -> list[Any]:

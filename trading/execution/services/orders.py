@@ -35,6 +35,7 @@ from config.tasks import task_named
 from trading.execution.services.fills import lock_order, order_apply
 from trading.execution.services.order_rows import enqueue_cancel
 from trading.positions.events import order_event, position_event
+from trading.positions.journal import order_context, order_what
 from trading.positions.models import (
     DONE_STATUSES,
     RESTING_STATUSES,
@@ -46,6 +47,7 @@ from trading.positions.models import (
 )
 from trading.positions.services import group_refresh
 from trading.runtime import task_names as names
+from trading.runtime.journal import amount, trade_log
 
 logger = logging.getLogger("tradefleet.trading.orders")
 
@@ -146,8 +148,34 @@ def _fail(order: DCAOrder, error: str) -> None:
         row.lease_until = None
         row.save(update_fields=["status", "last_error", "lease_until", "updated_at"])
         order_event(row)
+        # Told (on commit) before the group's failure it may cause.
+        trade_log(
+            order.user_id,
+            f"Order not placed: {_described(row, group)}: {error}",
+            level=logging.WARNING,
+            **order_context(row),
+            error=error[:500],
+        )
         group_refresh(group_id=group.pk, group=group)
-    logger.warning("order %s failed: %s", order.client_order_id, error, extra={"user_id": str(order.user_id)})
+
+
+def _described(order: DCAOrder, group: PositionGroup) -> str:
+    """An order as the journal tells it: `limit buy 4 BTC/USDT at 100, leg 1 of long BTC/USDT 1h`."""
+    at = f"at {amount(order.price)}" if order.order_type == OrderType.LIMIT else "at market"
+    return (
+        f"{order.order_type} {order.side} {amount(order.quantity)} {order.symbol} {at}, "
+        f"{order_what(order, group)}"
+    )
+
+
+def _placed_log(order: DCAOrder, placed: Order, *, found: bool = False) -> None:
+    how = "found on the exchange after an unanswered attempt" if found else "placed"
+    exchange_id = placed.id or order.exchange_order_id or "?"
+    trade_log(
+        order.user_id,
+        f"Order {how}: {_described(order, order.group)}; exchange order {exchange_id}.",
+        **{**order_context(order), "exchange_order_id": exchange_id},
+    )
 
 
 def _lookup(adapter: Any, order: DCAOrder) -> Order | None:
@@ -192,6 +220,7 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
         if outcome_unknown:
             found = _lookup(adapter, order)
             if found is not None:
+                _placed_log(order, found, found=True)  # before its fills, which order_apply tells
                 order_apply(order_id=order.pk, exchange_order=found)
                 return
             if order.attempts > MAX_ATTEMPTS:
@@ -228,8 +257,11 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
     except BrokerError as exc:
         _fail(order, exc.message or type(exc).__name__)
         return
-    if not _acknowledge_resting(order, placed):
-        order_apply(order_id=order.pk, exchange_order=placed)
+    if _acknowledge_resting(order, placed):
+        _placed_log(order, placed)  # after the acknowledgement: the first order's latency is P2
+        return
+    _placed_log(order, placed)  # before its fills, which order_apply tells
+    order_apply(order_id=order.pk, exchange_order=placed)
 
 
 def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:

@@ -42,7 +42,9 @@ from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionG
 from trading.positions.selectors import open_groups
 from trading.positions.services import group_refresh
 from trading.queue.services import queue as services_queue
+from trading.queue.services.journal import grid_detail, signal_outcome_log
 from trading.queue.services.queue import queue_cancel_for_key
+from trading.runtime.journal import amount
 from trading.signals.events import signal_event
 from trading.signals.models import NOT_TRADED, Classification, Signal, SignalStatus
 from trading.signals.routing import routes_for
@@ -73,7 +75,17 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def _finish(signal: Signal, status: str, classification: str, reason: str = "", group: Any = None) -> None:
+def _finish(
+    signal: Signal,
+    status: str,
+    classification: str,
+    reason: str = "",
+    group: Any = None,
+    *,
+    detail: str = "",
+) -> None:
+    """Record what the signal did, push it live and tell it in the trader's log (`detail`: what
+    an entry placed, how much a reduce sells)."""
     signal.status = status
     signal.classification = classification
     signal.reason = reason[:2000]
@@ -85,6 +97,8 @@ def _finish(signal: Signal, status: str, classification: str, reason: str = "", 
         update_fields=["status", "classification", "reason", "reason_code", "position_group", "processed_at"]
     )
     signal_event(signal)
+    if status != SignalStatus.QUEUED:  # queue.queue_entry_add tells where it waits
+        signal_outcome_log(signal, group=group, detail=detail)
 
 
 def signal_process(*, signal_id: str) -> None:
@@ -129,13 +143,14 @@ def _dispatch(signal: Signal) -> None:
                     f"There is no open {side} position on {signal.symbol} {signal.timeframe} to exit.",
                     Classification.EXIT,
                 )
+            if intent == "exit":
+                # Finished before the close it starts, so the trader's log reads the signal first.
+                key = f"{signal.symbol} {signal.timeframe}"
+                reason = f"Cancelled the queued signal for {key}." if cancelled else ""
+                _finish(signal, SignalStatus.PROCESSED, Classification.EXIT, reason, group=group)
             if group is not None:
                 group_close(group=group, reason="exit_signal" if intent == "exit" else "reverse_signal")
         if intent == "exit":
-            reason = (
-                f"Cancelled the queued signal for {signal.symbol} {signal.timeframe}." if cancelled else ""
-            )
-            _finish(signal, SignalStatus.PROCESSED, Classification.EXIT, reason, group=group)
             return
         if intent == "reduce":
             if group is None:
@@ -148,7 +163,13 @@ def _dispatch(signal: Signal) -> None:
                 group_reduce(group=group, fraction=fraction, reason="reduce_signal")
             except ValueError as exc:
                 raise Refused(str(exc), Classification.REDUCE) from exc
-            _finish(signal, SignalStatus.PROCESSED, Classification.REDUCE, group=group)
+            _finish(
+                signal,
+                SignalStatus.PROCESSED,
+                Classification.REDUCE,
+                group=group,
+                detail=f"{amount(fraction * 100)} %",
+            )
             return
         # reverse: the closed side was `side`; the new one is the other.
         opened = "short" if side == "long" else "long"
@@ -301,7 +322,12 @@ def _entry_or_pyramid(signal: Signal, promotion: Promotion | None = None) -> Pos
         group_refresh(group_id=group.pk, group=group)
     place_after_commit(orders)
     _finish(
-        signal, SignalStatus.PROCESSED, classification, promotion.reason if promotion else "", group=group
+        signal,
+        SignalStatus.PROCESSED,
+        classification,
+        promotion.reason if promotion else "",
+        group=group,
+        detail=grid_detail(price=price, orders=len(orders), capital=capital, group=group),
     )
     return group
 

@@ -38,6 +38,7 @@ from trading.positions.models import PositionGroup
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import replace
 from trading.queue.services.breaker import breaker_cause, queue_breaker
+from trading.queue.services.journal import queue_left_log, queued_log
 from trading.queue.services.ranking import as_queued, expected_profit, queue_refresh
 from trading.runtime import task_names as names
 from trading.runtime.models import ServiceStatus
@@ -165,6 +166,14 @@ def queue_entry_add(
     position = next((e.rank for e in entries if e.pk == entry.pk), None)
     if wait.promote_now:
         promote_after_commit(signal.user_id)
+    queued_log(
+        signal,
+        entry=entry,
+        rank=position,
+        total=len(entries),
+        cause=wait.cause,
+        replaced=wait.existing is not None,
+    )
     where = f"rank {position} of {len(entries)}"
     if wait.existing is not None:
         return f"{wait.cause}: replaced the queued signal (replacement {entry.replacement_count}), {where}."
@@ -196,6 +205,7 @@ def entry_close(
     """The entry leaves the queue without trading (removed, cancelled, failed); so does its signal."""
     entry.status, entry.reason, entry.done_at = status, reason[:2000], timezone.now()
     entry.save(update_fields=["status", "reason", "done_at", "updated_at"])
+    queue_left_log(entry, reason=reason)
     if entry.signal_id is not None:
         _signal_leaves(entry.signal_id, signal_status, signal_reason or reason)
 

@@ -46,6 +46,7 @@ from trading.risk.services.state import (
     text,
     why_nothing,
 )
+from trading.runtime.journal import RISK, trade_log
 from trading.runtime.services import service_status_for
 from trading.settings.services import trading_config_for
 
@@ -170,9 +171,12 @@ def _carry_out(
     try:
         return _execute(snapshot, plan, user_id=user_id, trigger=trigger), None
     except Exception as exc:
-        logger.exception("risk: the offset of %s failed", plan.loser_id, extra={"user_id": str(user_id)})
+        # The traceback for operators (the task's error log has it too); the trader's line below.
+        logger.exception("risk: the offset of %s failed", plan.loser_id, extra={"service_log": False})
         _give_back_take_profits(freed, freed.groups & sold)
-        return _record_failure(snapshot, plan, user_id=user_id, trigger=trigger, cause=exc), exc
+        failed = _record_failure(snapshot, plan, user_id=user_id, trigger=trigger, cause=exc)
+        _action_log(failed, level=logging.WARNING)
+        return failed, exc
 
 
 def _plan(
@@ -268,19 +272,38 @@ def _execute(snapshot: Snapshot, plan: risk.RiskPlan, *, user_id: Any, trigger: 
                 continue
             covered += close.expected_realized
             winners.append(_winner_row(close, group, order))
-        loser = group_close(group=snapshot.groups[plan.loser_id], reason=LOSER_REASON)
+        group_close(group=snapshot.groups[plan.loser_id], reason=LOSER_REASON)
         action = _record(snapshot, plan, user_id=user_id, trigger=trigger, winners=winners, covered=covered)
-    logger.info(
-        "risk: closed %s %s (loss %s), %d winner(s) realize %s of %s",
-        loser.symbol,
-        loser.timeframe,
-        text(action.loser_loss),
-        len(winners),
-        text(covered),
-        text(plan.required),
-        extra={"user_id": str(user_id)},
-    )
+    _action_log(action)
     return action
+
+
+_TRIGGERS = {"schedule": "scheduled run", "fill": "after a fill", "manual": "run by hand"}
+
+
+def _action_log(action: RiskAction, *, level: int = logging.INFO) -> None:
+    """The risk engine's action in the trader's log (category RISK), after the cycle commits;
+    the positions it closes and sells tell their own lines (TRADING)."""
+    what = "Risk engine offset" if action.status == RiskActionStatus.EXECUTED else "Risk engine offset failed"
+    winners = [
+        {"position_id": row.get("group"), "order_id": row.get("order"), "quantity": row.get("quantity")}
+        for row in action.winners or []
+    ]
+    trade_log(
+        action.user_id,
+        f"{what} ({_TRIGGERS.get(action.trigger, action.trigger)}): {action.details}",
+        level=level,
+        category=RISK,
+        risk_action_id=action.pk,
+        position_id=action.loser_id,
+        symbol=action.symbol,
+        timeframe=action.timeframe,
+        loser_loss=action.loser_loss,
+        required=action.required,
+        covered=action.covered,
+        winners=winners,
+        status=action.status,
+    )
 
 
 def _record(

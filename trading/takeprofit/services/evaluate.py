@@ -16,6 +16,7 @@ from trading.dca.grid import aggregate_tp_price
 from trading.dca.models import TpMode
 from trading.execution.services.exits import group_close, group_sell
 from trading.execution.services.order_rows import enqueue_cancel
+from trading.positions.journal import group_context, position_label
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     DCAOrder,
@@ -26,6 +27,7 @@ from trading.positions.models import (
     TpStatus,
 )
 from trading.positions.services import group_market, group_refresh, orders_summary
+from trading.runtime.journal import amount, trade_log
 from trading.takeprofit.targets import TrailState, beyond_cancel_level, check_target, stop_loss_hit
 
 logger = logging.getLogger("tradefleet.trading.exits")
@@ -47,7 +49,12 @@ def group_evaluate(*, group_id: Any, price: Decimal) -> str:
             if stop_loss_hit(
                 price=price, avg_entry=group.avg_entry, stop_loss_percent=group.stop_loss_percent, side=side
             ):
-                group_close(group=group, reason="stop_loss")
+                below = "under" if side == "long" else "over"
+                why = (
+                    f"the price {amount(price)} reached the stop {amount(group.stop_loss_percent)} % "
+                    f"{below} the average entry {amount(group.avg_entry)}"
+                )
+                group_close(group=group, reason="stop_loss", why=why)
                 return "stop_loss"
         if group.cancel_dca_beyond_percent:
             _cancel_beyond(group, price)
@@ -127,7 +134,20 @@ def _leg_targets(group: PositionGroup, price: Decimal) -> int:
             leg.tp_status, leg.tp_peak = TpStatus.TRAILING, decision.state.peak
             leg.save(update_fields=["tp_status", "tp_peak", "updated_at"])
         elif decision.action == "exit":
-            exits += bool(group_sell(group, remaining, reason="trailing_take_profit", leg=leg))
+            order = group_sell(group, remaining, reason="trailing_take_profit", leg=leg)
+            exits += bool(order)
+            if order is not None:
+                trade_log(
+                    group.user_id,
+                    f"Trailing take-profit of leg {leg.level + 1} of {position_label(group)} hit at "
+                    f"{amount(price)} (target {amount(leg.tp_price)}, peak {amount(decision.state.peak)}): "
+                    f"selling its {amount(order.quantity)} at market.",
+                    **group_context(group),
+                    leg_id=leg.pk,
+                    order_id=order.pk,
+                    price=price,
+                    target=leg.tp_price,
+                )
     return exits
 
 
@@ -147,7 +167,8 @@ def _group_target(group: PositionGroup, price: Decimal) -> str:
         return "trailing"
     if decision.action == "exit":
         reason = "trailing_take_profit" if group.trailing_deviation_percent else "take_profit"
-        group_close(group=group, reason=reason)
+        why = f"the price {amount(price)} reached the target {amount(group.tp_target_price)}"
+        group_close(group=group, reason=reason, why=why)
         return reason
     return "marked"
 
@@ -190,7 +211,19 @@ def _pyramid_targets(group: PositionGroup, price: Decimal) -> str:
                     cancel_requested=True, reason="pyramid_take_profit", updated_at=timezone.now()
                 )
                 enqueue_cancel(leg)
-            if group_sell(group, summary.held, reason="pyramid_take_profit", pyramid=pyramid):
+            order = group_sell(group, summary.held, reason="pyramid_take_profit", pyramid=pyramid)
+            if order is not None:
                 outcome = "pyramid_take_profit"
+                trade_log(
+                    group.user_id,
+                    f"Take-profit of pyramid {pyramid.index + 1} of {position_label(group)} hit at "
+                    f"{amount(price)} (target {amount(target)}): selling its {amount(order.quantity)} "
+                    "at market.",
+                    **group_context(group),
+                    pyramid_id=pyramid.pk,
+                    order_id=order.pk,
+                    price=price,
+                    target=target,
+                )
             Pyramid.objects.filter(pk=pyramid.pk).update(closed_at=timezone.now(), updated_at=timezone.now())
     return outcome
