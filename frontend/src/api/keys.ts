@@ -27,5 +27,6 @@ export const keys = {
   risk: ["risk"] as const,
   service: ["service"] as const,
   serviceStatus: ["service", "status"] as const,
+  serviceLogs: ["service", "logs"] as const,
   notifications: ["notifications"] as const,
 };

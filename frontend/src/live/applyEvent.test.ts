@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { keys } from "@/api/keys";
 import type { Page, Position, PositionDetail, ServiceLog } from "@/api/types";
 import { detail, position } from "@/test/fixtures";
-import { applyEvent, LOG_TAIL_MAX } from "./applyEvent";
+import { applyEvent, LOG_TAIL_MAX, RECENT_LOGS_SIZE } from "./applyEvent";
 
 function client(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
@@ -84,6 +84,18 @@ describe("live events in the query cache", () => {
     const tail = c.getQueryData<ServiceLog[]>(keys.logTail)!;
     expect(tail).toHaveLength(LOG_TAIL_MAX);
     expect(tail[0]?.message).toBe(`m${LOG_TAIL_MAX + 5}`);
+  });
+
+  it("log entries are prepended to the Service page's recent logs, which keep their size", () => {
+    const c = client();
+    const old = (id: number) => ({ id, timestamp: "2026-03-01T10:00:00Z", level: "INFO", category: "TRADING", module: "m", message: `old${id}`, context: {}, user: null });
+    c.setQueryData<Page<ServiceLog>>(keys.serviceLogs, { count: 40, next: "n", previous: null, results: Array.from({ length: RECENT_LOGS_SIZE }, (_, i) => old(100 - i)) as ServiceLog[] });
+    applyEvent(c, { type: "log.created", data: { id: 101, level: "INFO", category: "TRADING", message: "Leg 2 of long BTC/USDT 1h filled" } });
+    applyEvent(c, { type: "log.created", data: { id: 101, level: "INFO", message: "again" } });
+    const recent = c.getQueryData<Page<ServiceLog>>(keys.serviceLogs)!;
+    expect(recent.results).toHaveLength(RECENT_LOGS_SIZE);
+    expect(recent.results[0]?.message).toBe("Leg 2 of long BTC/USDT 1h filled");
+    expect(recent.count).toBe(41);
   });
 
   it("a service update merges into the status and unknown events are ignored", () => {

@@ -6,6 +6,8 @@ import type { Page, Position, PositionDetail, PositionLeg, ServiceLog } from "@/
 import type { LiveEvent } from "./socket";
 
 export const LOG_TAIL_MAX = 500;
+/** How many entries the Service page's recent logs hold. */
+export const RECENT_LOGS_SIZE = 15;
 
 const POSITION_FIELDS = [
   "status",
@@ -120,9 +122,17 @@ export function applyLogEvent(client: QueryClient, data: Record<string, unknown>
     user: null,
   } as ServiceLog;
   const tail = client.getQueryData<ServiceLog[]>(keys.logTail);
-  if (tail) {
-    if (tail.some((row) => row.id === entry.id)) return;
+  if (tail && !tail.some((row) => row.id === entry.id)) {
     client.setQueryData<ServiceLog[]>(keys.logTail, [entry, ...tail].slice(0, LOG_TAIL_MAX));
+  }
+  // The Service page's recent logs: the newest first, as many as it asked for.
+  const recent = client.getQueryData<Page<ServiceLog>>(keys.serviceLogs);
+  if (recent && !recent.results.some((row) => row.id === entry.id)) {
+    client.setQueryData<Page<ServiceLog>>(keys.serviceLogs, {
+      ...recent,
+      count: recent.count + 1,
+      results: [entry, ...recent.results].slice(0, RECENT_LOGS_SIZE),
+    });
   }
 }
 

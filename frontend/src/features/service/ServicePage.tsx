@@ -10,6 +10,7 @@ import { ErrorAlert } from "@/lib/ErrorAlert";
 import { formatTime, timeAgo, toNumber } from "@/lib/format";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { LEVEL_COLORS } from "@/features/logs/levels";
+import { RECENT_LOGS_SIZE } from "@/live/applyEvent";
 
 const OUTCOME_COLORS: Record<string, string> = { success: "teal", ok: "teal", failed: "red", error: "red", skipped: "gray" };
 
@@ -33,7 +34,7 @@ export default function ServicePage() {
   const [closeAll, setCloseAll] = useState(false);
   const status = useQuery({ queryKey: keys.serviceStatus, queryFn: () => api<ServiceStatus>("service/status"), refetchInterval: 30_000 });
   const tasks = useQuery({ queryKey: [...keys.service, "tasks", page], queryFn: () => api<Page<ServiceTask>>("service/tasks", { query: { page, page_size: 25 } }), placeholderData: (p) => p });
-  const logs = useQuery({ queryKey: [...keys.service, "logs"], queryFn: () => api<Page<ServiceLog>>("service/logs", { query: { page_size: 15 } }) });
+  const logs = useQuery({ queryKey: keys.serviceLogs, queryFn: () => api<Page<ServiceLog>>("service/logs", { query: { page_size: RECENT_LOGS_SIZE } }) });
   const after = (data: unknown) => {
     if (data && typeof data === "object" && "service_running" in data) client.setQueryData(keys.serviceStatus, data);
     void client.invalidateQueries({ queryKey: keys.service });
