@@ -47,6 +47,7 @@ from config.publish import TaskSender
 from trading.runtime import task_names as names
 from trading.signals.authentication import user_secret
 from trading.signals.events import signal_event
+from trading.signals.journal import refusal_told
 from trading.signals.masking import masked_body, masked_text
 from trading.signals.models import Signal, SignalStatus
 from trading.signals.rate_limit import webhook_admit
@@ -126,6 +127,7 @@ def signal_reject_unparsable(*, user_id: str, raw: bytes, rejection: SignalRejec
         raw_body=masked_text(raw, secret),
     )
     signal_event(signal)
+    refusal_told(signal)
     WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
     return signal.pk
 
@@ -268,6 +270,7 @@ def _refuse(
     # Refusals are pushed to the trader's pages at once (a toast); accepted signals are pushed by
     # the worker once classified, which keeps the publish off the webhook's hot path.
     signal_event(signal)
+    refusal_told(signal)
     WEBHOOK_SIGNALS.labels(outcome="rejected").inc()
     return SignalRefused(rejection, signal_id=signal.pk)
 

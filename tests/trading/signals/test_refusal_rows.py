@@ -41,3 +41,23 @@ def test_a_secret_pasted_into_a_field_is_not_copied_into_the_log(trader, post) -
     signal = rejected(trader)
     assert signal.symbol == ""
     assert secret.upper() not in signal.symbol and secret not in signal.raw_body
+
+
+def test_a_refusal_is_told_in_the_traders_logs_only(
+    trader,
+    other_trader,
+    post,  # noqa: F811
+    client_for,
+    django_capture_on_commit_callbacks,
+) -> None:
+    ready(trader)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(trader.pk, alert(trader, tv__exchange="kraken"))
+    assert response.status_code == 422
+    lines = client_for(trader).get("/api/v1/logs", {"page_size": 50}).json()["results"]
+    [line] = [row for row in lines if "refused by the webhook" in row["message"]]
+    assert line["level"] == "WARNING" and line["category"] == "TRADING"
+    assert "(no_account)" in line["message"] and "BTCUSDT" in line["message"]
+    assert str(trader.webhook_secret) not in str(line)
+    others = client_for(other_trader).get("/api/v1/logs", {"page_size": 50}).json()["results"]
+    assert not [row for row in others if "refused by the webhook" in row["message"]]
