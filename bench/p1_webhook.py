@@ -212,7 +212,9 @@ def purge_queue() -> None:
     import redis
 
     client = redis.Redis.from_url(REDIS)
-    client.delete("celery")
+    # Every priority's list (`celery`, `celery:1`, `celery:5`, ...): left behind, they pile up run
+    # after run in Redis' memory.
+    client.delete("celery", *client.keys("celery:*"))
 
 
 def main() -> None:
