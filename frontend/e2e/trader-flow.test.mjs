@@ -259,6 +259,31 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.getByTestId("refused-signals").waitFor();
   });
 
+  await t.test("the trader's Logs page tells every step of every position", async () => {
+    await nav("Logs");
+    const table = page.getByTestId("log-table");
+    const story = [
+      /Signal accepted as an entry: opened long BTC\/USDT/,
+      /Order placed: \w+ buy [\d.]+ BTC\/USDT .*exchange order \S+/,
+      /Leg 1 of long BTC\/USDT \S+ filled: bought/,
+      /[Tt]ake-profit .*(set at|placed|hit)/,
+      /Position long BTC\/USDT \S+ closed \(take-profit/,
+      /Closing long BTC\/USDT \S+ \(by hand\)/,
+      /Exit signal accepted/,
+      /closed \(exit signal\)/,
+      /refused by the webhook \(stale\)/,
+    ];
+    const deadline = Date.now() + 15_000;
+    let text = "";
+    while (Date.now() < deadline) {
+      text = await table.innerText();
+      if (story.every((line) => line.test(text))) break;
+      await page.waitForTimeout(500);
+    }
+    for (const line of story) assert.match(text, line);
+    await shot("logs-story");
+  });
+
   await t.test("every page renders, in both themes and on a phone", async () => {
     const pages = [
       ["dashboard", "/"],
