@@ -24,6 +24,7 @@ Choices where the semantics page is silent (docs/user-guide/webhooks.md tells tr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import uuid
@@ -68,6 +69,8 @@ WEBHOOK_SIGNALS = Counter(
     "Authenticated webhook signals by outcome (accepted, duplicate, rejected).",
     ["outcome"],
 )
+_ACCEPTED = WEBHOOK_SIGNALS.labels(outcome="accepted")  # the hot path skips the label lookup
+_DUPLICATE = WEBHOOK_SIGNALS.labels(outcome="duplicate")
 
 # Codes of SignalRejected that mean "well-formed, but not actionable" (422); the rest are 400.
 UNPROCESSABLE = frozenset({"stale", "future", "no_account", "unknown_symbol", "no_dca_config"})
@@ -190,42 +193,45 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
                 symbol=symbol,
             ) from None
 
-    signal = Signal(
-        user=user,
-        account=account,
-        status=SignalStatus.RECEIVED,
-        raw_body=raw_body,
-        parsed=parsed_json(parsed),
-        idempotency_key=stored_key(parsed),
-        exchange=account.exchange[:32],
-        symbol=symbol[:32],
-        timeframe=parsed.timeframe,
-        side=parsed.side,
-        intent_type=parsed.intent_type,
-        price=parsed.price,
-        sent_at=parsed.timestamp,
-        source=parsed.source[:32],
-    )
-    if not _insert_unless_duplicate(signal):
+    # The row's columns by attname: the INSERT needs values, not a model instance.
+    row = {
+        **_row_defaults(),
+        "id": uuid.uuid4(),
+        "user_id": user.pk,
+        "account_id": route.id,
+        "raw_body": raw_body,
+        "parsed": parsed_json(parsed),
+        "idempotency_key": stored_key(parsed),
+        "exchange": account.exchange[:32],
+        "symbol": symbol[:32],
+        "timeframe": parsed.timeframe,
+        "side": parsed.side,
+        "intent_type": parsed.intent_type,
+        "price": parsed.price,
+        "sent_at": parsed.timestamp,
+        "source": parsed.source[:32],
+        "received_at": timezone.now(),
+    }
+    if not _insert_unless_duplicate(row):
         first = (
-            Signal.objects.filter(user=user, idempotency_key=signal.idempotency_key)
+            Signal.objects.filter(user=user, idempotency_key=row["idempotency_key"])
             .values_list("id", "status")
             .first()
         )
         if first is None:  # the first was deleted between our INSERT and this SELECT: retry once
-            if not _insert_unless_duplicate(signal):
+            if not _insert_unless_duplicate(row):
                 raise RuntimeError("signal vanished and reappeared during dedup")
         else:
-            WEBHOOK_SIGNALS.labels(outcome="duplicate").inc()
+            _DUPLICATE.inc()
             return IngestResult(
                 signal_id=first[0], status=first[1], classification="duplicate", created=False
             )
 
-    signal_id, user_id = str(signal.pk), str(user.pk)
+    signal_id, user_id = str(row["id"]), str(user.pk)
     transaction.on_commit(lambda: PROCESS_SIGNAL.send(signal_id=signal_id, user_id=user_id))
-    WEBHOOK_SIGNALS.labels(outcome="accepted").inc()
+    _ACCEPTED.inc()
     return IngestResult(
-        signal_id=signal.pk,
+        signal_id=row["id"],
         status=SignalStatus.RECEIVED,
         classification=PRELIMINARY.get(parsed.intent_type, "pending"),
         created=True,
@@ -309,30 +315,39 @@ def stored_key(parsed: ParsedSignal) -> str:
     return hashlib.sha256(parsed.idempotency_key.encode()).hexdigest()
 
 
+_PARSED_FIELDS = tuple(f.name for f in fields(ParsedSignal) if f.name != "secret")
+
+
 def parsed_json(parsed: ParsedSignal) -> dict[str, str | int | None]:
     """The parsed fields as JSON: Decimals and times as strings, never the secret."""
     out: dict[str, str | int | None] = {}
-    for f in fields(parsed):
-        if f.name == "secret":
-            continue
-        value = getattr(parsed, f.name)
+    for name in _PARSED_FIELDS:
+        value = getattr(parsed, name)
         if isinstance(value, Decimal):
-            out[f.name] = format(value, "f")
+            out[name] = format(value, "f")
         elif value is None or isinstance(value, str | int):
-            out[f.name] = value
+            out[name] = value
         else:
-            out[f.name] = value.isoformat()
+            out[name] = value.isoformat()
     return out
 
 
 _INSERT_FIELDS = [f for f in Signal._meta.concrete_fields]
-
-
 _insert_sql: dict[str, str] = {}
 
 
-def _insert_unless_duplicate(signal: Signal) -> bool:
-    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id`: True when this row went in.
+@functools.cache
+def _row_defaults() -> dict[str, Any]:
+    """The columns a new signal keeps at their model default (status `received`, no reason, no
+    group yet...), as a Signal() would fill them; the callables (id, received_at) are per row."""
+    return {
+        f.attname: f.get_default() for f in _INSERT_FIELDS if not (f.has_default() and callable(f.default))
+    }
+
+
+def _insert_unless_duplicate(row: dict[str, Any]) -> bool:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id` of one row (column attname -> value):
+    True when it went in.
 
     One statement in autocommit: no savepoint, no IntegrityError, and concurrent identical posts
     wait on the unique index and then see the first row (PostgreSQL and SQLite >= 3.35). Django's
@@ -343,12 +358,12 @@ def _insert_unless_duplicate(signal: Signal) -> bool:
     sql = _insert_sql.get(using)
     if sql is None:
         query = InsertQuery(Signal, on_conflict=OnConflict.IGNORE)
-        query.insert_values(_INSERT_FIELDS, [signal])
+        query.insert_values(_INSERT_FIELDS, [Signal(**row)])
         compiler = query.get_compiler(using=using)
         compiler.returning_fields = [Signal._meta.pk]
         [(sql, _)] = compiler.as_sql()
         _insert_sql[using] = sql
-    params = [f.get_db_prep_save(f.pre_save(signal, True), connection) for f in _INSERT_FIELDS]
+    params = [f.get_db_prep_save(row[f.attname], connection) for f in _INSERT_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
