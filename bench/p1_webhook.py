@@ -4,8 +4,8 @@
     .venv/bin/python bench/p1_webhook.py                       # the whole P1 (about 15 minutes)
     .venv/bin/python bench/p1_webhook.py --servers gunicorn --steps 300,400 --duration 20
 
-What it does: creates the PostgreSQL database `tf_bench` (migrated), starts the exchange
-simulator, a trader with a simulator account and a DCA configuration, then for each server
+What it does: creates the PostgreSQL database `tf_bench` (migrated, its signals table emptied),
+starts the exchange simulator, a trader with a simulator account and a DCA configuration, then for each server
 (uvicorn as shipped in the Procfile, gunicorn with sync workers and persistent connections)
 serves the real app plus the bare endpoint (bench/bare_settings.py) and drives both from this
 process with an open-loop generator (bench/loadgen.py): first `--rate` for `--duration` seconds,
@@ -98,6 +98,11 @@ def prepare(python: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     subprocess.run(
         [python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=django_env(), check=True
     )
+    # Every run from an empty signals table: runs add ~130,000 rows each, and this machine's
+    # PostgreSQL runs without autovacuum, so a table kept across runs grows (and bloats) under
+    # the later ones. (No worker runs, so nothing else refers to these rows.)
+    with psycopg.connect(DB_URL.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute("TRUNCATE trading_signal CASCADE")
     sim = subprocess.Popen(
         [
             python,
