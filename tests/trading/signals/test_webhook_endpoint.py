@@ -21,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from auditlog.models_logs import ServiceLog
 from brokers.adapters.cache import forget_adapters
 from brokers.markets import forget_markets
 from brokers.services import exchange_config_create
@@ -159,6 +160,8 @@ def test_a_good_alert_is_stored_received_and_queued_once(
     assert signal.parsed["trade_id"] == body["strategy_info"]["trade_id"]
     assert signal.sent_at is not None
     assert len(callbacks) == 1  # process_signal, after commit
+    # The web process tells nothing: the worker tells the signal once it has acted on it.
+    assert not ServiceLog.objects.filter(user=trader).exists()
 
 
 def test_the_queued_message_names_the_signal_and_the_user(
@@ -329,9 +332,12 @@ def test_a_refused_alert_names_the_field_and_is_logged_rejected(
     assert signal.reason.startswith(f"{field}: ")
     assert '"secret": "***"' in signal.raw_body
     assert (signal.reason_code, signal.reason_field) == (code, field)
-    # Nothing is enqueued; the only thing sent is the live event that raises the trader's toast.
-    [pushed] = callbacks
-    assert pushed.func is send
+    # Nothing is enqueued; what is sent is the live event that raises the trader's toast and the
+    # refusal's line in the trader's log (trading/signals/journal.py).
+    [pushed] = [callback for callback in callbacks if getattr(callback, "func", None) is send]
+    [told] = [callback for callback in callbacks if callback is not pushed]
+    assert told.func.__module__ == "trading.runtime.journal"
+    assert told.args[1].startswith("Signal for ") and f"refused by the webhook ({code})" in told.args[1]
     event = pushed.args[1]["event"]
     assert event["type"] == "signal.received"
     assert event["data"]["outcome"] == ("stale" if code == "stale" else "refused")
