@@ -5,9 +5,10 @@ import { Link, useParams } from "react-router";
 import { api } from "@/api/client";
 import { keys } from "@/api/keys";
 import type { SignalDetail } from "@/api/types";
+import { useAccounts } from "@/features/accounts/api";
 import { formatPrice, formatTime } from "@/lib/format";
 import { PageHeader, QueryState } from "@/lib/ui";
-import { OutcomeBadge, SignalReason } from "./SignalsPage";
+import { OutcomeBadge, SignalReason } from "./SignalParts";
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -39,7 +40,9 @@ export default function SignalDetailPage() {
     // The engine acts a moment after the webhook: follow a signal it has not handled yet.
     refetchInterval: (q) => (q.state.data?.outcome === "received" ? 1000 : false),
   });
+  const accounts = useAccounts();
   const s = signal.data;
+  const account = accounts.data?.results.find((a) => a.id === s?.account);
   return (
     <QueryState isLoading={signal.isLoading} error={signal.error}>
       {s && (
@@ -75,8 +78,13 @@ export default function SignalDetailPage() {
                     </Anchor>
                   ) : null}
                 </Field>
+                <Field label="Account">{account ? `${account.label} (${account.exchange})` : s.account}</Field>
                 <Field label="Refusal code">{s.reason_code}</Field>
+                <Field label="Engine status">{s.status}</Field>
                 <Field label="Source">{s.source}</Field>
+                <Field label="Signal id">
+                  <Code>{s.id}</Code>
+                </Field>
               </SimpleGrid>
             </Stack>
           </Card>

@@ -1,14 +1,15 @@
-import { Anchor, Badge, Card, Code, Group, Pagination, Select, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Anchor, Button, Card, Group, Pagination, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api } from "@/api/client";
 import { keys } from "@/api/keys";
 import type { Page, Signal } from "@/api/types";
 import { formatTime } from "@/lib/format";
 import { PageHeader, QueryState } from "@/lib/ui";
-import { OUTCOME_COLORS, OUTCOME_OPTIONS, reasonText } from "./signalView";
+import { OutcomeBadge, SignalReason } from "./SignalParts";
+import { OUTCOME_FILTER_OPTIONS, PERIODS, periodStart, REFUSALS, signalsQuery } from "./signalView";
 
 const PAGE_SIZE = 50;
 const INTENTS = [
@@ -18,29 +19,11 @@ const INTENTS = [
   { value: "reverse", label: "Reverse" },
 ];
 
-export function OutcomeBadge({ outcome }: { outcome: Signal["outcome"] }) {
-  return (
-    <Badge color={OUTCOME_COLORS[outcome] ?? "gray"} variant="light" data-outcome={outcome}>
-      {outcome}
-    </Badge>
-  );
-}
-
-export function SignalReason({ signal }: { signal: Pick<Signal, "reason" | "reason_field"> }) {
-  if (!signal.reason) return null;
-  return (
-    <Text size="sm" style={{ wordBreak: "break-word" }}>
-      {signal.reason_field && <Code mr={6}>{signal.reason_field}</Code>}
-      {reasonText(signal)}
-    </Text>
-  );
-}
-
 export function SignalRows({ signals }: { signals: Signal[] }) {
   const navigate = useNavigate();
   return (
     <Table.ScrollContainer minWidth={900}>
-      <Table verticalSpacing="xs" striped highlightOnHover data-testid="signals-table">
+      <Table verticalSpacing="xs" striped highlightOnHover data-testid="signals-table" aria-label="Signals">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Received</Table.Th>
@@ -82,8 +65,8 @@ export function SignalRows({ signals }: { signals: Signal[] }) {
               </Table.Td>
               <Table.Td>
                 {s.position_group ? (
-                  <Anchor component={Link} to={`/positions/${s.position_group}`} size="sm" onClick={(e) => e.stopPropagation()}>
-                    Open
+                  <Anchor component={Link} to={`/positions/${s.position_group}`} size="sm" onClick={(e) => e.stopPropagation()} aria-label={`View the ${s.symbol} position`}>
+                    View
                   </Anchor>
                 ) : (
                   "—"
@@ -99,43 +82,70 @@ export function SignalRows({ signals }: { signals: Signal[] }) {
 
 export default function SignalsPage() {
   const [params, setParams] = useSearchParams();
-  const [symbol, setSymbol] = useState(params.get("symbol") ?? "");
+  const urlSymbol = params.get("symbol") ?? "";
+  const [symbol, setSymbol] = useState(urlSymbol);
   const [debouncedSymbol] = useDebouncedValue(symbol, 300);
   const page = Number(params.get("page") ?? "1") || 1;
-  const set = (name: string, value: string | null) =>
+  const period = params.get("period");
+  // The period's start is fixed when it is chosen: live refetches keep the same query key.
+  const since = useMemo(() => periodStart(period, Date.now()), [period]);
+  const update = (changes: Record<string, string | null>) =>
     setParams((current) => {
       const next = new URLSearchParams(current);
-      if (value) next.set(name, value);
-      else next.delete(name);
-      if (name !== "page") next.delete("page");
+      for (const [name, value] of Object.entries(changes)) {
+        if (value) next.set(name, value);
+        else next.delete(name);
+      }
+      if (!("page" in changes)) next.delete("page");
       return next;
     });
-  const query = {
-    outcome: params.get("outcome"),
-    intent_type: params.get("intent_type"),
-    received_after: params.get("received_after"),
-    symbol: debouncedSymbol.trim() || null,
-    page,
-    page_size: PAGE_SIZE,
-  };
+  // The symbol box follows the address (the menu's link clears it) and, once typing pauses, leads it.
+  useEffect(() => setSymbol(urlSymbol), [urlSymbol]);
+  useEffect(() => {
+    // Only a settled new value is committed (and goes back to the first page).
+    if (debouncedSymbol.trim() !== urlSymbol) update({ symbol: debouncedSymbol.trim() || null });
+  }, [debouncedSymbol]);
+  const query = signalsQuery(params, since, page, PAGE_SIZE);
   const signals = useQuery({
     queryKey: [...keys.signals, "list", query],
     queryFn: () => api<Page<Signal>>("signals", { query }),
     placeholderData: keepPreviousData,
   });
-  const filtered = Boolean(query.outcome || query.intent_type || query.symbol || query.received_after);
+  const outcome = query.status === REFUSALS ? REFUSALS : query.outcome;
+  const filtered = Boolean(outcome || query.intent_type || query.symbol || query.received_after);
   const count = signals.data?.count ?? 0;
+  const clear = () => {
+    setSymbol("");
+    setParams(new URLSearchParams());
+  };
   return (
     <Stack>
       <PageHeader title="Signals" description="Every alert your webhook received: what the engine did with it, or why it was refused. Updates live." />
       <Group align="flex-end">
-        <Select label="Outcome" placeholder="All" data={OUTCOME_OPTIONS} value={query.outcome} onChange={(v) => set("outcome", v)} clearable w={240} />
-        <Select label="Type" placeholder="All" data={INTENTS} value={query.intent_type} onChange={(v) => set("intent_type", v)} clearable w={180} />
-        <TextInput label="Symbol" placeholder="BTCUSDT" value={symbol} onChange={(e) => setSymbol(e.currentTarget.value)} onBlur={() => set("symbol", symbol.trim() || null)} w={160} />
-        {query.received_after && (
+        <Select
+          label="Outcome"
+          placeholder="All"
+          data={OUTCOME_FILTER_OPTIONS}
+          value={outcome}
+          onChange={(v) => update(v === REFUSALS ? { status: REFUSALS, outcome: null } : { outcome: v, status: null })}
+          clearable
+          w={240}
+        />
+        <Select label="Type" placeholder="All" data={INTENTS} value={query.intent_type} onChange={(v) => update({ intent_type: v })} clearable w={180} />
+        <TextInput label="Symbol" placeholder="BTCUSDT" value={symbol} onChange={(e) => setSymbol(e.currentTarget.value)} w={160} />
+        <Select
+          label="Received"
+          placeholder="Any time"
+          data={PERIODS}
+          value={params.get("received_after") ? null : period}
+          onChange={(v) => update({ period: v, received_after: null })}
+          clearable
+          w={180}
+        />
+        {params.get("received_after") && (
           <Text size="sm" c="dimmed">
-            since {formatTime(query.received_after)}{" "}
-            <Anchor component="button" size="sm" onClick={() => set("received_after", null)}>
+            since {formatTime(params.get("received_after"))}{" "}
+            <Anchor component="button" size="sm" onClick={() => update({ received_after: null })}>
               show all
             </Anchor>
           </Text>
@@ -146,8 +156,12 @@ export default function SignalsPage() {
           {count === 0 ? (
             <Stack align="center" p="xl" gap="xs" data-testid="signals-empty">
               <Text fw={500}>{filtered ? "No signal matches these filters." : "No signal yet."}</Text>
-              {!filtered && (
-                <Text size="sm" c="dimmed" ta="center">
+              {filtered ? (
+                <Button variant="subtle" size="xs" onClick={clear}>
+                  Clear the filters
+                </Button>
+              ) : (
+                <Text size="sm" c="dimmed" ta="center" maw={560}>
                   Copy the alert message from{" "}
                   <Anchor component={Link} to="/webhook">
                     Webhook setup
@@ -160,12 +174,14 @@ export default function SignalsPage() {
             <SignalRows signals={signals.data?.results ?? []} />
           )}
         </Card>
-        {count > PAGE_SIZE && (
+        {count > 0 && (
           <Group justify="space-between">
             <Text size="sm" c="dimmed">
-              {count} signals
+              {count} signal{count === 1 ? "" : "s"}
             </Text>
-            <Pagination total={Math.ceil(count / PAGE_SIZE)} value={page} onChange={(p) => set("page", String(p))} size="sm" />
+            {count > PAGE_SIZE && (
+              <Pagination total={Math.ceil(count / PAGE_SIZE)} value={page} onChange={(p) => update({ page: String(p) })} size="sm" getControlProps={(control) => ({ "aria-label": `${control} page` })} />
+            )}
           </Group>
         )}
       </QueryState>

@@ -21,6 +21,44 @@ export const OUTCOME_OPTIONS: { value: Outcome; label: string }[] = [
   { value: "duplicate", label: "Duplicate" },
 ];
 
+/** The outcome filter's choices: each outcome, and every refusal at once (status=rejected). */
+export const REFUSALS = "rejected";
+export const OUTCOME_FILTER_OPTIONS: { value: string; label: string }[] = [
+  { value: REFUSALS, label: "Refused or stale" },
+  ...OUTCOME_OPTIONS,
+];
+
+export const PERIODS: { value: string; label: string; hours: number }[] = [
+  { value: "1h", label: "Last hour", hours: 1 },
+  { value: "24h", label: "Last 24 hours", hours: 24 },
+  { value: "7d", label: "Last 7 days", hours: 24 * 7 },
+  { value: "30d", label: "Last 30 days", hours: 24 * 30 },
+];
+
+/** When a period of PERIODS starts, as the API's received_after; null for any time. */
+export function periodStart(period: string | null, now: number): string | null {
+  const found = PERIODS.find((p) => p.value === period);
+  return found ? new Date(now - found.hours * 3600_000).toISOString() : null;
+}
+
+/**
+ * The Signals page's address (`?outcome=refused&period=24h&symbol=...`) as the list's API query.
+ * `since` is the start of the period, computed once by the page so the query key stays put.
+ */
+export function signalsQuery(params: URLSearchParams, since: string | null, page: number, pageSize: number) {
+  const outcome = params.get("outcome");
+  const refusals = params.get("status") === REFUSALS;
+  return {
+    outcome: refusals ? null : outcome,
+    status: refusals ? REFUSALS : null,
+    intent_type: params.get("intent_type"),
+    symbol: params.get("symbol")?.trim() || null,
+    received_after: params.get("received_after") ?? since,
+    page,
+    page_size: pageSize,
+  };
+}
+
 /** The reason without the "field: " prefix the server stores, when the field is known. */
 export function reasonText(signal: Pick<Signal, "reason" | "reason_field">): string {
   const field = signal.reason_field;
