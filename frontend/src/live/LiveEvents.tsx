@@ -67,19 +67,30 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
         if (toast) {
           // A refused or queued signal: the trader may be on any page, TradingView never shows it.
           const at = event.ts ?? new Date().toISOString();
-          setAlerts((current) => [{ id: `${toast.id}:${at}`, level: toast.color === "red" ? "error" : "warning", message: `${toast.title}: ${toast.message}`, at, signalId: toast.signalId } satisfies Alert, ...current].slice(0, 20));
+          setAlerts((current) => [{ id: `${toast.id}:${at}`, level: toast.color === "red" ? "error" : "warning", message: `${toast.title} — ${toast.message}`, at, signalId: toast.signalId } satisfies Alert, ...current].slice(0, 20));
+          const href = `/signals/${toast.signalId}`;
           notifications.show({
             id: toast.id,
             color: toast.color,
             title: toast.title,
             autoClose: 10_000,
             message: (
-              <>
+              // Toasts render outside the router: a real link, followed in-app on a plain click.
+              <div data-testid="signal-toast" data-signal-id={toast.signalId}>
                 <Text size="sm">{toast.message}</Text>
-                <Anchor component="button" size="sm" onClick={() => go.current(`/signals/${toast.signalId}`)}>
+                <Anchor
+                  href={href}
+                  size="sm"
+                  onClick={(e) => {
+                    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+                    e.preventDefault();
+                    notifications.hide(toast.id);
+                    go.current(href);
+                  }}
+                >
                   See the signal
                 </Anchor>
-              </>
+              </div>
             ),
           });
         }

@@ -1,0 +1,81 @@
+import { MantineProvider } from "@mantine/core";
+import { Notifications, notifications } from "@mantine/notifications";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { act, render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MemoryRouter, Route, Routes, useParams } from "react-router";
+import { testClient } from "@/test/render";
+import { LiveEventsProvider, useLiveState } from "./LiveEvents";
+import type { LiveEvent, LiveSocketOptions } from "./socket";
+
+// The provider's socket, replaced by one whose events the test sends.
+const sockets: LiveSocketOptions[] = [];
+vi.mock("./socket", () => ({
+  LiveSocket: class {
+    constructor(options: LiveSocketOptions) {
+      sockets.push(options);
+    }
+    start() {}
+    stop() {}
+    nudge() {}
+  },
+}));
+
+afterEach(() => {
+  sockets.length = 0;
+  act(() => notifications.clean());
+});
+
+function SignalPage() {
+  return <p>signal page {useParams().id}</p>;
+}
+
+function AlertCount() {
+  const { alerts } = useLiveState();
+  return <p data-testid="alerts">{alerts.map((a) => a.message).join(" | ")}</p>;
+}
+
+function renderLive() {
+  render(
+    <MantineProvider>
+      <Notifications />
+      <QueryClientProvider client={testClient()}>
+        <MemoryRouter initialEntries={["/"]}>
+          <LiveEventsProvider onSessionEnded={() => {}}>
+            <Routes>
+              <Route path="/" element={<AlertCount />} />
+              <Route path="/signals/:id" element={<SignalPage />} />
+            </Routes>
+          </LiveEventsProvider>
+        </MemoryRouter>
+      </QueryClientProvider>
+    </MantineProvider>,
+  );
+  const send = (event: LiveEvent) => act(() => sockets.at(-1)!.onEvent(event));
+  return { send };
+}
+
+describe("a live signal event, on any page", () => {
+  it("raises a red toast for a refused signal with its reason and field, linking to the signal", async () => {
+    const { send } = renderLive();
+    send({ type: "signal.received", data: { id: "s2", outcome: "refused", symbol: "ETH/USDT", side: "long", reason: "tv.symbol: no DCA configuration", reason_field: "tv.symbol" } });
+    expect(await screen.findByText("Signal refused: ETH/USDT long")).toBeInTheDocument();
+    const toast = screen.getByTestId("signal-toast");
+    expect(toast).toHaveTextContent("tv.symbol: no DCA configuration");
+    expect(screen.getByTestId("alerts")).toHaveTextContent("Signal refused: ETH/USDT long — tv.symbol: no DCA configuration");
+    const link = screen.getByRole("link", { name: "See the signal" });
+    expect(link).toHaveAttribute("href", "/signals/s2");
+    await userEvent.click(link);
+    expect(await screen.findByText("signal page s2")).toBeInTheDocument();
+  });
+
+  it("raises a toast for a queued signal, and none for an accepted one", async () => {
+    const { send } = renderLive();
+    send({ type: "signal.received", data: { id: "s1", outcome: "accepted", symbol: "BTC/USDT", side: "long" } });
+    send({ type: "signal.received", data: { id: "s4", outcome: "queued", symbol: "SOL/USDT", side: "long", reason: "the pool is full (3 of 3)" } });
+    expect(await screen.findByText("Signal queued: SOL/USDT long")).toBeInTheDocument();
+    expect(screen.getAllByTestId("signal-toast")).toHaveLength(1);
+    expect(screen.queryByText(/BTC\/USDT/)).toBeNull();
+  });
+});
