@@ -12,6 +12,7 @@ import { useOptionalQuery } from "@/lib/useSoftQuery";
 import { PageHeader } from "@/lib/ui";
 import { usePositions } from "@/features/positions/api";
 import { PositionsTable } from "@/features/positions/PositionsTable";
+import { SignalReason } from "@/features/signals/SignalParts";
 import { OUTCOME_COLORS } from "@/features/signals/signalView";
 import { EquityCurve } from "./EquityCurve";
 
@@ -53,11 +54,13 @@ export default function DashboardPage() {
   const currency = performance.data?.currency ?? "";
   const signal = lastSignal.data?.results[0];
   const since = useState(() => new Date(Date.now() - 24 * 3600 * 1000).toISOString())[0];
+  // Every refusal, stale alerts too (status=rejected): both need the trader to fix the alert.
   const refused = useQuery({
     queryKey: [...keys.signals, "refused", since],
     queryFn: () => api<Page<Signal>>("signals", { query: { status: "rejected", received_after: since, page_size: 1 } }),
   });
   const refusedCount = refused.data?.count ?? 0;
+  const latestRefused = refused.data?.results[0];
   const queued = summary.data ? summary.data.queued : null;
   const breaker = summary.data?.circuit_breaker;
   const riskOn = config.data?.config.risk_engine_enabled;
@@ -110,8 +113,8 @@ export default function DashboardPage() {
                 {signal.symbol} {signal.side} · <Text span c={OUTCOME_COLORS[signal.outcome]} inherit fw={600}>{signal.outcome}</Text>
               </Text>
               {signal.reason && (signal.outcome === "refused" || signal.outcome === "stale") && (
-                <Text size="xs" c="red" lineClamp={2} title={signal.reason}>
-                  {signal.reason}
+                <Text size="xs" c="red" lineClamp={2} title={signal.reason} data-testid="last-webhook-reason">
+                  <SignalReason signal={signal} size="xs" />
                 </Text>
               )}
             </>
@@ -145,12 +148,16 @@ export default function DashboardPage() {
         </Tile>
       </SimpleGrid>
 
-      {refusedCount > 0 && (
+      {refusedCount > 0 && latestRefused && (
         <Alert color="red" title={`${refusedCount} signal${refusedCount === 1 ? " was" : "s were"} refused in the last 24 hours`} data-testid="refused-signals">
           <Text size="sm">
-            Latest: {refused.data?.results[0]?.symbol} {refused.data?.results[0]?.reason}{" "}
-            <Anchor component={Link} to={`/signals?received_after=${encodeURIComponent(since)}`} size="sm">
-              See them
+            Latest:{" "}
+            <Anchor component={Link} to={`/signals/${latestRefused.id}`} size="sm">
+              {latestRefused.symbol || "an alert"}
+            </Anchor>{" "}
+            <SignalReason signal={latestRefused} />{" "}
+            <Anchor component={Link} to="/signals?status=rejected&period=24h" size="sm" fw={600}>
+              See them all
             </Anchor>
           </Text>
         </Alert>
