@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from auditlog.models_logs import ServiceLog
 from trading.positions.models import PositionGroup
@@ -251,4 +253,39 @@ def test_a_risk_engine_offset_is_told_in_the_risk_category(engine, trader):
         trader,
         r"Closing long BTC/USDT 1h \(risk engine offset, as the loser\): .*",
         r"Position long BTC/USDT 1h closed \(risk engine offset, as the loser\): .*",
+    )
+
+
+def test_a_pyramid_is_told_with_its_number_and_its_legs_apart_from_the_entrys(engine, trader):
+    engine.config(levels=ONE_LEG, max_pyramids=3)
+    engine.signal(price="100", sent_at=timezone.now() - timedelta(hours=2))  # an earlier candle
+    engine.signal(price="100")
+    assert_told_in_order(
+        trader,
+        r"Signal accepted as an entry: opened long BTC/USDT 1h at 100 with 1 order for 1000 USDT\.",
+        placed("limit buy 10 BTC/USDT at 100, leg 1 of long BTC/USDT 1h"),
+        r"Signal accepted as pyramid 2: added to long BTC/USDT 1h at 100 with 1 order for 1000 USDT\.",
+        placed("limit buy 10 BTC/USDT at 100, leg 1 of pyramid 2 of long BTC/USDT 1h"),
+        r"Leg 1 of pyramid 2 of long BTC/USDT 1h filled: bought 10 BTC/USDT at 100\. "
+        r"The position holds 20 at an average 100\.",
+        placed("limit sell 10 BTC/USDT at 150, the take-profit of leg 1 of pyramid 2 of long BTC/USDT 1h"),
+    )
+
+
+def test_a_reverse_signal_on_spot_is_told_before_the_close_it_starts(engine, trader):
+    engine.config(levels=ONE_LEG)
+    engine.signal(price="100")
+    engine.signal(intent="reverse", price="100")
+    assert_told_in_order(
+        trader,
+        r"Reverse signal accepted: closing long BTC/USDT 1h; "
+        r"the short side is not opened: spot accounts trade long only\.",
+        r"Closing long BTC/USDT 1h \(reverse signal\): .*",
+        placed("market sell 10 BTC/USDT at market, to close long BTC/USDT 1h (reverse signal)"),
+        r"Position long BTC/USDT 1h closed \(reverse signal\): realized PnL .*",
+    )
+    engine.signal(intent="reverse", price="100")  # nothing left to close
+    assert told(trader)[-1] == (
+        "Reverse signal for long BTC/USDT 1h accepted: there was no open long position to close. "
+        "The short side was not opened: spot accounts trade long only."
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionGroup
+from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
 from trading.runtime.journal import amount, signed, trade_log
 
 # close_reason codes (and exit orders' reasons) as a trader reads them.
@@ -59,14 +59,35 @@ def group_context(group: PositionGroup) -> dict[str, Any]:
     return {"position_id": group.pk, "symbol": group.symbol, "timeframe": group.timeframe, "side": group.side}
 
 
+def pyramid_number(order: DCAOrder, group: PositionGroup) -> int | None:
+    """The order's pyramid as the trader counts them (1 is the entry), or None while the
+    position has a single pyramid (nothing to tell apart: no query then)."""
+    if not order.pyramid_id or group.pyramid_count <= 1:
+        return None
+    cached = order._state.fields_cache.get("pyramid")
+    index = (
+        cached.index
+        if cached is not None
+        else Pyramid.objects.filter(pk=order.pyramid_id).values_list("index", flat=True).first()
+    )
+    return None if index is None else index + 1
+
+
+def leg_name(order: DCAOrder, group: PositionGroup) -> str:
+    """A leg (or the leg a take-profit sells): "leg 2", "leg 1 of pyramid 2" once the position
+    has several pyramids, each with its own leg 1."""
+    number = pyramid_number(order, group)
+    return f"leg {order.level + 1}" + (f" of pyramid {number}" if number else "")
+
+
 def order_what(order: DCAOrder, group: PositionGroup) -> str:
     """What an order is for: "leg 2 of long BTC/USDT 1h", "the take-profit of leg 1 of ...",
     "to close long BTC/USDT 1h (stop loss)", "to sell part of ... (reduce signal)"."""
     label = position_label(group)
     if order.role == OrderRole.LEG:
-        return f"leg {order.level + 1} of {label}"
+        return f"{leg_name(order, group)} of {label}"
     if order.role == OrderRole.TAKE_PROFIT:
-        return f"the take-profit of leg {order.level + 1} of {label}"
+        return f"the take-profit of {leg_name(order, group)} of {label}"
     partial = order.leg_id or order.pyramid_id or order.reason in PARTIAL_REASONS
     why = f" ({reason_text(order.reason)})" if order.reason else ""
     return f"to {'sell part of' if partial else 'close'} {label}{why}"

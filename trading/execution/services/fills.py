@@ -30,7 +30,7 @@ from trading.dca.models import TpMode
 from trading.execution.services.order_rows import enqueue_place, new_order
 from trading.positions import accounting
 from trading.positions.events import order_event
-from trading.positions.journal import money, order_context, order_what, position_label
+from trading.positions.journal import leg_name, money, order_context, order_what, position_label
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
@@ -193,13 +193,14 @@ def _fill_log(group: PositionGroup, *, order: DCAOrder, delta: Decimal, answer: 
     label = position_label(group)
     at = f"{amount(delta)} {order.symbol} at {amount(order.avg_fill_price)}{part}"
     if order.role == OrderRole.LEG:
+        leg = leg_name(order, group)
         message = (
-            f"Leg {order.level + 1} of {label} {'filled' if done else 'partly filled'}: bought {at}. "
+            f"{leg[:1].upper()}{leg[1:]} of {label} {'filled' if done else 'partly filled'}: bought {at}. "
             f"The position holds {amount(group.filled_quantity)} at an average {amount(group.avg_entry)}."
         )
     elif order.role == OrderRole.TAKE_PROFIT:
         message = (
-            f"Take-profit of leg {order.level + 1} of {label} hit: sold {at}. "
+            f"Take-profit of {leg_name(order, group)} of {label} hit: sold {at}. "
             f"Realized PnL of the position so far {money(group, group.realized_pnl)}."
         )
     else:

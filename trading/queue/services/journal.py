@@ -48,7 +48,8 @@ def _lower_first(text: str) -> str:
 
 def grid_detail(*, price: Decimal, orders: int, capital: Decimal, group: PositionGroup) -> str:
     """What an entry or a pyramid placed: `at 100 with 3 orders for 1000 USDT`."""
-    return f"at {amount(price)} with {orders} orders for {amount(capital)} {quote_of(group)}".rstrip()
+    plural = "" if orders == 1 else "s"
+    return f"at {amount(price)} with {orders} order{plural} for {amount(capital)} {quote_of(group)}".rstrip()
 
 
 def signal_outcome_log(
@@ -90,7 +91,11 @@ def signal_outcome_log(
     elif kind == Classification.REDUCE:
         message = f"Reduce signal accepted: selling {detail} of {label} at market."
     elif kind == Classification.REVERSE:
-        message = f"Reverse signal accepted: closing {label}. {reason}".strip()
+        message = (
+            f"Reverse signal accepted: closing {label}{'; ' + detail if detail else ''}."
+            if group is not None
+            else f"Reverse signal for {key} accepted: {_lower_first(reason)}"
+        )
     else:
         message = f"Signal for {key} processed ({kind}). {reason}".strip()
     if reason and kind in (Classification.ENTRY, Classification.PYRAMID):

@@ -51,6 +51,7 @@ from trading.signals.routing import routes_for
 
 logger = logging.getLogger("tradefleet.trading.signals")
 STOPPED = "Your trading service is stopped: start it to open or add to positions."
+NO_SHORT = "The short side was not opened: spot accounts trade long only."
 
 
 class Refused(Exception):
@@ -143,11 +144,20 @@ def _dispatch(signal: Signal) -> None:
                     f"There is no open {side} position on {signal.symbol} {signal.timeframe} to exit.",
                     Classification.EXIT,
                 )
+            # Finished before the close it starts, so the trader's log reads the signal first.
             if intent == "exit":
-                # Finished before the close it starts, so the trader's log reads the signal first.
                 key = f"{signal.symbol} {signal.timeframe}"
                 reason = f"Cancelled the queued signal for {key}." if cancelled else ""
                 _finish(signal, SignalStatus.PROCESSED, Classification.EXIT, reason, group=group)
+            elif side == "long":  # a reverse into a short, which a spot account never opens
+                _finish(
+                    signal,
+                    SignalStatus.PROCESSED,
+                    Classification.REVERSE,
+                    f"Closed the long position. {NO_SHORT}",
+                    group=group,
+                    detail="the short side is not opened: spot accounts trade long only",
+                )
             if group is not None:
                 group_close(group=group, reason="exit_signal" if intent == "exit" else "reverse_signal")
         if intent == "exit":
@@ -174,8 +184,9 @@ def _dispatch(signal: Signal) -> None:
         # reverse: the closed side was `side`; the new one is the other.
         opened = "short" if side == "long" else "long"
         if opened == "short":
-            reason = "Closed the long position. The short side was not opened: spot accounts trade long only."
-            _finish(signal, SignalStatus.PROCESSED, Classification.REVERSE, reason, group=group)
+            if group is None:  # nothing was open to close (a queued signal may have been cancelled)
+                reason = f"There was no open long position to close. {NO_SHORT}"
+                _finish(signal, SignalStatus.PROCESSED, Classification.REVERSE, reason)
             return
         signal.side = opened
     _entry_or_pyramid(signal)

@@ -16,7 +16,7 @@ from trading.dca.grid import aggregate_tp_price
 from trading.dca.models import TpMode
 from trading.execution.services.exits import group_close, group_sell
 from trading.execution.services.order_rows import enqueue_cancel
-from trading.positions.journal import group_context, position_label
+from trading.positions.journal import group_context, leg_name, position_label
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     DCAOrder,
@@ -139,7 +139,7 @@ def _leg_targets(group: PositionGroup, price: Decimal) -> int:
             if order is not None:
                 trade_log(
                     group.user_id,
-                    f"Trailing take-profit of leg {leg.level + 1} of {position_label(group)} hit at "
+                    f"Trailing take-profit of {leg_name(leg, group)} of {position_label(group)} hit at "
                     f"{amount(price)} (target {amount(leg.tp_price)}, peak {amount(decision.state.peak)}): "
                     f"selling its {amount(order.quantity)} at market.",
                     **group_context(group),
