@@ -289,3 +289,18 @@ def test_a_reverse_signal_on_spot_is_told_before_the_close_it_starts(engine, tra
         "Reverse signal for long BTC/USDT 1h accepted: there was no open long position to close. "
         "The short side was not opened: spot accounts trade long only."
     )
+
+
+def test_safety_orders_cancelled_beyond_the_cancel_level_are_told(engine, trader):
+    engine.config(cancel_dca_beyond_percent="0.5")
+    engine.signal(price="100")
+    engine.price("BTC/USDT", "100.6")
+    engine.monitor()
+    assert_told_in_order(
+        trader,
+        r"Leg 1 of long BTC/USDT 1h filled: .*",
+        r"Cancelling the unfilled legs 2 and 3 of long BTC/USDT 1h: the price 100\.6 is more than "
+        r"0\.5 % above the entry 100\.",
+    )
+    line = next(row for row in story(trader) if row.message.startswith("Cancelling"))
+    assert line.context["order_ids"] == [str(leg.pk) for leg in engine.legs()[1:]]

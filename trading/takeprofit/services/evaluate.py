@@ -16,7 +16,7 @@ from trading.dca.grid import aggregate_tp_price
 from trading.dca.models import TpMode
 from trading.execution.services.exits import group_close, group_sell
 from trading.execution.services.order_rows import enqueue_cancel
-from trading.positions.journal import group_context, leg_name, position_label
+from trading.positions.journal import group_context, leg_name, position_label, pyramid_number
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     DCAOrder,
@@ -93,11 +93,33 @@ def _cancel_beyond(group: PositionGroup, price: Decimal) -> None:
             filled_quantity=0,
             cancel_requested=False,
         ).exclude(level=0)
+        cancelled = []
         for leg in unfilled:
             DCAOrder.objects.filter(pk=leg.pk).update(
                 cancel_requested=True, reason="cancel_beyond", updated_at=timezone.now()
             )
             enqueue_cancel(leg)
+            cancelled.append(leg)
+        if cancelled:
+            _cancel_beyond_log(group, cancelled, price=price, entry=pyramid.entry_price)
+
+
+def _cancel_beyond_log(group: PositionGroup, legs: list[DCAOrder], *, price: Decimal, entry: Decimal) -> None:
+    numbers = [str(leg.level + 1) for leg in legs]
+    names = f"leg {numbers[0]}" if len(numbers) == 1 else f"legs {', '.join(numbers[:-1])} and {numbers[-1]}"
+    pyramid = pyramid_number(legs[0], group)  # one pyramid's legs
+    names += f" of pyramid {pyramid}" if pyramid else ""
+    way = "above" if group.side == "long" else "below"
+    trade_log(
+        group.user_id,
+        f"Cancelling the unfilled {names} of {position_label(group)}: the price {amount(price)} is more "
+        f"than {amount(group.cancel_dca_beyond_percent)} % {way} the entry {amount(entry)}.",
+        **group_context(group),
+        order_ids=[str(leg.pk) for leg in legs],
+        price=price,
+        entry=entry,
+        cancel_dca_beyond_percent=group.cancel_dca_beyond_percent,
+    )
 
 
 def _resting_leg_target_reached(group: PositionGroup, price: Decimal) -> bool:
