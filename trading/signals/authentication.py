@@ -24,6 +24,7 @@ from prometheus_client import Counter
 
 from accounts.models import User
 from config.encryption import DecryptionError
+from config.prepared import fetchone
 from trading.signals.webhook import SignalRejected, extract_secret
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ _plaintexts: dict[uuid.UUID, tuple[str, str]] = {}
 def _user_row(pk: uuid.UUID) -> tuple[bool, str, int] | None:
     """The four columns the hot path reads (the id is known: the flag, the ciphertext and the
     routes version of trading/signals/routing.py), not a model; the SQL compiled once per
-    database, like the INSERT's, and the id converted as the ORM converts it."""
+    database, like the INSERT's, prepared once per connection (config/prepared.py), and the id
+    converted as the ORM converts it."""
     using = router.db_for_read(User)
     connection = connections[using]
     sql = _select_sql.get(using)
@@ -98,9 +100,7 @@ def _user_row(pk: uuid.UUID) -> tuple[bool, str, int] | None:
         query = User.objects.filter(pk=pk).values_list(*_COLUMNS).order_by()[:1].query
         sql, _ = query.get_compiler(using=using).as_sql()
         _select_sql[using] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [User._meta.pk.get_db_prep_value(pk, connection)])
-        return cursor.fetchone()
+    return fetchone(connection, "tf_webhook_user", sql, [User._meta.pk.get_db_prep_value(pk, connection)])
 
 
 def _plaintext_secret(user: User) -> str:

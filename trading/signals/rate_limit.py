@@ -58,11 +58,23 @@ def parse_rate(spec: str, burst: int) -> tuple[float, float]:
     return float(match.group(1)) / _PERIOD_SECONDS[match.group(2)[0]], float(burst)
 
 
+# (user id, rate, capacity) -> the user's Throttle, built once per process: users, not requests
+# (only ids whose secret matched get here), so it stays small.
+_throttles: dict[tuple[str, float, float], Throttle] = {}
+
+
 def webhook_admit(*, user_id: str) -> None:
     """Take one alert from the user's bucket, or raise WebhookRateLimited with the whole seconds
     until the next one may come (the answer's Retry-After)."""
     rate, capacity = parse_rate(settings.WEBHOOK_RATE_LIMIT, settings.WEBHOOK_RATE_BURST)
-    throttle = Throttle(bucket=f"webhook:{user_id}", block=_BLOCK, rate=rate, capacity=capacity, max_wait=0.0)
+    throttle = _throttles.get((user_id, rate, capacity))
+    if throttle is None:
+        if len(_throttles) >= 10_000:
+            _throttles.clear()
+        throttle = Throttle(
+            bucket=f"webhook:{user_id}", block=_BLOCK, rate=rate, capacity=capacity, max_wait=0.0
+        )
+        _throttles[user_id, rate, capacity] = throttle
     try:
         throttle.wait()
     except RateLimited as exc:

@@ -44,6 +44,7 @@ from brokers.adapters.cache import cached_public_adapter
 from brokers.errors import BadSymbol, BrokerError
 from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
+from config.prepared import fetchone
 from config.publish import TaskSender
 from trading.runtime import task_names as names
 from trading.signals.authentication import user_secret
@@ -351,8 +352,8 @@ def _insert_unless_duplicate(row: dict[str, Any]) -> bool:
 
     One statement in autocommit: no savepoint, no IntegrityError, and concurrent identical posts
     wait on the unique index and then see the first row (PostgreSQL and SQLite >= 3.35). Django's
-    compiler renders the statement once per database; values get the same conversions as
-    `save()` (each field's `get_db_prep_save`)."""
+    compiler renders the statement once per database, PostgreSQL plans it once per connection
+    (config/prepared.py); values get the same conversions as `save()` (`get_db_prep_save`)."""
     using = router.db_for_write(Signal)
     connection = connections[using]
     sql = _insert_sql.get(using)
@@ -364,9 +365,7 @@ def _insert_unless_duplicate(row: dict[str, Any]) -> bool:
         [(sql, _)] = compiler.as_sql()
         _insert_sql[using] = sql
     params = [f.get_db_prep_save(row[f.attname], connection) for f in _INSERT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+    return fetchone(connection, "tf_signal_insert", sql, params) is not None
 
 
 # --- markets ------------------------------------------------------------------------------------
