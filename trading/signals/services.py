@@ -292,7 +292,9 @@ def _loose_fields(body: dict[str, object], secret: str) -> dict[str, Any]:
 
     def plain(block: Any, key: str, length: int) -> str:
         value = block.get(key) if isinstance(block, dict) else None
-        if not isinstance(value, str) or "{{" in value or (needle and needle in value.lower()):
+        if not isinstance(value, str) or not value.isprintable() or "{{" in value:
+            return ""  # control characters (a NUL cannot even be stored) and placeholders
+        if needle and needle in value.lower():
             return ""
         return value.strip()[:length]
 

@@ -61,3 +61,11 @@ def test_a_refusal_is_told_in_the_traders_logs_only(
     assert str(trader.webhook_secret) not in str(line)
     others = client_for(other_trader).get("/api/v1/logs", {"page_size": 50}).json()["results"]
     assert not [row for row in others if "refused by the webhook" in row["message"]]
+
+
+def test_a_field_with_control_characters_is_refused_and_left_out_of_the_row(trader, post) -> None:  # noqa: F811
+    ready(trader)
+    response = post(trader.pk, alert(trader, tv__timeframe="6\x000", tv__symbol="BTC\x07USDT"))
+    assert response.status_code == 400, response.json()
+    signal = rejected(trader)
+    assert (signal.timeframe, signal.symbol, signal.exchange) == ("", "", "simulator")
