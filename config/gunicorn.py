@@ -12,6 +12,7 @@ GUNICORN_TIMEOUT (30 s), LOG_LEVEL.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -44,7 +45,16 @@ def child_exit(server: object, worker: object) -> None:
 
 
 def post_worker_init(worker: object) -> None:
-    """Live events from request threads go out through a loop of this worker's own."""
+    """Live events from request threads go out through a loop of this worker's own. Then what
+    the worker has loaded (~280,000 objects: Django, DRF, Celery, the app and its views) is
+    moved out of the cyclic collector's reach: it lives as long as the process, and each full
+    collection walked all of it, 100-200 ms during which the worker answered nothing
+    (docs/benchmarks.md, P1)."""
+    from django.urls import get_resolver
+
     from notifications.events import start_background_loop
 
     start_background_loop()
+    get_resolver().url_patterns  # noqa: B018  imports every view now, not on the first request
+    gc.collect()
+    gc.freeze()
