@@ -3,26 +3,28 @@
     PROCESS_SIGNAL = TaskSender("trading.tasks.process_signal", priority=1)
     PROCESS_SIGNAL.send(signal_id=..., user_id=...)   # what apply_async(kwargs=..., priority=1) sends
 
-`apply_async` cost about 0.45 ms per message on the P1 machine, of which the Redis LPUSH is under
-0.1 ms (docs/benchmarks.md, P1). The rest is work whose result is the same every time: merging
-the task's options and routing it (copies of the queue and exchange), reading Celery's
-configuration through its layered mappings, checking that the queue was declared (a cached
-no-op after the first message, which still binds a copy of the queue), and, in kombu's Redis
-transport, a new `redis.Redis` client object (hundreds of response callbacks) for every message.
+`apply_async` cost about 0.45 ms of CPU per message on the P1 machine (0.6 ms inside a request),
+of which the Redis LPUSH is under 0.1 ms (docs/benchmarks.md, P1). The rest is work whose result
+is the same every time: merging the task's options and routing it (copies of the queue and its
+exchange), reading Celery's layered configuration, checking that the queue was declared (a
+cached no-op after the first message, which still binds a copy of the queue), wrapping the
+publish in a retry closure, and, in kombu's Redis transport, building a `redis.Redis` client
+object (hundreds of response callbacks) for every message.
 
-A sender does the option merging and routing once per process and thread, publishes the first
-message the ordinary way (declaring the queue, as `apply_async` does), and after that keeps one
-Redis client on the transport's own connection pool and skips the declaration that kombu's
-cache would skip. The message is still built by Celery (`create_task_message`), published by
-Celery (`send_task_message`: signals, retry policy) through kombu's `Producer.publish`
-(serializer, delivery mode, expiration, priority) and pushed to the list kombu's `_put` would use,
-so a worker cannot tell the two apart: tests/platform/test_publish.py compares them.
+A sender works out the routing and options once per process and thread, and sends its first
+message the ordinary way (Celery's `send_task_message` through a kombu Producer, which declares
+the queue). After that it keeps one Redis client on the transport's own connection pool and does
+only what varies: Celery builds the message (`create_task_message`: id, headers, body, expiry),
+Celery's publish signals are sent, kombu's serializer, `prepare_message` and
+`_inplace_augment_message` shape it, and it is pushed to the list kombu's `_put` would push it to.
+A worker cannot tell the two apart (tests/platform/test_publish.py compares them). If Redis fails
+there, the message goes the ordinary way, with kombu's retries.
 
 Anything unusual takes `apply_async` itself: another transport (the in-memory broker of embedded
 mode and tests), a call from inside a task (the message then names its parent), eager mode,
-`task-sent` events, a result backend that wants to hear of the task, a queue with `x-expires`.
-The module reaches into kombu's Redis channel (`_put`'s steps); the test above is what notices if
-a kombu upgrade changes them.
+`task-sent` events, a result backend that wants to hear of the task, compression, a queue with
+`x-expires`. The module reaches into kombu's Redis channel (`_put`'s steps); the test above is
+what notices if a kombu upgrade changes them.
 """
 
 from __future__ import annotations
@@ -34,71 +36,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Task
-from kombu import Producer
+from celery.signals import after_task_publish, before_task_publish
+from kombu import Producer, serialization
+from kombu.entity import maybe_delivery_mode
 from kombu.transport.redis import Channel as RedisChannel
 from kombu.utils.json import dumps
 from kombu.utils.uuid import uuid
+from redis.exceptions import RedisError
 
 from .tasks import task_named
-
-
-class _RedisProducer(Producer):
-    """kombu's Producer whose final step is `_put`'s LPUSH on one client kept for the channel,
-    instead of a client object built per message. Anything the lean step does not cover
-    (an exchange, entities to declare, queues with expiry) goes through kombu's own `_publish`."""
-
-    _client_for: tuple[Any, Any] | None = None
-
-    def _publish(  # type: ignore[no-untyped-def]  # kombu's signature, untyped there
-        self,
-        body,
-        priority,
-        content_type,
-        content_encoding,
-        headers,
-        properties,
-        routing_key,
-        mandatory,
-        immediate,
-        exchange,
-        declare,
-        timeout=None,
-        confirm_timeout=None,
-        retry=False,
-        retry_policy=None,
-    ):
-        channel = self.channel
-        if exchange or declare or channel._expires or getattr(self._batch_local, "current", None):
-            return super()._publish(
-                body,
-                priority,
-                content_type,
-                content_encoding,
-                headers,
-                properties,
-                routing_key,
-                mandatory,
-                immediate,
-                exchange,
-                declare,
-                timeout,
-                confirm_timeout,
-                retry,
-                retry_policy,
-            )
-        message = channel.prepare_message(body, priority, content_type, content_encoding, headers, properties)
-        # basic_publish then _put, as kombu does them for the anonymous exchange.
-        channel._inplace_augment_message(message, exchange, routing_key)
-        key = channel._q_for_pri(routing_key, channel._get_message_priority(message, reverse=False))
-        self._client(channel).lpush(key, dumps(message))
-        return None
-
-    def _client(self, channel: RedisChannel) -> Any:
-        # A revived producer (after a lost connection) has a new channel: a client for it.
-        if self._client_for is None or self._client_for[0] is not channel:
-            self._client_for = (channel, channel._create_client())
-        return self._client_for[1]
-
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.:-]*")
 
@@ -118,13 +64,18 @@ class _Plan:
     """What `apply_async` would work out for this task on every call, worked out once."""
 
     task: Task
-    producer: _RedisProducer
+    channel: RedisChannel
+    producer: Producer  # the ordinary way: the first message, and any message Redis refused
     options: dict[str, Any]  # routed: queue, priority, serializer, expiration
     expires: float | None
     time_limit: float | None
     soft_time_limit: float | None
     ignore_result: bool
-    declared: bool = False  # the first message went the ordinary way, declaring the queue
+    queue: str  # the anonymous exchange routes by queue name
+    key: str  # the Redis list of the queue at this priority (`celery:1`)
+    delivery_mode: int
+    retry_policy: dict[str, Any]
+    client: Any = None  # a redis.Redis on the transport's pool, once the queue is declared
 
 
 class TaskSender:
@@ -145,7 +96,6 @@ class TaskSender:
         if task.typing:
             task.__header__(**kwargs)  # the argument check apply_async makes
         task_id = uuid()
-        options = dict(plan.options)
         message = app.amqp.create_task_message(
             task_id,
             self.name,
@@ -158,17 +108,52 @@ class TaskSender:
             create_sent_event=False,
             ignore_result=plan.ignore_result,
             argsrepr="()",
-            kwargsrepr=_plain_repr(kwargs, plan.task.app.amqp.kwargsrepr_maxsize),
-            **options,
+            kwargsrepr=_plain_repr(kwargs, app.amqp.kwargsrepr_maxsize),
+            **plan.options,
         )
-        producer = plan.producer
-        # The first message declares the queue as apply_async's would; later ones pass no entity
-        # to declare, which is what kombu's declaration cache amounts to for this connection.
-        declare = None if not plan.declared else []
-        with producer.connection._reraise_as_library_errors():
-            app.amqp.send_task_message(producer, self.name, message, declare=declare, **options)
-        plan.declared = True
+        if plan.client is not None:
+            try:
+                self._push(plan, message)
+                return task_id
+            except RedisError:
+                pass  # the ordinary way below reconnects and retries as kombu does (observers of
+                # before_task_publish hear of this message twice)
+        with plan.producer.connection._reraise_as_library_errors():
+            # declare=None: the queue is declared as apply_async's first message declares it.
+            app.amqp.send_task_message(plan.producer, self.name, message, **plan.options)
+        if plan.client is None:
+            plan.client = plan.channel._create_client()
         return task_id
+
+    def _push(self, plan: _Plan, message: Any) -> None:
+        """send_task_message, Producer.publish and the Redis channel's basic_publish and _put, for
+        this plan's one case: the anonymous exchange, a declared queue, no compression."""
+        headers, properties, body, _ = message
+        name, queue = self.name, plan.queue
+        before_task_publish.send(
+            sender=name,
+            body=body,
+            exchange="",
+            routing_key=queue,
+            declare=[],
+            headers=headers,
+            properties=properties,
+            retry_policy=plan.retry_policy,
+        )
+        content_type, content_encoding, data = serialization.dumps(
+            body, serializer=plan.options["serializer"]
+        )
+        # A copy: if Redis refuses, the ordinary way gets the message as Celery built it.
+        properties = {**properties, "delivery_mode": plan.delivery_mode}
+        if plan.expires is not None:
+            properties["expiration"] = str(int(plan.expires * 1000))
+        channel = plan.channel
+        payload = channel.prepare_message(
+            data, self.priority, content_type, content_encoding, headers, properties
+        )
+        channel._inplace_augment_message(payload, "", queue)
+        plan.client.lpush(plan.key, dumps(payload))
+        after_task_publish.send(sender=name, body=body, headers=headers, exchange="", routing_key=queue)
 
     def _plan(self) -> _Plan | None:
         local = self._local
@@ -180,7 +165,7 @@ class TaskSender:
         task = task_named(self.name)
         app = task.app
         conf = app.conf
-        if conf.task_send_sent_event or conf.task_protocol != 2:
+        if conf.task_send_sent_event or conf.task_protocol != 2 or conf.task_compression:
             return None
         options: dict[str, Any] = dict(task._get_exec_options(), priority=self.priority)
         options.setdefault("ignore_result", task.ignore_result)
@@ -196,15 +181,27 @@ class TaskSender:
         options = app.amqp.router.route(options, self.name, (), {}, task)
         if expires is not None:
             options["expiration"] = expires
+        queue = options.get("queue")
+        extra = set(options) - {"queue", "priority", "serializer", "expiration"}
+        if queue is None or extra or queue.exchange.type != "direct" or options.get("serializer") is None:
+            return None  # an exchange, routing key or option of its own: apply_async's way
         channel = app.connection_for_write().default_channel
-        if not isinstance(channel, RedisChannel):
+        if not isinstance(channel, RedisChannel) or channel._expires:
             return None
+        # send_task_message's choice, then Producer.publish's name -> number ("persistent" -> 2)
+        delivery_mode = maybe_delivery_mode(queue.exchange.delivery_mode or conf.task_default_delivery_mode)
+        priority = channel._get_message_priority({"properties": {"priority": self.priority}}, reverse=False)
         return _Plan(
             task=task,
-            producer=_RedisProducer(channel, auto_declare=False),
+            channel=channel,
+            producer=Producer(channel, auto_declare=False),
             options=options,
             expires=expires,
             time_limit=time_limit,
             soft_time_limit=soft_time_limit,
             ignore_result=ignore_result,
+            queue=queue.name,
+            key=channel._q_for_pri(queue.name, priority),
+            delivery_mode=delivery_mode,
+            retry_policy=dict(conf.task_publish_retry_policy),
         )

@@ -71,3 +71,28 @@ def test_the_sender_announces_its_message_like_apply_async(settings) -> None:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge("celery")
     assert seen == [{"task": names.PROCESS_SIGNAL, "kwargs": kwargs}]
+
+
+def test_a_message_redis_refused_goes_the_ordinary_way(monkeypatch) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    client = _redis_broker()
+    queue = f"celery:{names.SIGNAL_PRIORITY}"
+    client.delete(queue)
+    sender = TaskSender(names.PROCESS_SIGNAL, priority=names.SIGNAL_PRIORITY)
+    try:
+        sender.send(signal_id="a", user_id="b")  # the ordinary way, then the lean one is ready
+        plan = sender._plan()
+        assert plan is not None
+        assert plan.client is not None
+
+        def refused(*_: Any) -> None:
+            raise RedisConnectionError("gone")
+
+        monkeypatch.setattr(plan.client, "lpush", refused)
+        task_id = sender.send(signal_id="c", user_id="d")
+        raw = client.lrange(queue, 0, -1)
+    finally:
+        client.delete(queue)
+    assert len(raw) == 2
+    assert json.loads(raw[0])["headers"]["id"] == task_id  # LPUSH: the newest first

@@ -53,7 +53,7 @@ from trading.signals.journal import refusal_told
 from trading.signals.masking import masked_body, masked_text
 from trading.signals.models import Signal, SignalStatus
 from trading.signals.rate_limit import webhook_admit
-from trading.signals.routing import AccountNotFound, routes_for
+from trading.signals.routing import AccountNotFound, AccountRoute, routes_for
 from trading.signals.webhook import (
     CLOSES,
     MIN_GUARDED_SECRET,
@@ -149,8 +149,9 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
         ) from None
 
     try:
-        route = routes.account(exchange=parsed.exchange, label=parsed.account_label)
-        account = route.as_model()
+        # The route, not a model: what the hot path reads (id, exchange, mode, label) without an
+        # ExchangeConfig instance; refusals make one for the row's foreign key.
+        account = routes.account(exchange=parsed.exchange, label=parsed.account_label)
     except AccountNotFound as exc:
         field = "execution_intent.account" if parsed.account_label else "tv.exchange"
         rejection = SignalRejected(field, str(exc), "no_account")
@@ -166,7 +167,7 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
             "tv.symbol", f"{account.exchange} has no market {parsed.symbol}", "unknown_symbol"
         )
         raise _refuse(
-            user=user, rejection=rejection, raw_body=raw_body, parsed=parsed, account=account
+            user=user, rejection=rejection, raw_body=raw_body, parsed=parsed, account=account.as_model()
         ) from None
     except BrokerError as exc:
         # Unreachable markets must not lose a signal: accept it; the worker resolves the symbol.
@@ -177,7 +178,7 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
     if market is not None:
         symbol = market.symbol
         if parsed.intent_type in NEEDS_DCA_CONFIG and (
-            not routes.has_dca_config(account=route, symbol=symbol, timeframe=parsed.timeframe)
+            not routes.has_dca_config(account=account, symbol=symbol, timeframe=parsed.timeframe)
         ):
             rejection = SignalRejected(
                 "tv.symbol",
@@ -190,7 +191,7 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
                 rejection=rejection,
                 raw_body=raw_body,
                 parsed=parsed,
-                account=account,
+                account=account.as_model(),
                 symbol=symbol,
             ) from None
 
@@ -199,7 +200,7 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
         **_row_defaults(),
         "id": uuid.uuid4(),
         "user_id": user.pk,
-        "account_id": route.id,
+        "account_id": account.id,
         "raw_body": raw_body,
         "parsed": parsed_json(parsed),
         "idempotency_key": stored_key(parsed),
@@ -371,7 +372,7 @@ def _insert_unless_duplicate(row: dict[str, Any]) -> bool:
 
 
 # --- markets ------------------------------------------------------------------------------------
-def market_of(account: ExchangeConfig, symbol: str) -> Market:
+def market_of(account: AccountRoute | ExchangeConfig, symbol: str) -> Market:
     """The market `symbol` names on the account's exchange (testnet markets for a testnet
     account on a real exchange). Raises BadSymbol, or another BrokerError when the markets cannot
     be loaded. The adapter is this thread's, over the fleet-wide market cache."""
