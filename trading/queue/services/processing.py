@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,7 +30,7 @@ from brokers.adapters.base import Market
 from brokers.adapters.cache import cached_adapter_for
 from brokers.errors import TRANSIENT_ERRORS, BrokerError
 from brokers.markets import market_to_json
-from trading.dca.grid import GridError, Level, compute_grid
+from trading.dca.grid import GridError, compute_grid
 from trading.dca.models import DCAConfig, EntryOrderType
 from trading.dca.services import dca_config_snapshot
 from trading.dca.timeframes import timeframe_seconds
@@ -44,6 +44,7 @@ from trading.positions.services import group_refresh
 from trading.queue.services import queue as services_queue
 from trading.queue.services.journal import grid_detail, signal_outcome_log
 from trading.queue.services.queue import queue_cancel_for_key
+from trading.queue.services.sizing import Refused, decimal_or_none, entry_capital, grid_levels
 from trading.runtime.journal import amount
 from trading.signals.events import signal_event
 from trading.signals.models import NOT_TRADED, Classification, Signal, SignalStatus
@@ -54,26 +55,8 @@ STOPPED = "Your trading service is stopped: start it to open or add to positions
 NO_SHORT = "The short side was not opened: spot accounts trade long only."
 
 
-class Refused(Exception):
-    """The signal cannot be acted on; `reason` is shown to the trader."""
-
-    def __init__(self, reason: str, classification: str = Classification.INVALID) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.classification = classification
-
-
 def candle_start(moment: datetime, seconds: int) -> int:
     return int(moment.timestamp()) // seconds if seconds > 0 else int(moment.timestamp())
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def _finish(
@@ -168,7 +151,7 @@ def _dispatch(signal: Signal) -> None:
                     f"There is no open {side} position on {signal.symbol} {signal.timeframe} to reduce.",
                     Classification.REDUCE,
                 )
-            fraction = _decimal(signal.parsed.get("reduce_fraction")) or Decimal(1)
+            fraction = decimal_or_none(signal.parsed.get("reduce_fraction")) or Decimal(1)
             try:
                 group_reduce(group=group, fraction=fraction, reason="reduce_signal")
             except ValueError as exc:
@@ -278,8 +261,8 @@ def _entry_or_pyramid(signal: Signal, promotion: Promotion | None = None) -> Pos
         index = group.pyramid_count
     else:
         index = 0
-    capital = _capital(signal, config, group, price)
-    levels = _levels(config, index)
+    capital = entry_capital(signal, config, group, price)
+    levels = grid_levels(config, index)
     try:
         legs = compute_grid(entry=price, capital=capital, levels=levels, market=market, side=signal.side)
     except GridError as exc:
@@ -350,33 +333,6 @@ def _market(signal: Signal) -> Market:
         raise  # held: the task retries once the exchange answers again
     except BrokerError as exc:
         raise Refused(exc.message or f"{signal.exchange} has no market {signal.symbol}.") from exc
-
-
-def _capital(signal: Signal, config: DCAConfig, group: PositionGroup | None, price: Decimal) -> Decimal:
-    size = _decimal(signal.parsed.get("order_size"))
-    size_type = signal.parsed.get("position_size_type") or "contracts"
-    if size is not None and size > 0:
-        capital = size if size_type == "quote" else size * price
-    elif config.capital_per_pyramid:
-        capital = config.capital_per_pyramid
-    else:
-        raise Refused(
-            "No position size: send tv.order_size or set capital_per_pyramid in the DCA configuration."
-        )
-    if config.max_total_exposure:
-        committed = sum((p.capital for p in group.pyramids.all()), Decimal(0)) if group else Decimal(0)
-        room = config.max_total_exposure - committed
-        if room <= 0:
-            raise Refused(f"The exposure limit of {config.max_total_exposure} for this pair is reached.")
-        capital = min(capital, room)
-    return capital
-
-
-def _levels(config: DCAConfig, index: int) -> list[Level]:
-    raw = (config.pyramid_levels or {}).get(str(index)) or config.levels
-    return [
-        Level(Decimal(x["gap_percent"]), Decimal(x["weight_percent"]), Decimal(x["tp_percent"])) for x in raw
-    ]
 
 
 def _open_group(signal: Signal, config: DCAConfig, market: Market, moment: datetime) -> PositionGroup:

@@ -22,7 +22,7 @@ from trading.positions.selectors import open_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import pick_next
 from trading.queue.services.breaker import queue_breaker
-from trading.queue.services.processing import Refused, queued_signal_open
+from trading.queue.services.processing import queued_signal_open
 from trading.queue.services.queue import entry_close, queue_lock
 from trading.queue.services.ranking import (
     Key,
@@ -33,6 +33,7 @@ from trading.queue.services.ranking import (
     queue_rank,
     rule_config,
 )
+from trading.queue.services.sizing import Refused
 from trading.signals.models import Signal, SignalStatus
 from trading.signals.routing import Routes, routes_for
 

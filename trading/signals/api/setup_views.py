@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
-from django.urls import resolve
+from django.urls import get_script_prefix, resolve, reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -106,7 +106,7 @@ class AlertTestView(generics.GenericAPIView):
         data = dict(form.validated_data)
         setup = _setup(request.user, data)
         body = alert_filled(setup, kind=data["template"], closing=data["closing"], now=timezone.now())
-        answer = _post_to_webhook(request, setup, body)
+        answer = _post_to_webhook(request, body)
         try:
             payload = json.loads(answer.content or b"{}")
         except ValueError:
@@ -123,9 +123,10 @@ class AlertTestView(generics.GenericAPIView):
         return Response(result)
 
 
-def _post_to_webhook(request: Request, setup: AlertSetup, body: dict[str, Any]) -> HttpResponse:
+def _post_to_webhook(request: Request, body: dict[str, Any]) -> HttpResponse:
     raw = json.dumps(body).encode()
-    path = setup.url.removeprefix(setup.url.split("/api/", 1)[0])  # /api/v1/webhooks/<id>
+    # The path as resolve() sees it: without the prefix the app may be mounted under.
+    path = "/" + reverse("webhook", args=[request.user.pk]).removeprefix(get_script_prefix())
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,

@@ -249,7 +249,7 @@ function Templates({ page, secret, reveal, query }: { page: AlertSetup; secret: 
 function TestAlert({ kind, closing, label, query, page }: { kind: Kind; closing: boolean; label: string; query: Record<string, string | null>; page: AlertSetup }) {
   const client = useQueryClient();
   const send = useMutation({
-    mutationFn: () => api<AlertTestResult>("webhook-templates/test", { method: "POST", body: { ...Object.fromEntries(Object.entries({ ...query, account: page.account, dca_config: page.dca_config, sizing: page.sizing }).filter(([, v]) => v !== null)), template: kind, closing } }),
+    mutationFn: () => api<AlertTestResult>("webhook-templates/test", { method: "POST", body: { account: page.account, dca_config: page.dca_config, sizing: page.sizing, amount: query.amount ?? undefined, template: kind, closing } }),
     onSuccess: () => void client.invalidateQueries({ queryKey: keys.signals }),
   });
   const signalId = send.data?.signal?.id;
