@@ -13,7 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from auditlog.services import record
 
 from .models import User, UserSession
-from .services import sessions_end_all
+from .services import WEBHOOK_REVOKED, sessions_end_all, webhook_secret_revoke_on_demotion
 from .sessions import session_revoke, sessions_revoke_all
 
 # Changes to these fields appear in the audit trail with before and after values.
@@ -81,6 +81,10 @@ class UserAdmin(DjangoUserAdmin):
         }
         if not changes:
             return
+        role_before = changes["role"]["before"] if "role" in changes else None
+        if role_before and webhook_secret_revoke_on_demotion(user=obj, before=role_before):
+            obj.save(update_fields=["webhook_secret_encrypted", "webhook_secret_rotated_at"])
+            changes["webhook"] = WEBHOOK_REVOKED
         if before and not obj.is_active and before["is_active"]:
             changes["sessions_ended"] = sessions_revoke_all(user=obj, reason="deactivated")
         action = "user.role_change" if "role" in changes else "user.update"

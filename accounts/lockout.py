@@ -16,9 +16,12 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from .emails import normalize_email
+
 
 def _keys(email: str, ip: str) -> tuple[str, str]:
-    digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()[:32]
+    # The address as the login looks it up: spellings of one account share its lock.
+    digest = hashlib.sha256(f"{normalize_email(email)}|{ip}".encode()).hexdigest()[:32]
     return f"lockout:{digest}:count", f"lockout:{digest}:since"
 
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from config import encryption
 
+from .emails import normalize_email
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
@@ -29,16 +31,21 @@ ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.TRADER: 1, Role.MANAGER: 2, Ro
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # Django's own lower-cases the domain only; every caller here gets the one form.
+        return normalize_email(email or "")
+
     def get_by_natural_key(self, username: str | None) -> User:
-        # Log-in is by e-mail, case-insensitively.
-        return self.get(email__iexact=username)
+        # Log-in is by e-mail, in the form it is stored in (not `iexact`: see accounts/emails.py).
+        return self.get(email=normalize_email(username or ""))
 
     def create_user(self, email: str, username: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("email is required")
         if not username:
             raise ValueError("username is required")
-        user = self.model(email=self.normalize_email(email).lower(), username=username, **fields)
+        user = self.model(email=normalize_email(email), username=username, **fields)
         user.set_password(password)
         user.set_webhook_secret()
         user.save(using=self._db)
@@ -79,6 +86,12 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whichever way the row is written (API, admin form, shell), the address is stored in the
+        # one form that lookups and the lockout use.
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     # --- roles ----------------------------------------------------------------------------------
     def has_role(self, minimum: str) -> bool:
@@ -131,7 +144,7 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     # The jti of the one refresh token that is currently valid for this session.
     refresh_jti = models.CharField(max_length=64, db_index=True)
-    ip = models.CharField("IP address", max_length=64, blank=True, default="")
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)  # null: not an IP
     user_agent = models.CharField(max_length=400, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(default=timezone.now)

@@ -20,7 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from auditlog.services import record
-from config.request_meta import client_ip, user_agent
+from config.request_meta import client_address, user_agent
 from notifications import events
 
 from .models import User, UserSession
@@ -53,7 +53,7 @@ def session_start(*, user: User, request: HttpRequest | None) -> TokenPair:
     """A new session for `user` (login, register) with its first token pair."""
     session = UserSession(
         user=user,
-        ip=client_ip(request) if request else "",
+        ip=client_address(request) if request else None,
         user_agent=user_agent(request) if request else "",
     )
     refresh = _issue(user, str(session.id))
@@ -92,7 +92,7 @@ def session_refresh(*, raw_refresh: str, request: HttpRequest | None) -> TokenPa
             refresh_jti=new["jti"],
             expires_at=_expiry(new),
             last_used_at=now,
-            ip=client_ip(request) if request else session.ip,
+            ip=client_address(request) if request else session.ip,
             user_agent=user_agent(request) if request else session.user_agent,
         )
         if swapped == 1:

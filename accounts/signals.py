@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from auditlog.services import record
 
+from .emails import normalize_email
 from .models import User
 
 
@@ -20,7 +21,7 @@ def _audit_failed_login(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
 ) -> None:
     email = str(credentials.get("username") or credentials.get("email") or "")
-    target = User.objects.filter(email__iexact=email).first() if email else None
+    target = User.objects.filter(email=normalize_email(email)).first() if email else None
     with transaction.atomic():
         record(
             action="auth.login_failed",

@@ -28,7 +28,16 @@ class ServiceLogAdmin(admin.ModelAdmin):
 
 @admin.register(ErrorLog)
 class ErrorLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "error_type", "user", "message", "resolved", "resolved_by")
+    list_display = (
+        "created_at",
+        "last_seen_at",
+        "count",
+        "error_type",
+        "user",
+        "message",
+        "resolved",
+        "resolved_by",
+    )
     list_filter = ("resolved", "created_at", "error_type")
     search_fields = ("error_type", "message", "user__email")
     date_hierarchy = "created_at"

@@ -24,7 +24,8 @@ class AuditLog(models.Model):
     resource_type = models.CharField(max_length=64, blank=True, default="", db_index=True)
     resource_id = models.CharField(max_length=64, blank=True, default="")
     changes = models.JSONField(default=dict, blank=True)
-    ip = models.CharField("IP address", max_length=64, blank=True, default="")
+    # Null when the request's address was not an IP (config/request_meta.py), or there was none.
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -70,6 +70,12 @@ class ErrorLog(models.Model):
     # Where it happened (task name and id, or method and path) and a snapshot of the configuration.
     context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The same failure again (same cause, same user, unresolved, within ERROR_LOG_MERGE_SECONDS
+    # of the last one) counts on this row instead of adding one: `created_at` is the first time,
+    # `last_seen_at` the latest. `cause` is a digest of the exception type and where it was raised.
+    cause = models.CharField(max_length=64, blank=True, default="")
+    count = models.PositiveIntegerField(default=1)
+    last_seen_at = models.DateTimeField(default=timezone.now)
     resolved = models.BooleanField(default=False)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -82,6 +88,7 @@ class ErrorLog(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["user", "-created_at"]),
             models.Index(fields=["resolved", "-created_at"]),
+            models.Index(fields=["cause", "-last_seen_at"]),
         ]
 
     def __str__(self) -> str:

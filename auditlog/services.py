@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
-from config.request_meta import client_ip, user_agent
+from config.request_meta import client_address, ip_or_none, user_agent
 
 from .models import AuditLog
 
@@ -42,11 +42,14 @@ def record(
     resource_id: Any = "",
     changes: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
+    origin: tuple[str | None, str] | None = None,
 ) -> AuditLog:
     """Write one audit entry. `actor` did `action`; `owner` (default: the actor) is whose data it
     concerns; `resource` or `resource_type`/`resource_id` names what it touched; `changes` holds
-    before/after values (secrets are scrubbed); `request` gives IP and user agent."""
+    before/after values (secrets are scrubbed); `request` gives IP and user agent, or `origin`
+    does (`request_origin(request)`, kept by a task that records what a request asked for)."""
     actor = actor if getattr(actor, "is_authenticated", False) else None
+    ip, agent = origin if origin is not None else request_origin(request)
     if resource is not None:
         resource_type = resource_type or resource._meta.label
         resource_id = resource_id or resource.pk
@@ -58,6 +61,13 @@ def record(
         resource_type=resource_type,
         resource_id=str(resource_id or ""),
         changes=scrub(changes or {}),
-        ip=client_ip(request) if request is not None else "",
-        user_agent=user_agent(request) if request is not None else "",
+        ip=ip_or_none(ip),
+        user_agent=agent[:400],
     )
+
+
+def request_origin(request: HttpRequest | None) -> tuple[str | None, str]:
+    """Where a request came from, as the audit trail stores it: (IP or None, user agent)."""
+    if request is None:
+        return None, ""
+    return client_address(request), user_agent(request)

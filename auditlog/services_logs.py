@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -15,10 +16,11 @@ from typing import Any
 
 import django
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .log_handler import logs_root, redact_text, redact_value
@@ -59,23 +61,100 @@ def config_snapshot() -> dict[str, Any]:
 
 
 def capture_error(
-    exc: BaseException, *, context: dict[str, Any] | None = None, user: Any = None
+    exc: BaseException, *, context: dict[str, Any] | None = None, user: Any = None, client: str | None = None
 ) -> ErrorLog | None:
     """Store `exc` with its (redacted) traceback, the caller's context and a configuration
-    snapshot. Never raises: it runs while something else is already failing."""
+    snapshot. Never raises: it runs while something else is already failing.
+
+    Anyone who can make a request fail could otherwise fill the table, a row per request. So the
+    same cause (`error_cause`) again within ERROR_LOG_MERGE_SECONDS of its last time adds to the
+    count of its unresolved row; a cause written more than ERROR_LOG_WRITES_PER_CAUSE times in a
+    minute is counted in the cache and added with its next write; and a `client` (a request's IP)
+    past ERROR_LOG_CAPTURES_PER_CLIENT captures in a minute is not captured. Returns the row, or
+    None when nothing was written."""
     try:
+        if client is not None and _hits(f"errorlog:client:{client}") > settings.ERROR_LOG_CAPTURES_PER_CLIENT:
+            return None
         user = user if getattr(user, "is_authenticated", False) else None
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return ErrorLog.objects.create(
-            user=user,
-            error_type=f"{type(exc).__module__}.{type(exc).__qualname__}"[:200],
-            message=redact_text(str(exc))[:10_000],
-            traceback=redact_text(tb)[:100_000],
-            context={**redact_value(context or {}), "config": config_snapshot()},
-        )
+        error_type = f"{type(exc).__module__}.{type(exc).__qualname__}"[:200]
+        cause = error_cause(exc, error_type=error_type, context=context, user=user)
+        if _hits(f"errorlog:cause:{cause}") > settings.ERROR_LOG_WRITES_PER_CAUSE:
+            _hits(f"errorlog:later:{cause}", window=settings.ERROR_LOG_MERGE_SECONDS)
+            return None
+        return _error_store(exc, error_type=error_type, cause=cause, context=context, user=user)
     except Exception:
         logger.exception("could not store an error log entry")
         return None
+
+
+def error_cause(exc: BaseException, *, error_type: str, context: dict[str, Any] | None, user: Any) -> str:
+    """What makes two failures the same: exception type, the line that raised it, what ran (task,
+    or the request's route: not its path, which carries ids) and whose it was."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}:{frames[-1].name}" if frames else ""
+    context = context or {}
+    ran = context.get("task") or f"{context.get('method', '')} {context.get('route', '')}"
+    whose = str(getattr(user, "pk", ""))
+    key = "|".join((error_type, where, str(context.get("source", "")), str(ran), whose))
+    return hashlib.sha256(key.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+
+
+def _error_store(
+    exc: BaseException, *, error_type: str, cause: str, context: dict[str, Any] | None, user: Any
+) -> ErrorLog:
+    now = timezone.now()
+    later = _take(f"errorlog:later:{cause}")
+    with transaction.atomic():
+        row = (
+            ErrorLog.objects.select_for_update()
+            .filter(cause=cause, user=user, resolved=False)
+            .filter(last_seen_at__gte=now - timedelta(seconds=settings.ERROR_LOG_MERGE_SECONDS))
+            .order_by("-last_seen_at")
+            .first()
+        )
+        if row is not None:
+            ErrorLog.objects.filter(pk=row.pk).update(count=F("count") + 1 + later, last_seen_at=now)
+            row.count, row.last_seen_at = row.count + 1 + later, now
+            return row
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return ErrorLog.objects.create(
+            user=user,
+            error_type=error_type,
+            message=redact_text(str(exc))[:10_000],
+            traceback=redact_text(tb)[:100_000],
+            context={**redact_value(context or {}), "config": config_snapshot()},
+            cause=cause,
+            count=1 + later,
+            created_at=now,
+            last_seen_at=now,
+        )
+
+
+def _hits(key: str, *, window: int = 60) -> int:
+    """One more hit on `key` in its window; the hits so far. 0 when the cache fails: the limits
+    must not cost an error its row when Redis is the thing that is down."""
+    try:
+        cache.add(key, 0, window)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            return 1
+    except Exception:
+        logger.warning("error log limits: the cache is unavailable", exc_info=True)
+        return 0
+
+
+def _take(key: str) -> int:
+    """The count held under `key`, taken (the key goes down by as much); 0 when the cache fails."""
+    try:
+        held = int(cache.get(key) or 0)
+        if held:
+            cache.decr(key, held)
+        return held
+    except Exception:
+        logger.warning("error log limits: the cache is unavailable", exc_info=True)
+        return 0
 
 
 def error_resolve(*, error: ErrorLog, by: Any, notes: str = "") -> ErrorLog:

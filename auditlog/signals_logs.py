@@ -13,6 +13,8 @@ from celery.signals import task_failure
 from django.core.signals import got_request_exception
 from django.http import HttpRequest
 
+from config.request_meta import client_ip
+
 from .services_logs import capture_error
 
 _TASK_UID = "auditlog.signals_logs.task_failure"
@@ -55,11 +57,14 @@ def on_request_exception(sender: Any = None, request: HttpRequest | None = None,
     if exc is None:
         return
     context: dict[str, Any] = {"source": "request"}
-    user = None
+    user = client = None
     if request is not None:
-        context.update({"method": request.method, "path": request.path})
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match else ""
+        context.update({"method": request.method, "path": request.path, "route": route})
         user = getattr(request, "user", None)
-    capture_error(exc, context=context, user=user)
+        client = client_ip(request)  # an anonymous flood is limited per client
+    capture_error(exc, context=context, user=user, client=client)
 
 
 def connect() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -203,6 +204,8 @@ def exchange_config_set_mode(*, config: ExchangeConfig, mode: str, request: Http
 
 
 def exchange_config_delete(*, config: ExchangeConfig, request: HttpRequest) -> None:
+    """Remove an account and its keys; refused (ValidationError) while positions reference it:
+    their orders, fills and PnL are the trader's history and name the account they ran on."""
     with transaction.atomic():
         record(
             action="exchange_account.delete",
@@ -212,7 +215,19 @@ def exchange_config_delete(*, config: ExchangeConfig, request: HttpRequest) -> N
             changes=_summary(config),
         )
         was_default, user, exchange = config.is_default, config.user, config.exchange
-        config.delete()
+        try:
+            config.delete()
+        except ProtectedError as exc:  # the whole transaction, audit row included, rolls back
+            raise ValidationError(
+                {
+                    "exchange": [
+                        f"This account has {len(exc.protected_objects)} position(s) in its history, "
+                        "so it cannot be removed. Close what is open and keep the account, or "
+                        "replace its API keys."
+                    ]
+                },
+                code="account_in_use",
+            ) from None
         if was_default:
             # Another account on that exchange, if any, becomes the default.
             successor = (

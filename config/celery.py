@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_ready
+from celery import Celery, Task
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -22,6 +22,18 @@ def _db_reuse(sender: Celery, **_: object) -> None:
     from django.conf import settings
 
     sender.conf["CELERY_DB_REUSE_MAX"] = settings.CELERY_DB_REUSE_MAX
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _drop_lost_db_connections(sender: Task | None = None, **_: object) -> None:
+    # The fixup above keeps a connection for thousands of tasks and never checks it: a connection
+    # the server dropped would fail every task until then (config/dbconn.py). An eager task runs
+    # inside its caller's work, on the caller's connection, which is not ours to close.
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        from .dbconn import db_connections_heal
+
+        db_connections_heal()
 
 
 @worker_ready.connect

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -230,6 +231,33 @@ def _send_startup_heartbeat() -> None:
     heartbeat.delay()
 
 
+def server_config(
+    *, host: str, port: int, app: str | Callable[..., Any] = "config.asgi:application"
+) -> uvicorn.Config:
+    """How `make run` serves HTTP and WebSocket (the same choices as the `ws` process, Procfile);
+    `app` is for tests."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        # Keep Django's logging (and its filter that redacts `token=` from the WebSocket URL).
+        log_config=None,
+        ws="websockets-sansio",
+        # Clients only send pings; 64 KiB is plenty and caps what a client can make us buffer.
+        ws_max_size=64 * 1024,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+        # uvicorn's defaults take the client address from X-Forwarded-For when the peer is
+        # 127.0.0.1, so any local client, or anything behind a local proxy, could pick its IP: escape
+        # the per-IP throttles and the login lockout, and write what it likes into the audit trail.
+        # The client is the peer; a proxy in front is declared with TRUSTED_PROXY_COUNT, which
+        # config/request_meta.py reads like DRF's throttles do.
+        proxy_headers=False,
+        forwarded_allow_ips=[],
+    )
+
+
 def serve(
     *,
     host: str,
@@ -241,19 +269,7 @@ def serve(
     """Run until SIGINT or SIGTERM. `before_start` runs once the port is ours, before any thread
     starts; `on_ready` once the server accepts connections. Returns 0 when everything stopped, 1
     when a thread was left running (the caller should then end the process without waiting)."""
-    config = uvicorn.Config(
-        "config.asgi:application",
-        host=host,
-        port=port,
-        lifespan="off",
-        # Keep Django's logging (and its filter that redacts `token=` from the WebSocket URL).
-        log_config=None,
-        ws="websockets-sansio",
-        # Clients only send pings; 64 KiB is plenty and caps what a client can make us buffer.
-        ws_max_size=64 * 1024,
-        server_header=False,
-        timeout_graceful_shutdown=5,
-    )
+    config = server_config(host=host, port=port)
     server = uvicorn.Server(config)
     logger.info(describe_mode(concurrency=concurrency))
     # Bind first: a port already in use ends the start here (exit 1), before anything else happens.

@@ -18,7 +18,11 @@ only what varies: Celery builds the message (`create_task_message`: id, headers,
 Celery's publish signals are sent, kombu's serializer, `prepare_message` and
 `_inplace_augment_message` shape it, and it is pushed to the list kombu's `_put` would push it to.
 A worker cannot tell the two apart (tests/platform/test_publish.py compares them). If Redis fails
-there, the message goes the ordinary way, with kombu's retries.
+there, the message goes the ordinary way on a connection of its own, with kombu's reconnects and
+retries (`task_publish_retry_policy`, about 0.6 s): not on the sender's first producer, which a
+failed publish leaves without a connection. If Redis is down, `send` raises kombu's
+OperationalError after those retries (the webhook logs it and answers 202 all the same,
+trading/signals/enqueue.py), and the next call tries Redis again.
 
 Anything unusual takes `apply_async` itself: another transport (the in-memory broker of embedded
 mode and tests), a call from inside a task (the message then names its parent), eager mode,
@@ -111,18 +115,24 @@ class TaskSender:
             kwargsrepr=_plain_repr(kwargs, app.amqp.kwargsrepr_maxsize),
             **plan.options,
         )
-        if plan.client is not None:
-            try:
-                self._push(plan, message)
-                return task_id
-            except RedisError:
-                pass  # the ordinary way below reconnects and retries as kombu does (observers of
-                # before_task_publish hear of this message twice)
-        with plan.producer.connection._reraise_as_library_errors():
-            # declare=None: the queue is declared as apply_async's first message declares it.
-            app.amqp.send_task_message(plan.producer, self.name, message, **plan.options)
         if plan.client is None:
+            try:
+                with plan.producer.connection._reraise_as_library_errors():
+                    # declare=None: the queue is declared as apply_async's first message declares it.
+                    app.amqp.send_task_message(plan.producer, self.name, message, **plan.options)
+            except BaseException:
+                self._local.pid = None  # the producer lost its connection: the next send plans anew
+                raise
             plan.client = plan.channel._create_client()
+            return task_id
+        try:
+            self._push(plan, message)
+            return task_id
+        except RedisError:
+            pass  # the ordinary way below (observers of before_task_publish hear of it twice)
+        with app.connection_for_write() as connection, connection._reraise_as_library_errors():
+            producer = Producer(connection, auto_declare=False)  # connects inside publish's retries
+            app.amqp.send_task_message(producer, self.name, message, **plan.options)
         return task_id
 
     def _push(self, plan: _Plan, message: Any) -> None:
@@ -185,7 +195,11 @@ class TaskSender:
         extra = set(options) - {"queue", "priority", "serializer", "expiration"}
         if queue is None or extra or queue.exchange.type != "direct" or options.get("serializer") is None:
             return None  # an exchange, routing key or option of its own: apply_async's way
-        channel = app.connection_for_write().default_channel
+        connection = app.connection_for_write()
+        # As often as a publish would try (task_publish_retry_policy), not for the 4 s and more of
+        # a connection's own default: with Redis down, the webhook answers within a second.
+        connection.ensure_connection(**_connect_policy(conf.task_publish_retry_policy))
+        channel = connection.default_channel
         if not isinstance(channel, RedisChannel) or channel._expires:
             return None
         # send_task_message's choice, then Producer.publish's name -> number ("persistent" -> 2)
@@ -205,3 +219,9 @@ class TaskSender:
             delivery_mode=delivery_mode,
             retry_policy=dict(conf.task_publish_retry_policy),
         )
+
+
+def _connect_policy(retry_policy: dict[str, Any]) -> dict[str, Any]:
+    """kombu's `ensure_connection` arguments for a publish retry policy (max_retries, interval_*)."""
+    keys = ("max_retries", "interval_start", "interval_step", "interval_max")
+    return {key: retry_policy[key] for key in keys if key in retry_policy}

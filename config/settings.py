@@ -171,6 +171,12 @@ else:
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 # Longer than any task and any retry countdown, or Redis redelivers a task that is still running.
+# It is also how long a message taken by a worker that died (killed, OOM) waits before another
+# worker gets it: Redis has no acks, kombu restores unacknowledged messages once they are this old.
+# So a message must not expire before then (`expires` < this drops the redelivery), unless a
+# sweeper re-sends its row: process_signal has no expiry (and the signal sweeper below covers it
+# sooner); order messages expire only because the order sweeper re-sends them
+# (trading/execution/tasks.py ORDER_TASK_EXPIRES); the monitors' ticks are superseded by the next.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -201,6 +207,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# The sweepers' intervals, which the messages they cover are measured against: an order message
+# outlives the order sweeper's re-send (trading/execution/tasks.py), a reconcile runs once per
+# account per interval fleet-wide however many workers start (trading/execution/services/reconcile.py).
+TRADING_SWEEP_SECONDS = env.float("TRADING_SWEEP_SECONDS", default=30.0)
+TRADING_RECONCILE_SECONDS = env.float("TRADING_RECONCILE_SECONDS", default=300.0)
+# A signal still `received` this long after it arrived lost its message (a worker killed while
+# holding it, a broker that refused it while the webhook answered 202): the signal sweeper sends it
+# again, at most once per this many seconds; processing claims the row, so a copy is harmless.
+TRADING_SIGNAL_SWEEP_SECONDS = env.float("TRADING_SIGNAL_SWEEP_SECONDS", default=30.0)
+TRADING_SIGNAL_SWEEP_AFTER_SECONDS = env.int("TRADING_SIGNAL_SWEEP_AFTER_SECONDS", default=60)
+# A signal the engine could not act on within this long of its arrival (workers, broker or exchange
+# down) is refused, not traded: an entry an hour late would trade at a price its alert never saw.
+TRADING_SIGNAL_PROCESS_WITHIN_SECONDS = env.int("TRADING_SIGNAL_PROCESS_WITHIN_SECONDS", default=3600)
 # Synced into django-celery-beat's tables when beat starts; admins can change intervals there.
 CELERY_BEAT_SCHEDULE = {
     "platform-heartbeat": {"task": "config.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
@@ -225,7 +244,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "trading-sweep-orders": {
         "task": "trading.tasks.sweep_orders",
-        "schedule": env.float("TRADING_SWEEP_SECONDS", default=30.0),
+        "schedule": TRADING_SWEEP_SECONDS,
+        "options": {"expires": 29},
+    },
+    "trading-sweep-signals": {
+        "task": "trading.tasks_queue.sweep_signals",
+        "schedule": TRADING_SIGNAL_SWEEP_SECONDS,
         "options": {"expires": 29},
     },
     "trading-queue-sweep": {
@@ -250,8 +274,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "trading-reconcile": {
         "task": "trading.tasks.reconcile_all",
-        "schedule": env.float("TRADING_RECONCILE_SECONDS", default=300.0),
-        "options": {"expires": 240},
+        "schedule": TRADING_RECONCILE_SECONDS,
+        # trading.runtime.task_names.RECONCILE_PRIORITY: after order placement (5).
+        "options": {"expires": 240, "priority": 7},
     },
     # The trading service's task history is kept as long as the service logs.
     "trading-task-history-retention": {
@@ -260,7 +285,6 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
 }
-# Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster.
 # Dispatchers fan a tick out to the workers in batches of this many (user or account) items.
 TRADING_FANOUT_BATCH = env.int("TRADING_FANOUT_BATCH", default=50)
 # A fill unit waits on the exchange (~30 ms an account the price reached, not ~0.3 ms like a
@@ -271,6 +295,8 @@ TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=5)
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
 TRADING_QUIET_MARGIN_SECONDS = env.int("TRADING_QUIET_MARGIN_SECONDS", default=10)
 TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=600)
+# Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster. A
+# connection the server dropped is closed before the next task all the same (config/dbconn.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
 CELERY_TASK_ALWAYS_EAGER = False
 DJANGO_CELERY_BEAT_TZ_AWARE = True
@@ -315,7 +341,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.SessionJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser minus what made it answer 500: deep nesting, lone surrogates, NUL.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -355,6 +382,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The shared error answers (400/401/403/404/429) on every operation that leaves them out.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema_errors.add_error_responses",
+    ],
 }
 
 # --- CORS and security headers ------------------------------------------------------------------
@@ -450,6 +482,14 @@ RATELIMIT_PER_KEY_EXCHANGES = env.list("RATELIMIT_PER_KEY_EXCHANGES", default=[]
 # strategy alert per symbol fires on the same candle close, and TradingView retries nothing.
 WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="60/min")
 WEBHOOK_RATE_BURST = env.int("WEBHOOK_RATE_BURST", default=120)
+# Refused webhook authentication (wrong or missing secret), counted per window: past a limit,
+# wrong secrets are answered 429 and logged no more; the right secret always passes, so these
+# cannot lock a trader out (trading/signals/rate_limit.py). The user's log gets one summary
+# per window.
+WEBHOOK_AUTH_FAILURE_WINDOW = env.int("WEBHOOK_AUTH_FAILURE_WINDOW", default=600)
+WEBHOOK_AUTH_FAILURES_PER_SENDER = env.int("WEBHOOK_AUTH_FAILURES_PER_SENDER", default=10)
+WEBHOOK_AUTH_FAILURES_PER_USER = env.int("WEBHOOK_AUTH_FAILURES_PER_USER", default=100)
+WEBHOOK_AUTH_FAILURES_PER_ADDRESS = env.int("WEBHOOK_AUTH_FAILURES_PER_ADDRESS", default=100)
 
 # --- Trading engine ---------------------------------------------------------------------------
 # Defaults until per-user trading configuration lands (issue 5): the pool size, how old a
@@ -485,5 +525,11 @@ SERVICE_LOG_SYNC = env.bool("SERVICE_LOG_SYNC", default=False)  # tests: write i
 SERVICE_LOG_RETENTION_DAYS = env.int("SERVICE_LOG_RETENTION_DAYS", default=30)
 AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
 ERROR_LOG_RETENTION_DAYS = env.int("ERROR_LOG_RETENTION_DAYS", default=90)
+# Error log flooding (auditlog/services_logs.py): a failure repeated within this long of its last
+# time counts on its row; past the per-cause writes a minute its repeats are counted in the cache
+# and added with its next write; a client past its captures a minute is not captured at all.
+ERROR_LOG_MERGE_SECONDS = env.int("ERROR_LOG_MERGE_SECONDS", default=3600)
+ERROR_LOG_WRITES_PER_CAUSE = env.int("ERROR_LOG_WRITES_PER_CAUSE", default=30)
+ERROR_LOG_CAPTURES_PER_CLIENT = env.int("ERROR_LOG_CAPTURES_PER_CLIENT", default=20)
 
 logging.getLogger(__name__).debug("settings loaded in %s mode", MODE)

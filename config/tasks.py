@@ -7,7 +7,9 @@
 Every task gets late acks, JSON-only arguments, a duration histogram and an outcome counter
 (Prometheus), a log line with the task id and the user id (when the task takes `user_id`), and
 retries only on the exceptions it names, with capped exponential backoff so no countdown comes near
-the broker's visibility timeout.
+the broker's visibility timeout. One failure is retried by every task without naming it: a
+database connection the server dropped (config/dbconn.py closes it; the retry opens a new one).
+Any other database error fails the task as before.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
+from django.db import InterfaceError, OperationalError
 from prometheus_client import Counter, Histogram
 
 from .celery import app
+from .dbconn import db_connections_heal, db_error_lost_connection
 
 logger = logging.getLogger("tradefleet.tasks")
 
@@ -77,6 +82,17 @@ def house_task(
                 outcome = "retry" if self.request.retries < max_retries else "failure"
                 logger.warning("task %s: %s (%s)", outcome, task_name, type(exc).__name__, extra=context)
                 raise
+            except (InterfaceError, OperationalError) as exc:
+                healed = db_connections_heal()  # closes the connection if the server dropped it
+                if not (healed or db_error_lost_connection(exc)):  # a statement failed, not the link
+                    logger.exception("task failed: %s", task_name, extra=context)
+                    raise
+                outcome = "retry" if self.request.retries < max_retries else "failure"
+                logger.warning("task %s: %s (database connection lost)", outcome, task_name, extra=context)
+                countdown = get_exponential_backoff_interval(
+                    factor=1, retries=self.request.retries, maximum=retry_backoff_max, full_jitter=True
+                )
+                raise self.retry(exc=exc, countdown=countdown) from exc
             except Exception:
                 logger.exception("task failed: %s", task_name, extra=context)
                 raise

@@ -3,7 +3,18 @@ from __future__ import annotations
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
+from accounts.emails import normalize_email
 from accounts.models import ROLE_RANK, User, UserSession
+
+
+class EmailAddressField(serializers.EmailField):
+    """An e-mail address in its normal form (accounts/emails.py), checked after normalising: an
+    address typed in full-width letters (an East Asian keyboard's) is the ASCII one it stands for."""
+
+    def to_internal_value(self, data: object) -> str:
+        if isinstance(data, str):
+            data = normalize_email(data)
+        return super().to_internal_value(data)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -14,13 +25,13 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField(max_length=254)
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
 class LoginSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
@@ -37,8 +48,12 @@ class AuthResultSerializer(TokenPairSerializer):
     user = UserSerializer()
 
 
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class ForgotPasswordSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressField(max_length=254)
 
 
 class ResetPasswordSerializer(serializers.Serializer):
@@ -53,7 +68,7 @@ class ChangePasswordSerializer(serializers.Serializer):
 
 class ProfileUpdateSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, required=False, validators=[UnicodeUsernameValidator()])
-    email = serializers.EmailField(max_length=254, required=False)
+    email = EmailAddressField(max_length=254, required=False)
     current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
 
 

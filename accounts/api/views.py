@@ -23,9 +23,9 @@ from config.api.throttles import LoginThrottle, PasswordResetThrottle, PerIPThro
 from . import serializers as s
 
 
-def _auth_result(pair: TokenPair, *, status_code: int = 200) -> Response:
+def _auth_result(pair: TokenPair) -> Response:
     body = {"user": s.UserSerializer(pair.session.user).data, "access": pair.access, "refresh": pair.refresh}
-    return Response(body, status=status_code)
+    return Response(body)
 
 
 def _current_session_id(request: Request) -> str | None:
@@ -45,17 +45,28 @@ class PublicView(APIView):
         return 'Bearer realm="api"'
 
 
+# The one answer to a registration, whether the address was new or already had an account.
+REGISTERED = (
+    "Registration received. If this e-mail address is new, your account is ready: log in with it. "
+    "Either way we have sent a message to the address."
+)
+
+
 class RegisterView(PublicView):
     throttle_classes = (RegisterThrottle, PerIPThrottle)
 
-    @extend_schema(request=s.RegisterSerializer, responses={201: s.AuthResultSerializer}, summary="Register")
+    @extend_schema(
+        request=s.RegisterSerializer,
+        responses={202: s.DetailSerializer},
+        summary="Register (the same 202 whether or not the e-mail already has an account)",
+    )
     def post(self, request: Request) -> Response:
         data = _valid(s.RegisterSerializer, request)
         try:
-            pair = services.user_register(**data, request=request)
+            services.user_register(**data, request=request)
         except services.RegistrationClosed as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
-        return _auth_result(pair, status_code=status.HTTP_201_CREATED)
+        return Response({"detail": REGISTERED}, status=status.HTTP_202_ACCEPTED)
 
 
 class LoginView(PublicView):

@@ -23,6 +23,8 @@ class ErrorLogSerializer(serializers.ModelSerializer):
         fields = (
             "id",
             "created_at",
+            "last_seen_at",
+            "count",
             "user",
             "error_type",
             "message",
@@ -48,7 +50,9 @@ class ResolveSerializer(serializers.Serializer):
 class ExportSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=("csv", "json"))
     # The same names as the list's query parameters (level, category, search, ...).
-    filters = serializers.DictField(required=False, default=dict)
+    filters = serializers.DictField(
+        child=serializers.CharField(max_length=1000, allow_blank=True), required=False, default=dict
+    )
 
 
 class DeletedSerializer(serializers.Serializer):

@@ -127,7 +127,10 @@ class LogExportView(APIView):
         request=ExportSerializer,
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The filtered log as CSV"),
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="... or as JSON"),
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+                description="... or as JSON: one object per log entry",
+            ),
         },
         summary="Export the service log",
     )

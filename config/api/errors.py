@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -21,6 +22,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This cannot be done in the object's current state."
     default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses to read."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
 
 
 def _flatten(detail: Any) -> Any:
@@ -40,6 +49,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()  # else Django's plain-HTML 400
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # Django turns it into a 500; handler500 below keeps that JSON too.

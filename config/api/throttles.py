@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.request_meta import client_ip
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
@@ -29,7 +31,8 @@ class PerIPThrottle(SimpleRateThrottle):
     scope = "ip"
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # The address the lockout and the audit trail use: a hop that is not an IP is "unknown".
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
 class RegisterThrottle(PerIPThrottle):

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
+import { AUTH_KEY, secretHits, watchConsole } from "./secret-scan.mjs";
 import { apiLogin, startServer } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -23,6 +24,7 @@ let server;
 let browser;
 let page;
 const problems = [];
+let consoleLines = [];
 
 before(async () => {
   server = await startServer();
@@ -30,6 +32,7 @@ before(async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  consoleLines = watchConsole(page);
   // A blocked script, a CSP violation or an uncaught error fails the test.
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
@@ -160,7 +163,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.getByRole("tab", { name: "Exit (other alerts)" }).click();
     assert.equal(JSON.parse(await page.getByTestId("exit-template").innerText()).execution_intent.type, "exit");
     await page.getByRole("tab", { name: "Strategy alert" }).click();
-    webhook = { url, strategy };
+    webhook = { url, strategy, secret };
   });
 
   let positionId;
@@ -282,6 +285,13 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     }
     for (const line of story) assert.match(text, line);
     await shot("logs-story");
+  });
+
+  await t.test("nothing secret is left in the server's output, its files or the browser", async () => {
+    const { access, refresh } = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), AUTH_KEY));
+    const secrets = { password: trader.password, "webhook secret": webhook.secret, "access token": access, "refresh token": refresh };
+    const hits = await secretHits({ server, page, consoleLines, secrets, tokens: ["access token", "refresh token"] });
+    assert.deepEqual(hits, []);
   });
 
   await t.test("every page renders, in both themes and on a phone", async () => {

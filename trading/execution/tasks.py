@@ -11,18 +11,23 @@ from decimal import Decimal
 from typing import Any
 
 from celery.signals import worker_ready
+from django.conf import settings
 
 from brokers.errors import TRANSIENT_ERRORS
 from config.tasks import house_task
 from trading.execution.services.exits import group_close_finish, group_reduce_finish
 from trading.execution.services.monitor import account_sync, fill_batch_run, fills_dispatch
-from trading.execution.services.orders import order_cancel, order_place, orders_sweep
-from trading.execution.services.reconcile import account_reconcile, accounts_to_reconcile
+from trading.execution.services.orders import SWEEP_PENDING_AFTER, order_cancel, order_place, orders_sweep
+from trading.execution.services.reconcile import account_reconcile_once, accounts_to_reconcile_once
 from trading.runtime import task_names as names
 
 # An order message older than this is dropped by the broker; the sweeper re-sends what it finds
-# unsent, so an expired message costs a few seconds, never an order.
-ORDER_TASK_EXPIRES = 60
+# unsent, so an expired message costs a few seconds, never an order. It must outlive the sweeper's
+# re-send of its row (a `pending` row older than SWEEP_PENDING_AFTER, at the next sweep): shorter,
+# and an order waiting in a backlog has no message at all until then, and every copy the sweeper
+# sends expires in turn. Longer only piles more copies into a backlog.
+ORDER_SWEEP_RESENDS_WITHIN = SWEEP_PENDING_AFTER.total_seconds() + settings.TRADING_SWEEP_SECONDS
+ORDER_TASK_EXPIRES = max(60.0, ORDER_SWEEP_RESENDS_WITHIN + 10)
 
 
 @house_task(name=names.PLACE_ORDER, retry_on=TRANSIENT_ERRORS, expires=ORDER_TASK_EXPIRES, max_retries=8)
@@ -72,17 +77,24 @@ def sweep_orders() -> int:
     return orders_sweep()
 
 
+# Reconciliation is sent at RECONCILE_PRIORITY, behind order placement (beat's entry says so too),
+# and runs once per account per interval fleet-wide, however many workers start at once: it
+# shares the exchange's rate limit with the orders (trading/execution/services/reconcile.py).
 @house_task(name=names.RECONCILE_ALL, expires=240)
 def reconcile_all() -> int:
-    accounts = accounts_to_reconcile()
+    """Beat and every worker start: one `reconcile_account` per account with live orders.
+    Returns how many were sent (0 when this interval's were sent already)."""
+    accounts = accounts_to_reconcile_once()
     for account_id, user_id in accounts:
-        reconcile_account.delay(account_id=account_id, user_id=user_id)
+        reconcile_account.apply_async(
+            kwargs={"account_id": account_id, "user_id": user_id}, priority=names.RECONCILE_PRIORITY
+        )
     return len(accounts)
 
 
 @house_task(name=names.RECONCILE_ACCOUNT, retry_on=TRANSIENT_ERRORS, expires=240, max_retries=2)
 def reconcile_account(*, account_id: str, user_id: str) -> None:
-    account_reconcile(account_id=account_id)
+    account_reconcile_once(account_id=account_id)
 
 
 @house_task(name=names.CLOSE_GROUP, retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10)
@@ -98,5 +110,5 @@ def reduce_group(*, group_id: str, user_id: str, fraction: str, reason: str) -> 
 @worker_ready.connect
 def _reconcile_on_start(**_: object) -> None:
     """A worker that starts (after a crash, a deploy) first brings orders and exchange into
-    agreement."""
-    reconcile_all.delay()
+    agreement: the first of a fleet that restarts does, the others find it done this interval."""
+    reconcile_all.apply_async(priority=names.RECONCILE_PRIORITY)

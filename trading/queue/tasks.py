@@ -1,6 +1,7 @@
 """Celery tasks of the execution pool and queue (names: trading/runtime/task_names.py).
 
-`process_signal` turns an accepted signal into a position, a pyramid, an exit or a queue entry.
+`process_signal` turns an accepted signal into a position, a pyramid, an exit or a queue entry;
+`sweep_signals` (beat) sends it again for a signal whose message was lost (services/sweep.py).
 `sweep_queues` (beat, every 10 s) finds the users with queued entries whose service runs and fans
 out `promote_queues` batches; `promote_queues` is also sent for one user when a pool slot frees
 (trading/queue/receivers.py). Each user's promotion runs isolated (`user_task_run`): one user's
@@ -14,18 +15,25 @@ from brokers.errors import TRANSIENT_ERRORS
 from config.tasks import house_task
 from trading.queue.services.processing import signal_process
 from trading.queue.services.promote import queue_promote, queue_users_waiting
+from trading.queue.services.sweep import signals_sweep
 from trading.runtime import task_names as names
 from trading.runtime.fanout import fan_out
 from trading.runtime.services import service_touch, user_task_run
 
 
 # Markets unreachable: the signal is held (still `received`) and retried for about 20 minutes.
-# Sent with SIGNAL_PRIORITY (task_names.py), so it never waits behind other work.
-@house_task(
-    name=names.PROCESS_SIGNAL, retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10, retry_backoff_max=180
-)
+# Sent with SIGNAL_PRIORITY (task_names.py), so it never waits behind other work. No expiry: a
+# message redelivered after its worker died comes CELERY_VISIBILITY_TIMEOUT later, and must not be
+# dropped then; a signal that waited too long is refused by the processing itself.
+@house_task(name=names.PROCESS_SIGNAL, retry_on=TRANSIENT_ERRORS, max_retries=10, retry_backoff_max=180)
 def process_signal(*, signal_id: str, user_id: str) -> None:
     signal_process(signal_id=signal_id)
+
+
+@house_task(name=names.SWEEP_SIGNALS, expires=29)
+def sweep_signals() -> int:
+    """Beat: send `process_signal` again for signals still `received` long after they arrived."""
+    return signals_sweep()
 
 
 @house_task(name=names.SWEEP_QUEUES, expires=9)

@@ -27,8 +27,11 @@ CHECK_TAKE_PROFITS = "trading.tasks.check_take_profits"
 TAKE_PROFIT_BATCH = "trading.tasks.take_profit_batch"
 # queue
 PROCESS_SIGNAL = "trading.tasks.process_signal"
+SWEEP_SIGNALS = "trading.tasks_queue.sweep_signals"
 SWEEP_QUEUES = "trading.tasks_queue.sweep_queues"
 PROMOTE_QUEUES = "trading.tasks_queue.promote_queues"
+# signals
+REPORT_WEBHOOK_AUTH_FAILURES = "trading.signals.tasks.report_webhook_auth_failures"
 # risk
 RISK_TICK = "trading.tasks_risk.risk_tick"
 RISK_USERS = "trading.tasks_risk.risk_users"
@@ -44,3 +47,6 @@ SIGNAL_PRIORITY = 1
 # at a price that is stale after 14 s, and must not wait behind a fill tick's batches when the
 # exchange's rate limit stretches them (signals still come first).
 TAKE_PROFIT_PRIORITY = 3
+# Reconciliation goes after everything else: every worker that starts sends it, and it shares the
+# exchange's rate limit with order placement (5), which a restart storm must not hold back.
+RECONCILE_PRIORITY = 7

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -25,9 +26,21 @@ AUDIT_ACTION = "trading_config.update"
 
 
 def trading_config_for(user: User) -> UserTradingConfig:
-    """The user's configuration, created with the defaults on first read."""
-    config, _ = UserTradingConfig.objects.get_or_create(user=user)
+    """The user's configuration, created with the defaults on first read (whoever reads first:
+    the API, the risk tick, a change)."""
+    config, _ = UserTradingConfig.objects.get_or_create(user=user, defaults=trading_config_deployment())
     return config
+
+
+def trading_config_deployment() -> dict[str, Any]:
+    """The defaults this deployment sets for itself (TRADING_MAX_OPEN_GROUPS,
+    TRADING_MAX_SIGNAL_AGE_SECONDS) over the model's. The engine applies them to a user who has no
+    row yet (signals/routing.py), so the row must start from them too: creating it must not change
+    a limit the user never touched."""
+    return {
+        "max_open_groups": settings.TRADING_MAX_OPEN_GROUPS,
+        "max_signal_age_seconds": settings.TRADING_MAX_SIGNAL_AGE_SECONDS,
+    }
 
 
 def _write(

@@ -8,6 +8,10 @@ The user was authenticated and admitted first (authentication.py: one SELECT, th
 compared; rate_limit.py: one Redis round trip). The hot path here is the account and DCA lookups
 from memory, one `INSERT ... ON CONFLICT DO NOTHING RETURNING id` in autocommit (no BEGIN/COMMIT
 round trips) and one enqueue (config/publish.py: the message `apply_async` would send, cheaper).
+The row is committed before its message is sent: if the broker refuses the message, the alert is
+still answered 202 and the signal sweeper sends it (enqueue.py). The same alert sent again while
+its signal is still `received` (never acted on) is sent again and answered 202 as well; once the
+engine has acted on it, a resend is a duplicate (200).
 Market metadata comes from a per-process adapter over the fleet-wide market cache
 (brokers/markets.py), so a warm lookup costs one cache GET of the version stamp.
 
@@ -45,9 +49,8 @@ from brokers.errors import BadSymbol, BrokerError
 from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
 from config.prepared import fetchone
-from config.publish import TaskSender
-from trading.runtime import task_names as names
 from trading.signals.authentication import user_secret
+from trading.signals.enqueue import signal_enqueue, signal_requeue
 from trading.signals.events import signal_event
 from trading.signals.journal import refusal_told
 from trading.signals.masking import masked_body, masked_text
@@ -77,8 +80,6 @@ _DUPLICATE = WEBHOOK_SIGNALS.labels(outcome="duplicate")
 UNPROCESSABLE = frozenset({"stale", "future", "no_account", "unknown_symbol", "no_dca_config"})
 NEEDS_DCA_CONFIG = frozenset({"signal", "reverse"})
 PRELIMINARY = {"exit": "exit", "reduce": "reduce", "reverse": "reverse"}
-# The message apply_async(priority=SIGNAL_PRIORITY) sends, without its per-call overhead.
-PROCESS_SIGNAL = TaskSender(names.PROCESS_SIGNAL, priority=names.SIGNAL_PRIORITY)
 
 
 class SignalRefused(Exception):
@@ -102,6 +103,12 @@ class IngestResult:
     status: str
     classification: str
     created: bool
+
+    @property
+    def http_status(self) -> int:
+        """202 while the engine has yet to act on the signal (new, or a resend of one never
+        processed); 200 for a duplicate of one it acted on."""
+        return 202 if self.status == SignalStatus.RECEIVED else 200
 
 
 # --- ingest -----------------------------------------------------------------------------------
@@ -225,12 +232,22 @@ def signal_ingest(*, user: User, body: dict[str, object]) -> IngestResult:
                 raise RuntimeError("signal vanished and reappeared during dedup")
         else:
             _DUPLICATE.inc()
+            if first[1] != SignalStatus.RECEIVED:
+                return IngestResult(
+                    signal_id=first[0], status=first[1], classification="duplicate", created=False
+                )
+            # Never acted on: its message may be lost (a worker killed, a broker that refused it).
+            signal_id, user_id = str(first[0]), str(user.pk)
+            transaction.on_commit(lambda: signal_requeue(signal_id=signal_id, user_id=user_id))
             return IngestResult(
-                signal_id=first[0], status=first[1], classification="duplicate", created=False
+                signal_id=first[0],
+                status=SignalStatus.RECEIVED,
+                classification=PRELIMINARY.get(parsed.intent_type, "pending"),
+                created=False,
             )
 
     signal_id, user_id = str(row["id"]), str(user.pk)
-    transaction.on_commit(lambda: PROCESS_SIGNAL.send(signal_id=signal_id, user_id=user_id))
+    transaction.on_commit(lambda: signal_enqueue(signal_id=signal_id, user_id=user_id))
     _ACCEPTED.inc()
     return IngestResult(
         signal_id=row["id"],

@@ -7,14 +7,18 @@ from typing import Any
 
 from django.contrib.auth.management.commands.changepassword import Command as DjangoChangePassword
 
+from accounts.emails import normalize_email
 from accounts.models import User
 from accounts.services import sessions_end_all
 
 
 class Command(DjangoChangePassword):
     def handle(self, *args: Any, **options: Any) -> str:
+        if options.get("username"):
+            # Django's command looks the address up as typed; rows hold the normalised form.
+            options["username"] = normalize_email(options["username"])
         result = super().handle(*args, **options)  # raises CommandError unless the password changed
-        user = User.objects.filter(email__iexact=options.get("username") or "").first()
+        user = User.objects.filter(email=options.get("username") or "").first()
         if user is not None:
             ended = sessions_end_all(
                 user=user,

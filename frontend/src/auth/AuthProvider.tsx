@@ -8,7 +8,9 @@ import { onAuthChange, readAuth, writeAuth, type StoredAuth } from "./tokens";
 interface AuthContextValue {
   user: User | null;
   login: (email: string, password: string) => Promise<User>;
-  register: (email: string, username: string, password: string) => Promise<User>;
+  /** The new user, logged in; null when the login after registering failed: the address already
+   *  had an account (the API does not say so: its owner gets an e-mail instead). */
+  register: (email: string, username: string, password: string) => Promise<User | null>;
   logout: () => Promise<void>;
   setUser: (user: User) => void;
 }
@@ -66,14 +68,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       user: auth?.user ?? null,
       login: async (email, password) =>
         accept(await api<AuthResult>("auth/login", { method: "POST", body: { email, password }, anonymous: true })),
-      register: async (email, username, password) =>
-        accept(
-          await api<AuthResult>("auth/register", {
-            method: "POST",
-            body: { email, username, password },
-            anonymous: true,
-          }),
-        ),
+      register: async (email, username, password) => {
+        // The same 202 whether the address was new or taken; a new account logs in right away.
+        await api("auth/register", { method: "POST", body: { email, username, password }, anonymous: true });
+        try {
+          return accept(await api<AuthResult>("auth/login", { method: "POST", body: { email, password }, anonymous: true }));
+        } catch {
+          return null;
+        }
+      },
       logout: async () => {
         const current = readAuth();
         if (current) {

@@ -1,6 +1,9 @@
 """Reconciliation: our order rows and the exchange brought into agreement, by client order id.
 
-Runs when a worker starts and every few minutes. For each account with live orders:
+Runs when a worker starts and every few minutes, at most once per account per interval across
+the fleet (`reconcile_claim`): a restart storm sends one `reconcile_all` per worker, and each
+reconcile spends the exchange's rate limit that order placement needs. For each account with
+live orders:
 - an order of ours resting on the exchange gets its latest state;
 - an order of ours no longer on the book is looked up and recorded (filled, cancelled);
 - an order we think unsent or in flight is looked up; if the exchange has it, it is recorded
@@ -14,6 +17,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,6 +36,41 @@ from trading.positions.models import (
 )
 
 logger = logging.getLogger("tradefleet.trading.reconcile")
+
+
+def reconcile_claim(*, scope: str) -> bool:
+    """Claim this interval's reconcile of `scope` ("all", or an account id) for the whole fleet:
+    True for the first worker to ask, False for every other until the claim expires. It expires
+    a little before the next beat tick, so beat's own tick is never the one skipped."""
+    ttl = max(1, int(settings.TRADING_RECONCILE_SECONDS * 0.9))
+    return bool(cache.add(_claim_key(scope), timezone.now().isoformat(), timeout=ttl))
+
+
+def _claim_key(scope: str) -> str:
+    return f"reconcile:{scope}"
+
+
+def accounts_to_reconcile_once() -> list[tuple[str, str]]:
+    """`accounts_to_reconcile` for the first caller this interval, [] for the others."""
+    if not reconcile_claim(scope="all"):
+        return []
+    try:
+        return accounts_to_reconcile()
+    except BaseException:
+        cache.delete(_claim_key("all"))  # a retry (a lost database connection) may claim it again
+        raise
+
+
+def account_reconcile_once(*, account_id: str) -> dict[str, int] | None:
+    """`account_reconcile`, unless the account was reconciled this interval (None). A failure
+    gives the claim back, so the task's retry (a transient exchange error) still runs."""
+    if not reconcile_claim(scope=account_id):
+        return None
+    try:
+        return account_reconcile(account_id=account_id)
+    except BaseException:
+        cache.delete(_claim_key(account_id))
+        raise
 
 
 def accounts_to_reconcile() -> list[tuple[str, str]]:

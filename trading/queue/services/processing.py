@@ -8,7 +8,9 @@ the pool full (or the daily loss limit reached, or its key already queued) waits
 queue instead (queue.py); the queue promotes it later through this same path
 (`queued_signal_open`), so a promoted entry opens exactly as a fresh one would.
 
-A signal is processed once: it is locked and must still be `received`. Two entries for one key
+A signal is processed once: it is locked and must still be `received`, so a second message for it
+(a redelivery, the signal sweeper's copy, a resent alert) does nothing; one that waited longer
+than TRADING_SIGNAL_PROCESS_WITHIN_SECONDS is refused instead of traded late. Two entries for one key
 processed at the same moment cannot open two groups: the database allows one open group per
 key, and the loser is classified again against the winner's group. Entries and pyramids take the
 user's queue lock first (queue.queue_lock), so the pool limit is exact and the queue
@@ -19,10 +21,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -52,6 +55,11 @@ from trading.signals.routing import routes_for
 
 logger = logging.getLogger("tradefleet.trading.signals")
 STOPPED = "Your trading service is stopped: start it to open or add to positions."
+LATE = (
+    "Not traded: the engine could not act on this signal within {minutes} minutes of its arrival "
+    "(workers, broker or exchange unavailable), and a late entry or exit would trade at a price the "
+    "alert never saw."
+)
 NO_SHORT = "The short side was not opened: spot accounts trade long only."
 
 
@@ -98,6 +106,10 @@ def signal_process(*, signal_id: str) -> None:
                     .first()
                 )
                 if signal is None or signal.status != SignalStatus.RECEIVED:
+                    return
+                within = settings.TRADING_SIGNAL_PROCESS_WITHIN_SECONDS
+                if signal.received_at < timezone.now() - timedelta(seconds=within):
+                    _finish(signal, SignalStatus.REJECTED, "", LATE.format(minutes=max(1, within // 60)))
                     return
                 try:
                     _dispatch(signal)

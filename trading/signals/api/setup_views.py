@@ -31,6 +31,25 @@ from trading.signals.api.serializers import SignalSerializer
 from trading.signals.models import Signal
 
 
+class TradesByWebhook(IsTrader):
+    """The trader role. Anyone else is told why there is nothing here: a viewer's webhook refuses
+    alerts (403 role_not_allowed), and the page is where a demoted trader looks first."""
+
+    code = "role_not_allowed"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if super().has_permission(request, view):
+            return True
+        if request.user and request.user.is_authenticated:
+            self.message = (
+                f"Your role ({request.user.role}) does not trade, so your webhook refuses alerts "
+                "(403 role_not_allowed) and this page has no secret for you. When an admin gives you "
+                "the trader role, it shows a new one: the secret is replaced when a trader becomes a "
+                "viewer, so alerts made before never trade again."
+            )
+        return False
+
+
 def _setup(user: User, data: dict[str, Any]) -> AlertSetup:
     return alert_setup(
         user=user,
@@ -45,7 +64,7 @@ class WebhookSecretView(generics.GenericAPIView):
     """The URL and secret to paste into TradingView, with the strategy alert's message for your
     first account and DCA configuration (`GET webhook-templates` builds every message for any)."""
 
-    permission_classes = (IsTrader,)
+    permission_classes = (TradesByWebhook,)
     serializer_class = s.WebhookSecretSerializer
 
     def _body(self, user: User) -> dict[str, Any]:
@@ -72,7 +91,7 @@ class WebhookSecretRotateView(WebhookSecretView):
 
 
 class AlertTemplatesView(generics.GenericAPIView):
-    permission_classes = (IsTrader,)
+    permission_classes = (TradesByWebhook,)
     serializer_class = s.AlertSetupSerializer
 
     @extend_schema(
@@ -87,7 +106,7 @@ class AlertTemplatesView(generics.GenericAPIView):
 
 
 class AlertTestView(generics.GenericAPIView):
-    permission_classes = (IsTrader,)
+    permission_classes = (TradesByWebhook,)
     serializer_class = s.AlertTestSerializer
 
     @extend_schema(

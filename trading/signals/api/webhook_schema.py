@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from config.api.schema_errors import COMPLETE_RESPONSES
 from trading.signals.models import SignalStatus
 from trading.signals.webhook import MAX_BODY_BYTES
 
@@ -146,7 +147,9 @@ WebhookUnprocessableSerializer = _refusal("WebhookUnprocessableSerializer", UNPR
 
 class WebhookErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="authentication_failed (401) or rate_limited (429)")
+    code = serializers.CharField(
+        help_text="authentication_failed (401), role_not_allowed (403), rate_limited or auth_throttled (429)"
+    )
     errors = serializers.DictField(help_text="Always empty")
 
 
@@ -184,9 +187,14 @@ same way. Bodies over {MAX_BODY_BYTES // 1024} KiB are refused.
   your signals log as `rejected`, with `signal_id`.
 * `401`: wrong or missing secret, unknown or inactive user, or a malformed URL: all alike, and
   nothing is stored.
-* `429`: more alerts than your limit (`WEBHOOK_RATE_LIMIT`, by default 60 a minute with bursts
-  of 120); `Retry-After` says in how many seconds the next is taken. Only alerts with your secret
-  count, so a stranger who knows the URL cannot use up your limit.
+* `403` `role_not_allowed`: the secret is right but your role (viewer) does not trade; nothing is
+  stored, the refusal is in your audit trail.
+* `429` `rate_limited`: more alerts than your limit (`WEBHOOK_RATE_LIMIT`, by default 60 a minute
+  with bursts of 120); `Retry-After` says in how many seconds the next is taken. Only alerts with
+  your secret count, so a stranger who knows the URL cannot use up your limit.
+* `429` `auth_throttled`: too many requests with a wrong secret in 10 minutes (from one address
+  for this URL, for this URL, or from one address for any URL) instead of a `401`; the right
+  secret is still accepted.
 
 **400 codes**
 
@@ -265,8 +273,29 @@ EXAMPLES = [
         status_codes=["401"],
     ),
     OpenApiExample(
+        "Role does not trade",
+        value={
+            "detail": "Your role (viewer) does not trade, so your webhook refuses alerts; an admin can "
+            "give you the trader role.",
+            "code": "role_not_allowed",
+            "errors": {},
+        },
+        response_only=True,
+        status_codes=["403"],
+    ),
+    OpenApiExample(
         "Rate limited",
         value={"detail": "Too many alerts; retry in 2 s.", "code": "rate_limited", "errors": {}},
+        response_only=True,
+        status_codes=["429"],
+    ),
+    OpenApiExample(
+        "Wrong secrets throttled",
+        value={
+            "detail": "Too many webhook requests with a wrong secret; retry in 412 s.",
+            "code": "auth_throttled",
+            "errors": {},
+        },
         response_only=True,
         status_codes=["429"],
     ),
@@ -277,6 +306,8 @@ webhook_operation = extend_schema(
     summary="Receive a TradingView alert (public: the secret is in the body)",
     description=DESCRIPTION,
     auth=[],
+    # Every answer is listed below (an unknown user is a 401, never a 404): no shared ones added.
+    extensions={COMPLETE_RESPONSES: True},
     parameters=[
         OpenApiParameter(
             "user_id",
@@ -288,23 +319,31 @@ webhook_operation = extend_schema(
             "Retry-After",
             OpenApiTypes.INT,
             OpenApiParameter.HEADER,
-            description="Seconds until the next alert is taken",
+            description="Seconds until the next alert is taken (or, for auth_throttled, until the "
+            "window of wrong secrets ends)",
             response=[429],
         ),
     ],
     request={"text/plain": WebhookAlertSerializer, "application/json": WebhookAlertSerializer},
     responses={
-        202: OpenApiResponse(WebhookAcceptedSerializer, description="Accepted and queued"),
+        202: OpenApiResponse(
+            WebhookAcceptedSerializer,
+            description="Accepted and queued (also a resend of an alert stored but not processed yet)",
+        ),
         200: OpenApiResponse(WebhookAcceptedSerializer, description="A duplicate of an earlier alert"),
         400: OpenApiResponse(
             WebhookBadRequestSerializer, description="Not the template (stored as rejected)"
         ),
         401: OpenApiResponse(WebhookErrorSerializer, description="Authentication failed; nothing stored"),
+        403: OpenApiResponse(
+            WebhookErrorSerializer, description="Your role does not trade (role_not_allowed); nothing stored"
+        ),
         422: OpenApiResponse(
             WebhookUnprocessableSerializer, description="Cannot be traded (stored as rejected)"
         ),
         429: OpenApiResponse(
-            WebhookErrorSerializer, description="Over your alert rate limit; see Retry-After"
+            WebhookErrorSerializer,
+            description="Over your alert rate limit, or too many wrong secrets; see Retry-After",
         ),
     },
     examples=EXAMPLES,

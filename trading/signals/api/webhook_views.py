@@ -6,7 +6,8 @@ a public, hot endpoint needs (docs/benchmarks.md, P1):
   cross-site by design), no permission, and none of the per-IP or per-user throttles of the user
   API, which every TradingView customer would share behind TradingView's addresses. Instead a
   per-user rate limit, taken once the secret matched (trading/signals/rate_limit.py): 429 with
-  Retry-After;
+  Retry-After; wrong secrets past their own limits answer 429 too, and a role that does not trade
+  403 (trading/signals/authentication.py);
 - one parser that hands over the raw bytes, at most MAX_BODY_BYTES + 1 (enough to tell "too
   large" without reading megabytes), whatever the content type: TradingView sends text/plain,
   other senders application/json or nothing. The JSON is decoded by webhook.decode_body, so a
@@ -30,9 +31,15 @@ from rest_framework.views import APIView
 
 from config.request_meta import client_ip
 from trading.signals.api.webhook_schema import webhook_operation
-from trading.signals.authentication import WebhookUnauthorized, webhook_authenticate
+from trading.signals.authentication import (
+    WebhookForbidden,
+    WebhookUnauthorized,
+    webhook_authenticate,
+    webhook_authorize,
+)
 from trading.signals.rate_limit import WebhookRateLimited, webhook_admit
 from trading.signals.services import SignalRefused, signal_ingest, signal_reject_unparsable
+from trading.signals.storable import safe_rejection, unstorable_field
 from trading.signals.webhook import MAX_BODY_BYTES, SignalRejected, decode_body
 
 
@@ -135,11 +142,20 @@ class WebhookView(APIView):
             return self._unparsable(user_id, raw, exc)
         try:
             user = webhook_authenticate(user_id=user_id, body=body, ip=client_ip(request))
-            webhook_admit(user_id=str(user.pk))  # the canonical id: one bucket per user
         except WebhookUnauthorized as exc:
             return _error(401, detail=exc.detail, code="authentication_failed")
+        except WebhookRateLimited as exc:  # wrong secrets past the limits (rate_limit.py)
+            return _rate_limited(exc)
+        unstorable = unstorable_field(raw, body)
+        if unstorable is not None:  # kept like a broken paste: the raw bytes hold only escapes
+            return self._unparsable(user_id, raw, unstorable)
+        try:
+            webhook_admit(user_id=str(user.pk))  # the canonical id: one bucket per user
+            webhook_authorize(user=user, request=request)  # after the limit: its audit rows are bounded
         except WebhookRateLimited as exc:
             return _rate_limited(exc)
+        except WebhookForbidden as exc:
+            return _error(403, detail=str(exc), code=exc.code)
         try:
             result = signal_ingest(user=user, body=body)
         except SignalRefused as exc:
@@ -157,10 +173,11 @@ class WebhookView(APIView):
                 "status": result.status,
                 "classification": result.classification,
             },
-            status=202 if result.created else 200,
+            status=result.http_status,  # 202 until the engine acted on it (services.py)
         )
 
     def _unparsable(self, user_id: str, raw: bytes, exc: SignalRejected) -> Response:
+        exc = safe_rejection(exc)  # a key twice is named as sent, and may hold a NUL
         try:
             signal_id = signal_reject_unparsable(user_id=user_id, raw=raw, rejection=exc)
         except WebhookRateLimited as limited:
@@ -170,4 +187,4 @@ class WebhookView(APIView):
 
 
 def _rate_limited(exc: WebhookRateLimited) -> Response:
-    return _error(429, detail=str(exc), code="rate_limited", headers={"Retry-After": str(exc.retry_after)})
+    return _error(429, detail=str(exc), code=exc.code, headers={"Retry-After": str(exc.retry_after)})
