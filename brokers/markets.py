@@ -31,6 +31,7 @@ from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from .adapters.base import Market
 
@@ -97,7 +98,26 @@ def market_from_json(data: dict[str, Any]) -> Market:
 def shared_markets(name: str, loader: Callable[[], Payload], *, reload: bool = False) -> Payload:
     """The market payload for exchange `name` (e.g. `binance`, `binance-testnet`), loaded by
     `loader` at most once per TTL across the fleet. The payload is whatever JSON-able dict the
-    loader returns; `fetched_at` (epoch seconds) is added here."""
+    loader returns; `fetched_at` (epoch seconds) is added here. With the shared cache (Redis)
+    down, this process's copy serves while it is fresh enough, else the loader's answer: an alert
+    arriving then is still stored (bench/chaos scenario 4 found a 500 here)."""
+    try:
+        return _shared_markets(name, loader, reload=reload)
+    except RedisError as exc:
+        memo = _memo.get(name)
+        if (
+            memo is not None
+            and not reload
+            and time.time() - memo["fetched_at"] < markets_ttl() * STALE_FACTOR
+        ):
+            return memo
+        logger.warning("%s markets loaded without the shared cache (%s)", name, type(exc).__name__)
+        payload = dict(loader())
+        payload["fetched_at"] = time.time()
+        return _remember(name, payload)
+
+
+def _shared_markets(name: str, loader: Callable[[], Payload], *, reload: bool) -> Payload:
     data_key, version_key, lock_key = _keys(name)
     ttl = markets_ttl()
     now = time.time()

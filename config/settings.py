@@ -212,6 +212,9 @@ CELERY_TIMEZONE = "UTC"
 # account per interval fleet-wide however many workers start (trading/execution/services/reconcile.py).
 TRADING_SWEEP_SECONDS = env.float("TRADING_SWEEP_SECONDS", default=30.0)
 TRADING_RECONCILE_SECONDS = env.float("TRADING_RECONCILE_SECONDS", default=300.0)
+# Worker starts within this many seconds of each other reconcile once (a restart storm); a start
+# after that reconciles at once, whenever beat's last tick was.
+TRADING_RECONCILE_ON_START_SECONDS = env.int("TRADING_RECONCILE_ON_START_SECONDS", default=30)
 # A signal still `received` this long after it arrived lost its message (a worker killed while
 # holding it, a broker that refused it while the webhook answered 202): the signal sweeper sends it
 # again, at most once per this many seconds; processing claims the row, so a copy is harmless.

@@ -24,3 +24,17 @@ def test_a_reload_elsewhere_reaches_this_process_within_the_check_interval(monke
     # ...and once it has passed, it finds the newer version and takes it.
     monkeypatch.setattr(markets, "VERSION_CHECK_SECONDS", 0.0)
     assert markets.shared_markets("test-ex", lambda: pytest.fail("no load expected"))["n"] == 2
+
+
+def test_with_the_shared_cache_down_markets_still_load(settings) -> None:
+    # Redis down (a real client against a port nothing listens on): the webhook still stores an
+    # alert, from this process's copy or a fresh load (bench/chaos scenario 4 found a 500 here).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    assert markets.shared_markets("test-ex", lambda: {"n": 1})["n"] == 1
+    # A copy this process holds serves without the loader.
+    assert markets.shared_markets("test-ex", lambda: pytest.fail("no load expected"))["n"] == 1

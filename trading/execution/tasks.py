@@ -81,20 +81,21 @@ def sweep_orders() -> int:
 # and runs once per account per interval fleet-wide, however many workers start at once: it
 # shares the exchange's rate limit with the orders (trading/execution/services/reconcile.py).
 @house_task(name=names.RECONCILE_ALL, expires=240)
-def reconcile_all() -> int:
-    """Beat and every worker start: one `reconcile_account` per account with live orders.
-    Returns how many were sent (0 when this interval's were sent already)."""
-    accounts = accounts_to_reconcile_once()
+def reconcile_all(*, on_start: bool = False) -> int:
+    """Beat and every worker start (`on_start`): one `reconcile_account` per account with live
+    orders. Returns how many were sent (0 when this window's were sent already)."""
+    accounts = accounts_to_reconcile_once(on_start=on_start)
     for account_id, user_id in accounts:
         reconcile_account.apply_async(
-            kwargs={"account_id": account_id, "user_id": user_id}, priority=names.RECONCILE_PRIORITY
+            kwargs={"account_id": account_id, "user_id": user_id, "on_start": on_start},
+            priority=names.RECONCILE_PRIORITY,
         )
     return len(accounts)
 
 
 @house_task(name=names.RECONCILE_ACCOUNT, retry_on=TRANSIENT_ERRORS, expires=240, max_retries=2)
-def reconcile_account(*, account_id: str, user_id: str) -> None:
-    account_reconcile_once(account_id=account_id)
+def reconcile_account(*, account_id: str, user_id: str, on_start: bool = False) -> None:
+    account_reconcile_once(account_id=account_id, on_start=on_start)
 
 
 @house_task(name=names.CLOSE_GROUP, retry_on=TRANSIENT_ERRORS, expires=600, max_retries=10)
@@ -110,5 +111,6 @@ def reduce_group(*, group_id: str, user_id: str, fraction: str, reason: str) -> 
 @worker_ready.connect
 def _reconcile_on_start(**_: object) -> None:
     """A worker that starts (after a crash, a deploy) first brings orders and exchange into
-    agreement: the first of a fleet that restarts does, the others find it done this interval."""
-    reconcile_all.apply_async(priority=names.RECONCILE_PRIORITY)
+    agreement, even right after beat's tick: the first of a storm of starts does, the others
+    find it done (TRADING_RECONCILE_ON_START_SECONDS)."""
+    reconcile_all.apply_async(kwargs={"on_start": True}, priority=names.RECONCILE_PRIORITY)

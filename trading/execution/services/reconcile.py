@@ -38,38 +38,45 @@ from trading.positions.models import (
 logger = logging.getLogger("tradefleet.trading.reconcile")
 
 
-def reconcile_claim(*, scope: str) -> bool:
+def reconcile_claim(*, scope: str, on_start: bool = False) -> bool:
     """Claim this interval's reconcile of `scope` ("all", or an account id) for the whole fleet:
-    True for the first worker to ask, False for every other until the claim expires. It expires
-    a little before the next beat tick, so beat's own tick is never the one skipped."""
-    ttl = max(1, int(settings.TRADING_RECONCILE_SECONDS * 0.9))
-    return bool(cache.add(_claim_key(scope), timezone.now().isoformat(), timeout=ttl))
+    True for the first worker to ask, False for every other until the claim expires. Beat's claim
+    expires a little before its next tick, so beat's own tick is never the one skipped. Worker
+    starts have claims of their own, TRADING_RECONCILE_ON_START_SECONDS long: a worker that
+    starts after an outage reconciles at once (fills made while it was down), however recently
+    beat's tick ran, and a storm of starts inside that window reconciles once (bench/chaos
+    scenarios 1 and 6)."""
+    if on_start:
+        ttl = max(1, settings.TRADING_RECONCILE_ON_START_SECONDS)
+    else:
+        ttl = max(1, int(settings.TRADING_RECONCILE_SECONDS * 0.9))
+    return bool(cache.add(_claim_key(scope, on_start), timezone.now().isoformat(), timeout=ttl))
 
 
-def _claim_key(scope: str) -> str:
-    return f"reconcile:{scope}"
+def _claim_key(scope: str, on_start: bool = False) -> str:
+    return f"reconcile:{'start:' if on_start else ''}{scope}"
 
 
-def accounts_to_reconcile_once() -> list[tuple[str, str]]:
-    """`accounts_to_reconcile` for the first caller this interval, [] for the others."""
-    if not reconcile_claim(scope="all"):
+def accounts_to_reconcile_once(*, on_start: bool = False) -> list[tuple[str, str]]:
+    """`accounts_to_reconcile` for the first caller of its window, [] for the others."""
+    if not reconcile_claim(scope="all", on_start=on_start):
         return []
     try:
         return accounts_to_reconcile()
     except BaseException:
-        cache.delete(_claim_key("all"))  # a retry (a lost database connection) may claim it again
+        cache.delete(_claim_key("all", on_start))  # a retry (a lost connection) may claim it again
         raise
 
 
-def account_reconcile_once(*, account_id: str) -> dict[str, int] | None:
-    """`account_reconcile`, unless the account was reconciled this interval (None). A failure
+def account_reconcile_once(*, account_id: str, on_start: bool = False) -> dict[str, int] | None:
+    """`account_reconcile`, unless the account was reconciled in this window (None). A failure
     gives the claim back, so the task's retry (a transient exchange error) still runs."""
-    if not reconcile_claim(scope=account_id):
+    if not reconcile_claim(scope=account_id, on_start=on_start):
         return None
     try:
         return account_reconcile(account_id=account_id)
     except BaseException:
-        cache.delete(_claim_key(account_id))
+        cache.delete(_claim_key(account_id, on_start))
         raise
 
 
