@@ -1,6 +1,6 @@
 """Fault injection at fleet scale (issue 15): the real processes, broken on purpose, counted.
 
-    .venv/bin/python -m bench.chaos               # every scenario, about 15 minutes on 2 cores
+    .venv/bin/python -m bench.chaos               # every scenario, 7 to 11 minutes on 2 cores
     .venv/bin/python -m bench.chaos --only 3,6    # some of them
 
 The stack (stack.py) is the production one: gunicorn web, two Celery workers, beat, the exchange
