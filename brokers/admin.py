@@ -12,7 +12,8 @@ from .models import ExchangeConfig, PaperAccount, PaperBalance, PaperOrder, Pape
 
 @admin.register(ExchangeConfig)
 class ExchangeConfigAdmin(admin.ModelAdmin):
-    """Exchange accounts. Secrets are never shown here: only the masked key."""
+    """Exchange and broker accounts. Secrets are never shown here, nor decrypted: the masked key
+    (a Kotak account's consumer key) and, for a broker login, only whether one is stored."""
 
     list_display = (
         "exchange",
@@ -34,6 +35,7 @@ class ExchangeConfigAdmin(admin.ModelAdmin):
         "user",
         "exchange",
         "masked_key",
+        "broker_login",
         "is_validated",
         "last_validated",
         "last_error",
@@ -48,6 +50,7 @@ class ExchangeConfigAdmin(admin.ModelAdmin):
         "label",
         "mode",
         "masked_key",
+        "broker_login",
         "price_source",
         "is_enabled",
         "is_default",
@@ -60,9 +63,16 @@ class ExchangeConfigAdmin(admin.ModelAdmin):
     )
     actions = ("validate_now",)
 
-    @admin.display(description="API key")
+    @admin.display(description="API key / consumer key")
     def masked_key(self, config: ExchangeConfig) -> str:
         return config.masked_key or "-"
+
+    @admin.display(description="Broker login")
+    def broker_login(self, config: ExchangeConfig) -> str:
+        # Read from the columns' presence: nothing is decrypted to draw an admin page.
+        if config.has_broker_login:
+            return "Mobile number, UCC, MPIN and TOTP secret: stored, encrypted"
+        return "-"
 
     @admin.display(description="Last error")
     def short_error(self, config: ExchangeConfig) -> str:

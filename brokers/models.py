@@ -30,6 +30,11 @@ class ExchangeConfig(models.Model):
     api_key_encrypted = models.TextField(blank=True, default="", editable=False)
     api_secret_encrypted = models.TextField(blank=True, default="", editable=False)
     passphrase_encrypted = models.TextField(blank=True, default="", editable=False)
+    # A stock broker's login (Kotak Neo): api_key/api_secret hold the consumer key and secret.
+    mobile_number_encrypted = models.TextField(blank=True, default="", editable=False)
+    ucc_encrypted = models.TextField(blank=True, default="", editable=False)
+    mpin_encrypted = models.TextField(blank=True, default="", editable=False)
+    totp_secret_encrypted = models.TextField(blank=True, default="", editable=False)
     # The last four characters of the key, kept in clear so lists can show `****abcd`.
     api_key_last4 = models.CharField(max_length=4, blank=True, default="", editable=False)
     # Paper accounts fill against the prices of this exchange (`simulator` or a ccxt id).
@@ -48,6 +53,10 @@ class ExchangeConfig(models.Model):
     api_key = SecretField()
     api_secret = SecretField()
     passphrase = SecretField()
+    mobile_number = SecretField()
+    ucc = SecretField()
+    mpin = SecretField()
+    totp_secret = SecretField()
 
     class Meta:
         ordering = ("exchange", "label")
@@ -75,5 +84,26 @@ class ExchangeConfig(models.Model):
         self.passphrase = passphrase
         self.api_key_last4 = api_key[-4:] if len(api_key) >= 8 else ""
 
+    def set_broker_login(self, *, mobile_number: str, ucc: str, mpin: str, totp_secret: str) -> None:
+        """A stock broker's login besides the consumer key and secret (Kotak Neo's two steps)."""
+        self.mobile_number = mobile_number
+        self.ucc = ucc
+        self.mpin = mpin
+        self.totp_secret = totp_secret
 
+    @property
+    def has_broker_login(self) -> bool:
+        """Whether a broker login is stored, read without decrypting anything."""
+        return all(
+            (
+                self.mobile_number_encrypted,
+                self.ucc_encrypted,
+                self.mpin_encrypted,
+                self.totp_secret_encrypted,
+            )
+        )
+
+
+from .marketdata.models import *  # noqa: E402,F403
+from .paper_equities.models import *  # noqa: E402,F403
 from .paper_models import *  # noqa: E402,F403

@@ -16,6 +16,7 @@ from auditlog.services import record
 from config.tasks import task_named
 from notifications import events
 
+from .adapters.session_cache import broker_session_forget
 from .errors import BrokerError
 from .models import ExchangeConfig, Mode
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 SIMULATOR = "simulator"
 PAPER = "paper"
+KOTAK_KINDS = ("kotak", "kotak_simulator")
 # Sent by name: brokers/tasks.py imports this module.
 VALIDATE_TASK = "brokers.tasks.validate_exchange_connection"
 
@@ -54,9 +56,15 @@ def exchange_config_create(
     password: str = "",
     label: str = "default",
     price_source: str = "",
+    mobile_number: str = "",
+    ucc: str = "",
+    mpin: str = "",
+    totp_secret: str = "",
     request: HttpRequest | None = None,
 ) -> ExchangeConfig:
-    """Store an account (credentials encrypted) and validate it in the background."""
+    """Store an account (credentials encrypted) and validate it in the background. A stock
+    broker (Kotak Neo) takes its login too: consumer key and secret as api_key/api_secret, plus
+    mobile number, UCC, MPIN and TOTP secret (brokers/services_kotak.py checks them)."""
     exchange = exchange.strip().lower()
     entry = _catalog().get(exchange)
     if entry is None:
@@ -68,7 +76,24 @@ def exchange_config_create(
             {"mode": [f"Mode must be one of {', '.join(entry.get('modes', Mode.values))}."]}
         )
     errors: dict[str, list[str]] = {}
-    if entry.get("kind") == SIMULATOR and not api_key and not api_secret:
+    kind = str(entry.get("kind", ""))
+    broker_login = {"mobile_number": mobile_number, "ucc": ucc, "mpin": mpin, "totp_secret": totp_secret}
+    kotak_login = None
+    if kind in KOTAK_KINDS:
+        from .services_kotak import kotak_login_for_account
+
+        try:
+            kotak_login = kotak_login_for_account(
+                kind=kind, api_key=api_key, api_secret=api_secret, **broker_login
+            )
+            api_key, api_secret, password = kotak_login.consumer_key, kotak_login.consumer_secret, ""
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    else:
+        errors.update(
+            {name: [f"{exchange} takes no {name}."] for name, value in broker_login.items() if value}
+        )
+    if kind == SIMULATOR and not api_key and not api_secret:
         # No key of their own: the simulator makes one for them, funded with test balances.
         from .services_simulator import simulator_key_provision
         from .simulator import SimulatorControlError
@@ -77,16 +102,25 @@ def exchange_config_create(
             api_key, api_secret = simulator_key_provision()
         except SimulatorControlError as exc:
             raise ValidationError({"exchange": [f"The simulator cannot be reached: {exc.detail}"]}) from None
-    if entry.get("kind") != PAPER:
+    if not kind.startswith(PAPER) and kind not in KOTAK_KINDS:  # paper ledgers hold no key
         if not api_key:
             errors["api_key"] = ["This exchange needs an API key."]
         if not api_secret:
             errors["api_secret"] = ["This exchange needs an API secret."]
         if entry.get("needs_password") and not password:
             errors["password"] = [f"{exchange} needs the API passphrase too."]
-    if entry.get("kind") == PAPER:
+    from .adapters.registry import EQUITIES, KOTAK_SIMULATOR
+
+    paper_equities = entry.get("kind") == PAPER and entry.get("asset_class") == EQUITIES
+    if paper_equities:
+        # Only the Kotak simulator publishes NSE prices without an account of one's own.
+        price_source = (price_source or KOTAK_SIMULATOR).strip().lower()
+        if price_source != KOTAK_SIMULATOR:
+            errors["price_source"] = [f"Paper NSE accounts fill at the prices of '{KOTAK_SIMULATOR}'."]
+    elif entry.get("kind") == PAPER:
         price_source = (price_source or SIMULATOR).strip().lower()
-        if price_source == PAPER or price_source not in _catalog():
+        source = _catalog().get(price_source)
+        if source is None or source.get("kind") == PAPER or source.get("asset_class") == EQUITIES:
             errors["price_source"] = ["Paper accounts fill at the prices of 'simulator' or a ccxt exchange."]
     if ExchangeConfig.objects.filter(user=user, exchange=exchange, label=label).exists():
         errors["label"] = [f"You already have a {exchange} account labelled '{label}'."]
@@ -95,11 +129,22 @@ def exchange_config_create(
 
     config = ExchangeConfig(user=user, exchange=exchange, label=label, mode=mode, price_source=price_source)
     config.set_credentials(api_key=api_key, api_secret=api_secret, passphrase=password)
+    if kotak_login is not None:
+        config.set_broker_login(
+            mobile_number=kotak_login.mobile_number,
+            ucc=kotak_login.ucc,
+            mpin=kotak_login.mpin,
+            totp_secret=kotak_login.totp_secret,
+        )
     try:
         with transaction.atomic():
             config.is_default = not ExchangeConfig.objects.filter(user=user, exchange=exchange).exists()
             config.save()
-            if entry.get("kind") == PAPER:
+            if paper_equities:
+                from .paper_equities.services import paper_equities_account_create
+
+                paper_equities_account_create(config=config)
+            elif entry.get("kind") == PAPER:
                 from .services_paper import paper_account_create
 
                 paper_account_create(config=config)
@@ -214,7 +259,7 @@ def exchange_config_delete(*, config: ExchangeConfig, request: HttpRequest) -> N
             request=request,
             changes=_summary(config),
         )
-        was_default, user, exchange = config.is_default, config.user, config.exchange
+        was_default, user, exchange, config_id = config.is_default, config.user, config.exchange, config.pk
         try:
             config.delete()
         except ProtectedError as exc:  # the whole transaction, audit row included, rolls back
@@ -228,6 +273,8 @@ def exchange_config_delete(*, config: ExchangeConfig, request: HttpRequest) -> N
                 },
                 code="account_in_use",
             ) from None
+        # Its broker session (Kotak Neo) goes with it, once the removal is committed.
+        transaction.on_commit(lambda: broker_session_forget(account_id=config_id))
         if was_default:
             # Another account on that exchange, if any, becomes the default.
             successor = (
@@ -238,11 +285,15 @@ def exchange_config_delete(*, config: ExchangeConfig, request: HttpRequest) -> N
 
 
 def configs_to_validate() -> list[str]:
-    """Ids of the enabled accounts the periodic validation checks (paper has nothing to check)."""
+    """Ids of the enabled accounts the periodic validation checks: exchange and broker accounts
+    (Kotak Neo's: a login and its limits), not paper ledgers, which have nothing to check."""
+    ledgers = {PAPER} | {
+        entry["id"] for entry in _catalog().values() if str(entry.get("kind", "")).startswith(PAPER)
+    }
     return [
         str(pk)
         for pk in ExchangeConfig.objects.filter(is_enabled=True)
-        .exclude(exchange=PAPER)
+        .exclude(exchange__in=ledgers)
         .values_list("pk", flat=True)
     ]
 

@@ -29,6 +29,7 @@ from celery.worker import WorkController
 from django.conf import settings
 from django.db import connections
 
+from brokers.kotak_simulator import KotakSimulatorServer
 from brokers.simulator import EmbeddedSimulator
 from notifications import events
 
@@ -224,6 +225,31 @@ def start_simulator() -> EmbeddedSimulator:
     return simulator
 
 
+def start_kotak_simulator() -> KotakSimulatorServer:
+    """The Kotak Neo simulator in background threads of this process, at KOTAK_SIMULATOR_URL, with
+    NSE holidays (plus NSE_EXTRA_HOLIDAYS) and the control token from settings."""
+    from brokers.kotak_simulator import KotakSimulatorOptions
+    from brokers.nse_calendar import nse_calendar
+
+    url = urlsplit(settings.KOTAK_SIMULATOR_URL)
+    options = KotakSimulatorOptions(
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 9010,
+        calendar=nse_calendar(),
+        control_token=settings.KOTAK_SIMULATOR_CONTROL_TOKEN,
+        public_consumer_key=settings.KOTAK_SIMULATOR_PUBLIC_KEY,
+    )
+    try:
+        server = KotakSimulatorServer(options).start()
+    except OSError as exc:
+        raise RuntimeError(
+            f"the Kotak simulator cannot listen on {settings.KOTAK_SIMULATOR_URL} ({exc}); "
+            "set KOTAK_SIMULATOR_URL to a free port, e.g. KOTAK_SIMULATOR_URL=http://127.0.0.1:9020"
+        ) from exc
+    logger.info("Kotak Neo simulator on %s", server.base_url)
+    return server
+
+
 def _send_startup_heartbeat() -> None:
     # The health view shows live workers from the heartbeat; beat's first one is 30 s away.
     from .heartbeat import heartbeat
@@ -284,10 +310,13 @@ def serve(
     worker: EmbeddedWorker | None = None
     scheduler: EmbeddedBeat | None = None
     simulator: EmbeddedSimulator | None = None
+    kotak_simulator: KotakSimulatorServer | None = None
     stopped = True
     try:
         if settings.SIMULATOR_EMBEDDED:
             simulator = start_simulator()
+        if settings.KOTAK_SIMULATOR_EMBEDDED:
+            kotak_simulator = start_kotak_simulator()
         if before_start is not None:
             before_start()
         if settings.EMBEDDED:
@@ -312,6 +341,8 @@ def serve(
                 stopped = service.join() and stopped
         if simulator is not None:
             simulator.stop()
+        if kotak_simulator is not None:
+            kotak_simulator.stop()
         events.set_server_loop(None)
         sock.close()
         connections.close_all()

@@ -468,6 +468,17 @@ SIMULATOR_CONTROL_TOKEN = env.str("SIMULATOR_CONTROL_TOKEN", default="") or (
 SIMULATOR_EMBEDDED = env.bool("SIMULATOR_EMBEDDED", default=EMBEDDED)
 SIMULATOR_SEED = env.int("SIMULATOR_SEED", default=0)
 SIMULATOR_PRICE_SOURCE = env.str("SIMULATOR_PRICE_SOURCE", default="walk")
+# Where Kotak Neo's trade API login lives (the validate answer names the trading host).
+KOTAK_NEO_LOGIN_URL = env.str("KOTAK_NEO_LOGIN_URL", default="https://mis.kotaksecurities.com").rstrip("/")
+# The Kotak Neo simulator (brokers/kotak_simulator): where it listens (login root and trading base
+# URL alike), its control API's token, the consumer key anyone may use for its quotes, scrip
+# master and candles (paper equities, market data), and whether `make run` starts it.
+KOTAK_SIMULATOR_URL = env.str("KOTAK_SIMULATOR_URL", default="http://127.0.0.1:9010").rstrip("/")
+KOTAK_SIMULATOR_CONTROL_TOKEN = env.str("KOTAK_SIMULATOR_CONTROL_TOKEN", default="") or (
+    local_secret("kotak_simulator_control_token") if EMBEDDED else ""
+)
+KOTAK_SIMULATOR_PUBLIC_KEY = env.str("KOTAK_SIMULATOR_PUBLIC_KEY", default="tradefleet-public")
+KOTAK_SIMULATOR_EMBEDDED = env.bool("KOTAK_SIMULATOR_EMBEDDED", default=SIMULATOR_EMBEDDED)
 # Market metadata is shared by every user and process (the cache), refreshed at least hourly;
 # tickers for a couple of seconds, so a monitor tick costs one request per symbol, not per user.
 MARKETS_CACHE_SECONDS = env.int("MARKETS_CACHE_SECONDS", default=3600)
@@ -480,6 +491,35 @@ RATELIMIT_BURST_SECONDS = env.float("RATELIMIT_BURST_SECONDS", default=1.0)
 RATELIMIT_MAX_WAIT_SECONDS = env.float("RATELIMIT_MAX_WAIT_SECONDS", default=5.0)
 RATELIMIT_BACKOFF_SECONDS = env.float("RATELIMIT_BACKOFF_SECONDS", default=5.0)
 RATELIMIT_PER_KEY_EXCHANGES = env.list("RATELIMIT_PER_KEY_EXCHANGES", default=[])
+# Paper trading on NSE equities (brokers/paper_equities): the Indian charges on each executed
+# order, as fractions of its turnover (0.001 = 0.1 %), per product; brokerage_max caps the
+# brokerage in rupees per order ("" = no cap); GST applies to brokerage + exchange + SEBI.
+# Sources and a worked example: docs/user-guide/paper-equities.md. Override the whole table
+# with EQUITY_CHARGES as JSON (rates as strings, never floats).
+EQUITY_CHARGES = env.json(
+    "EQUITY_CHARGES",
+    default={
+        "CNC": {
+            "brokerage_rate": "0",
+            "brokerage_max": "",
+            "stt_buy": "0.001",  # STT 0.1 % on both sides of a delivery trade
+            "stt_sell": "0.001",
+            "exchange": "0.0000297",  # NSE transaction charge 0.00297 %
+            "sebi": "0.000001",  # SEBI turnover fee Rs 10 per crore
+            "stamp_buy": "0.00015",  # stamp duty 0.015 % on the buyer
+        },
+        "MIS": {
+            "brokerage_rate": "0.0003",  # 0.03 % or Rs 20, whichever is lower
+            "brokerage_max": "20",
+            "stt_buy": "0",
+            "stt_sell": "0.00025",  # STT 0.025 % on the sell side of an intraday trade
+            "exchange": "0.0000297",
+            "sebi": "0.000001",
+            "stamp_buy": "0.00003",  # stamp duty 0.003 % on the buyer
+        },
+        "GST": "0.18",
+    },
+)
 # Inbound: the public webhook's limit per user (trading/signals/rate_limit.py), in the same
 # buckets. A sustained rate ("N/s", "N/min", "N/h") and how many alerts may arrive at once: a
 # strategy alert per symbol fires on the same candle close, and TradingView retries nothing.
@@ -493,6 +533,40 @@ WEBHOOK_AUTH_FAILURE_WINDOW = env.int("WEBHOOK_AUTH_FAILURE_WINDOW", default=600
 WEBHOOK_AUTH_FAILURES_PER_SENDER = env.int("WEBHOOK_AUTH_FAILURES_PER_SENDER", default=10)
 WEBHOOK_AUTH_FAILURES_PER_USER = env.int("WEBHOOK_AUTH_FAILURES_PER_USER", default=100)
 WEBHOOK_AUTH_FAILURES_PER_ADDRESS = env.int("WEBHOOK_AUTH_FAILURES_PER_ADDRESS", default=100)
+
+
+# --- NSE calendar and market data (brokers/nse_calendar.py, brokers/marketdata/) ---------------
+# Holidays NSE announced after the pinned pandas-market-calendars release (e.g. next year's list,
+# or a sudden closure): comma-separated ISO dates, `NSE_EXTRA_HOLIDAYS=2027-01-26,2027-03-22`.
+def _iso_dates(name: str) -> tuple:  # of datetime.date
+    from datetime import date
+
+    try:
+        return tuple(sorted({date.fromisoformat(v.strip()) for v in env.list(name, default=[]) if v.strip()}))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated dates like 2027-01-26: {exc}") from exc
+
+
+NSE_EXTRA_HOLIDAYS = _iso_dates("NSE_EXTRA_HOLIDAYS")
+# Tracked candle series are refreshed after each NSE close (15:30 IST = 10:00 UTC), once the
+# day's candle has settled at the providers.
+MARKETDATA_REFRESH_HOUR_UTC = env.int("MARKETDATA_REFRESH_HOUR_UTC", default=10)
+MARKETDATA_REFRESH_MINUTE_UTC = env.int("MARKETDATA_REFRESH_MINUTE_UTC", default=45)
+CELERY_BEAT_SCHEDULE["marketdata-refresh"] = {
+    "task": "brokers.marketdata.tasks.refresh_tracked_series",
+    "schedule": crontab(
+        hour=MARKETDATA_REFRESH_HOUR_UTC, minute=MARKETDATA_REFRESH_MINUTE_UTC, day_of_week="mon-fri"
+    ),
+    "options": {"expires": 3600},
+}
+
+# Paper NSE ledgers: AMOs fill at the open, limits when crossed, MIS squared off at 15:20 IST
+# (each tick reads only the ledgers with open orders or open intraday positions).
+CELERY_BEAT_SCHEDULE["paper-equities-tick"] = {
+    "task": "brokers.paper_equities.tasks.paper_equities_tick",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # --- Trading engine ---------------------------------------------------------------------------
 # Defaults until per-user trading configuration lands (issue 5): the pool size, how old a

@@ -28,7 +28,7 @@ SPA_ROUTES = (
     r"queue",
     r"risk",
     r"service",
-    r"accounts",
+    r"accounts(?:/[\w-]+/[\w.-]+)?",  # an equities account: /accounts/<exchange>/<label>
     r"dca(?:/[\w-]+)?",
     r"trading-config",
     r"webhook",

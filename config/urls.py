@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import reset_password_page
+from brokers.admin_kotak_simulator import kotak_simulator_urls
 from brokers.admin_simulator import simulator_urls
 from config import health, metrics
 
@@ -10,6 +11,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("auditlog.api.urls")),
     path("", include("brokers.api.urls")),
+    path("market-data/", include("brokers.marketdata.urls")),
     path("", include("trading.urls")),
     path("health", health.HealthView.as_view(), name="health"),
     path("health/detail", health.HealthDetailView.as_view(), name="health-detail"),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # Admin pages that belong to no model (the exchange simulator), before the admin's catch-all.
     path("admin/", include(simulator_urls())),
+    path("admin/", include(kotak_simulator_urls())),
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),
 ]

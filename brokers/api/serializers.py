@@ -58,6 +58,40 @@ class ExchangeConfigCreateSerializer(serializers.Serializer):
         default="",
         help_text="Paper accounts: the exchange whose prices fill orders",
     )
+    # A stock broker's login (Kotak Neo; api_key/api_secret are its consumer key and secret).
+    # Write-only: no answer ever carries them back.
+    mobile_number = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        help_text="Kotak Neo: the registered mobile number, 10 digits, +91 optional",
+    )
+    ucc = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        help_text="Kotak Neo: the Unique Client Code",
+    )
+    mpin = serializers.CharField(
+        max_length=6,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        help_text="Kotak Neo: the 4-6 digit MPIN",
+    )
+    totp_secret = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        help_text="Kotak Neo: the base32 TOTP secret from the authenticator set-up",
+    )
 
 
 class ModeSerializer(serializers.Serializer):
@@ -82,11 +116,75 @@ class MarketSerializer(serializers.Serializer):
     )
 
 
+class CredentialFieldSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The field of POST keys/{exchange}")
+    label = serializers.CharField()
+    secret = serializers.BooleanField(help_text="Typed like a password and never shown again")
+    help = serializers.CharField()
+
+
 class ExchangeSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.CharField()
     modes = serializers.ListField(child=serializers.CharField())
+    asset_class = serializers.ChoiceField(choices=["crypto", "equities"])
+    credential_fields = CredentialFieldSerializer(
+        many=True, help_text="What the add-account form asks for; empty when the account is made for you"
+    )
+
+
+def _money(**kwargs: object) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=36, decimal_places=18, coerce_to_string=True, normalize_output=True, **kwargs
+    )
+
+
+class HoldingSerializer(serializers.Serializer):
+    symbol = serializers.CharField(help_text="NSE symbol, e.g. RELIANCE")
+    quantity = _money(help_text="Every delivery share, T1 included")
+    sellable_quantity = _money(help_text="What may be sold today")
+    average_price = _money()
+    last_price = _money(allow_null=True)
+    market_value = _money(allow_null=True)
+    unrealized_pnl = _money(allow_null=True)
+
+
+class EquityPositionSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    product = serializers.CharField(help_text="CNC (delivery) or MIS (intraday)")
+    buy_quantity = _money()
+    sell_quantity = _money()
+    net_quantity = _money()
+    buy_amount = _money(help_text="INR paid for today's buys")
+    sell_amount = _money(help_text="INR received for today's sells")
+    last_price = _money(allow_null=True)
+
+
+class FundsSerializer(serializers.Serializer):
+    available_cash = _money(help_text="What new orders may use")
+    used_margin = _money(help_text="Held by open orders and today's trades")
+    collateral = _money()
+    total = _money()
+    currency = serializers.CharField()
+
+
+class EquityOrderSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The broker's order number")
+    client_order_id = serializers.CharField()
+    symbol = serializers.CharField()
+    side = serializers.CharField()
+    type = serializers.CharField()
+    product = serializers.CharField()
+    amo = serializers.BooleanField(help_text="After-market order, filled at the next open")
+    status = serializers.CharField(help_text="open, closed, canceled, rejected or expired")
+    broker_status = serializers.CharField(help_text="The broker's own word for the state")
+    quantity = _money(source="amount")
+    filled = _money()
+    price = _money(allow_null=True)
+    average = _money(allow_null=True)
+    reject_reason = serializers.CharField(help_text="The broker's reason, as it gave it")
+    created_at = serializers.DateTimeField(allow_null=True)
 
 
 class SimulatorPriceSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from .app import SimulatorApp, SimulatorOptions
 from .clock import Clock
@@ -108,12 +108,19 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
 
-class SimulatorServer:
-    def __init__(self, options: SimulatorOptions | None = None, *, clock: Clock | None = None) -> None:
-        self.options = options or SimulatorOptions()
-        self._stop = threading.Event()
-        self.app = SimulatorApp(self.options, clock=clock, wait=self._hang)
-        self._httpd = _HTTPServer((self.options.host, self.options.port), self.app)
+class BackgroundServer:
+    """The lifecycle both simulators share: an HTTP server carrying an app (anything with
+    `handle(request)`), a ticker thread calling `_tick()` every `options.tick_seconds`, `start`
+    in background threads or `serve_forever` in the foreground, and a prompt `stop`."""
+
+    name = "simulator"
+    options: Any
+    app: Any
+    _stop: threading.Event  # made by the subclass before its app, whose `wait` is `_hang`
+
+    def _serve(self, app: Any) -> None:
+        """Bind the socket for `app`; `self._stop` exists already (the app's `wait` is `_hang`)."""
+        self._httpd = _HTTPServer((self.options.host, self.options.port), app)
         self._threads: list[threading.Thread] = []
         self._serving = False  # BaseServer.shutdown() would wait forever if serve_forever never ran
 
@@ -131,26 +138,29 @@ class SimulatorServer:
         """Hold a faulty request; released at once when the server stops."""
         self._stop.wait(3600 if seconds is None else seconds)
 
+    def _tick(self) -> None:
+        raise NotImplementedError
+
     def _tick_forever(self) -> None:
         interval = self.options.tick_seconds
         while not self._stop.wait(interval):
             try:
-                self.app.engine.tick(1)
+                self._tick()
             except Exception:  # keep ticking: one bad step must not freeze the market
-                logger.exception("simulator tick failed")
+                logger.exception("%s tick failed", self.name)
 
     def _start_ticker(self) -> None:
         if self.options.tick_seconds > 0:
-            ticker = threading.Thread(target=self._tick_forever, name="simulator-ticker", daemon=True)
+            ticker = threading.Thread(target=self._tick_forever, name=f"{self.name}-ticker", daemon=True)
             ticker.start()
             self._threads.append(ticker)
 
-    def start(self) -> SimulatorServer:
+    def start(self) -> Self:
         """Serve from background threads; returns once the socket accepts connections."""
         self._start_ticker()
         self._serving = True
         thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(POLL_SECONDS,), name="simulator-http", daemon=True
+            target=self._httpd.serve_forever, args=(POLL_SECONDS,), name=f"{self.name}-http", daemon=True
         )
         thread.start()
         self._threads.append(thread)
@@ -177,10 +187,24 @@ class SimulatorServer:
             if thread is not threading.current_thread():
                 thread.join(timeout=5)
 
-    def __enter__(self) -> SimulatorServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class SimulatorServer(BackgroundServer):
+    app: SimulatorApp
+    options: SimulatorOptions
+
+    def __init__(self, options: SimulatorOptions | None = None, *, clock: Clock | None = None) -> None:
+        self.options = options or SimulatorOptions()
+        self._stop = threading.Event()  # `_hang` needs it before the app exists
+        self.app = SimulatorApp(self.options, clock=clock, wait=self._hang)
+        self._serve(self.app)
+
+    def _tick(self) -> None:
+        self.app.engine.tick(1)

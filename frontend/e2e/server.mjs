@@ -17,6 +17,7 @@ const NOT_FOR_THE_SERVER = [
   "DATABASE_URL", "REDIS_URL", "CACHE_URL", "CHANNEL_LAYER_URL", "CELERY_BROKER_URL", "SECRET_KEY",
   "ENCRYPTION_KEYS", "EMAIL_URL", "DJANGO_SETTINGS_MODULE", "PORT", "SIMULATOR_URL",
   "SIMULATOR_CONTROL_TOKEN", "SIMULATOR_EMBEDDED", "PUBLIC_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+  "KOTAK_SIMULATOR_URL", "KOTAK_SIMULATOR_CONTROL_TOKEN", "KOTAK_SIMULATOR_PUBLIC_KEY",
 ];
 
 export function freePort() {
@@ -36,11 +37,13 @@ export async function startServer() {
   const varDir = mkdtempSync(join(tmpdir(), "tf-e2e-"));
   const port = await freePort();
   const simulatorPort = await freePort();
+  const kotakSimulatorPort = await freePort();
   const env = { ...process.env };
   for (const key of NOT_FOR_THE_SERVER) delete env[key];
   Object.assign(env, {
     TRADEFLEET_VAR_DIR: varDir,
     SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
+    KOTAK_SIMULATOR_URL: `http://127.0.0.1:${kotakSimulatorPort}`,
     PYTHONUNBUFFERED: "1",
     LOG_LEVEL: "WARNING",
     // The monitors tick every second so fills and take-profits show up quickly.
@@ -63,6 +66,7 @@ export async function startServer() {
   const server = {
     base,
     simulator: `http://127.0.0.1:${simulatorPort}`,
+    kotakSimulator: `http://127.0.0.1:${kotakSimulatorPort}`,
     varDir,
     output: () => output,
     adminPassword: null,

@@ -19,6 +19,7 @@ const QueuePage = lazy(() => import("./features/queue/QueuePage"));
 const RiskPage = lazy(() => import("./features/risk/RiskPage"));
 const ServicePage = lazy(() => import("./features/service/ServicePage"));
 const AccountsPage = lazy(() => import("./features/accounts/AccountsPage"));
+const EquityAccountPage = lazy(() => import("./features/equities/EquityAccountPage"));
 const DcaConfigsPage = lazy(() => import("./features/dca/DcaConfigsPage"));
 const DcaEditorPage = lazy(() => import("./features/dca/DcaEditorPage"));
 const TradingConfigPage = lazy(() => import("./features/settings/TradingConfigPage"));
@@ -86,6 +87,7 @@ export function AppRoutes() {
             <Route path="/risk" element={<RiskPage />} />
             <Route path="/service" element={<ServicePage />} />
             <Route path="/accounts" element={<AccountsPage />} />
+            <Route path="/accounts/:exchange/:label" element={<EquityAccountPage />} />
             <Route path="/dca" element={<DcaConfigsPage />} />
             <Route path="/dca/new" element={<DcaEditorPage />} />
             <Route path="/dca/:id" element={<DcaEditorPage />} />

@@ -36,6 +36,7 @@ def built(tmp_path, monkeypatch):
         "/reset",
         "/positions",
         "/positions/3f0c3b8e-1a2b-4c5d-8e9f-001122334455",
+        "/accounts/kotak_simulator/default",
         "/dca/new",
         "/logs",
         "/manage/audit",

@@ -50,6 +50,7 @@ NOT_FOR_THE_SERVER = {
     "DJANGO_SETTINGS_MODULE",
     "PORT",
     "SIMULATOR_URL",
+    "KOTAK_SIMULATOR_URL",
     "SIMULATOR_CONTROL_TOKEN",
     "SIMULATOR_EMBEDDED",
     "MAKEFLAGS",
@@ -176,6 +177,7 @@ def server_env(tmp_path: Path) -> dict[str, str]:
         LOG_LEVEL="INFO",
         # The embedded exchange simulator on a free port too, so nothing else on 9009 is in the way.
         SIMULATOR_URL=f"http://127.0.0.1:{free_port()}",
+        KOTAK_SIMULATOR_URL=f"http://127.0.0.1:{free_port()}",
     )
     return env
 

@@ -33,6 +33,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="WARNING",
         SIMULATOR_URL=f"http://127.0.0.1:{free_port()}",
+        KOTAK_SIMULATOR_URL=f"http://127.0.0.1:{free_port()}",
     )
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
     subprocess.run(migrate, cwd=BASE_DIR, env=env, check=True, timeout=300)

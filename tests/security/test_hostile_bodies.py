@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from tests.factories import UserFactory
 from tests.security.dump import database_rows
@@ -99,6 +101,37 @@ def base_body(method: str, path: str, caller: Caller) -> dict[str, Any]:
     }.get(path, {})
 
 
+MULTIPART = "multipart/form-data"
+
+
+def json_bodies(schema: dict[str, Any], base: dict[str, Any]) -> list[tuple[str, str | bytes]]:
+    bodies: list[tuple[str, str | bytes]] = []
+    for name, payload in PAYLOADS.items():
+        bodies.append((f"{name} as a field name", as_json({**base, str(payload)[:100]: 1})))
+        bodies += [
+            (f"{name} in {'.'.join(map(str, p))}", as_json(put_at(base, p, payload)))
+            for p in field_paths(schema)
+        ]
+    return bodies
+
+
+def multipart_bodies(schema: dict[str, Any]) -> list[tuple[str, str | bytes]]:
+    fields = sorted(schema.get("properties", {}))
+    bodies: list[tuple[str, str | bytes]] = []
+    marker = "HOSTILE-VALUE-MARKER"
+    for name, payload in PAYLOADS.items():
+        # Raw bytes, as a client could send them (a lone surrogate is not even valid UTF-8).
+        raw = str(payload).encode("utf-8", "surrogatepass")
+        for field in fields:
+            form: dict[str, Any] = {"symbol": "AAPL", "interval": "1d", field: marker}
+            form["file"] = SimpleUploadedFile(
+                "candles.csv", marker.encode() if field == "file" else b"date,open,high,low,close\n"
+            )
+            body = encode_multipart(BOUNDARY, form).replace(marker.encode(), raw)
+            bodies.append((f"{name} in {field}", body))
+    return bodies
+
+
 def url(path: str, estate: Estate, other: Any) -> str:
     filled = fill(path, **path_values(path, estate, other=other))
     # The spare account holds nothing (removing one with positions: test_hostile_headers_and_query).
@@ -123,16 +156,11 @@ def test_hostile_values_in_any_field_never_make_a_5xx(method, path, admin) -> No
     caller, estate, other = admin
     target = url(path, estate, other)
     content = schema_operations()[(method, path)]["requestBody"]["content"]
-    media = "text/plain" if "text/plain" in content else "application/json"
-    schema = content[media]["schema"]
-    base = base_body(method, path, caller)
-    bodies: list[tuple[str, str]] = []
-    for name, payload in PAYLOADS.items():
-        bodies.append((f"{name} as a field name", as_json({**base, str(payload)[:100]: 1})))
-        bodies += [
-            (f"{name} in {'.'.join(map(str, p))}", as_json(put_at(base, p, payload)))
-            for p in field_paths(schema)
-        ]
+    if MULTIPART in content:  # a file upload: each form field (the file included) carries the value
+        media, bodies = MULTIPART_CONTENT, multipart_bodies(content[MULTIPART]["schema"])
+    else:
+        media = "text/plain" if "text/plain" in content else "application/json"
+        bodies = json_bodies(content[media]["schema"], base_body(method, path, caller))
 
     failures = []
     for case, raw in bodies:

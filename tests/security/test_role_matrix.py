@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.test import Client
 
 from accounts.models import Role, User
 from accounts.reset_tokens import password_reset_token
-from brokers.models import ExchangeConfig
+from brokers.models import ExchangeConfig, TrackedSeries
 from tests.factories import PASSWORD, UserFactory
 from tests.security.estate import LEVELS, Estate, estate_build
 from tests.security.routes import fill, write_operations
@@ -90,7 +91,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("DELETE", f"{V1}/risk/groups/{{pk}}/block"): (Role.TRADER, {200}),
     ("POST", f"{V1}/service/start"): (Role.TRADER, {200}),
     ("POST", f"{V1}/service/stop"): (Role.TRADER, {200}),
+    # Market data is shared by every user: only admins write it.
+    ("POST", f"{V1}/market-data/series"): (Role.ADMIN, {201}),
+    ("POST", f"{V1}/market-data/series/{{pk}}/refresh"): (Role.ADMIN, {200}),
+    ("POST", f"{V1}/market-data/upload"): (Role.ADMIN, {201}),
 }
+UPLOAD = f"{V1}/market-data/upload"
 
 
 TRADING_ROWS = (ExchangeConfig, DCAConfig, PositionGroup, DCAOrder, QueueEntry, Signal)
@@ -152,6 +158,7 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
         "dca-configs/preview": {**config, "entry_price": "100", "capital": "1000"},
         "trading-config": {"max_open_groups": 3},
         "service/stop": {"close_all": False},
+        "market-data/series": {"source": "simulator", "symbol": "ETH/USDT", "interval": "1d"},
     }
     if route == f"{V1}/trading-config" and method == "PUT":
         return path, c.client.get(path).json()["config"]
@@ -160,6 +167,8 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
 
 def _pk(route: str, c: Caller) -> object:
     e = c.estate
+    if route.startswith(f"{V1}/market-data/series/"):
+        return TrackedSeries.objects.get_or_create(source="simulator", symbol="BTC/USDT", interval="1d")[0].pk
     for prefix, row in (
         ("auth/sessions", e.session),
         ("users", c.other),
@@ -212,7 +221,11 @@ def test_each_role_gets_what_its_role_allows(method, route, caller) -> None:
     client = caller.client
     if "/webhooks/" in route:
         client = Client()  # TradingView sends no token; the secret in the body is the login
-    response = client.generic(method, path, data=json.dumps(body), content_type="application/json")
+    if route == UPLOAD:  # a file: multipart, as the web app and curl send it
+        csv = SimpleUploadedFile("aapl.csv", b"date,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,10\n")
+        response = client.post(path, {"file": csv, "symbol": "AAPL", "interval": "1d"}, format="multipart")
+    else:
+        response = client.generic(method, path, data=json.dumps(body), content_type="application/json")
 
     if allowed:
         assert response.status_code in done, response.content[:400]

@@ -38,6 +38,10 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("DELETE", f"{V1}/keys/{{exchange}}"): 404,
     ("PUT", f"{V1}/keys/{{exchange}}/validate"): 404,
     ("PUT", f"{V1}/keys/{{exchange}}/mode"): 404,
+    ("GET", f"{V1}/keys/{{exchange}}/holdings"): 404,
+    ("GET", f"{V1}/keys/{{exchange}}/positions"): 404,
+    ("GET", f"{V1}/keys/{{exchange}}/funds"): 404,
+    ("GET", f"{V1}/keys/{{exchange}}/orders"): 404,
     # Connecting an account under A's exchange and label makes B's own (labels are per user).
     ("POST", f"{V1}/keys/{{exchange}}"): 201,
     ("PUT", f"{V1}/simulator/prices/{{symbol}}"): 403,  # the admin steers the simulator
@@ -62,6 +66,7 @@ EXPECTED: dict[tuple[str, str], int] = {
 NOT_USER_OWNED = {
     ("GET", f"{V1}/markets/{{exchange}}"),
     ("GET", f"{V1}/markets/{{exchange}}/{{symbol}}"),
+    ("POST", f"{V1}/market-data/series/{{pk}}/refresh"),  # shared series; admins only
 }
 
 # The estate's row each `{pk}` names, by the route's first segment.

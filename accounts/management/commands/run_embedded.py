@@ -78,6 +78,11 @@ class Command(BaseCommand):
                 call_command("ensure_demo_users", base_url=base_url, stdout=demo)
             if settings.SIMULATOR_EMBEDDED:
                 _simulator_accounts(demo_users=not no_demo_users)
+            if settings.KOTAK_SIMULATOR_EMBEDDED:
+                # The embedded Kotak simulator starts empty too: register the stored logins again.
+                from brokers.services_kotak import kotak_simulator_accounts_restore
+
+                kotak_simulator_accounts_restore()
 
         def announce() -> None:
             # Printed once the server listens, after the start-up log lines, so it is not missed.

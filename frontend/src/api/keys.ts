@@ -10,6 +10,8 @@ export const keys = {
   lastSignal: ["signals", "last"] as const,
   accounts: ["keys"] as const,
   exchanges: ["exchanges"] as const,
+  equityBook: (exchange: string, label: string, part: string) => ["equity-book", exchange, label, part] as const,
+  equityBookAll: (exchange: string, label: string) => ["equity-book", exchange, label] as const,
   dcaConfigs: ["dca-configs"] as const,
   tradingConfig: ["trading-config"] as const,
   presets: ["trading-config", "presets"] as const,

@@ -352,6 +352,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys/{exchange}/funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Funds of an equities account (INR) */
+        get: operations["keys_funds_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{exchange}/holdings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Holdings of an equities account (delivery shares) */
+        get: operations["keys_holdings_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys/{exchange}/mode": {
         parameters: {
             query?: never;
@@ -362,6 +396,40 @@ export interface paths {
         get?: never;
         /** Switch between testnet and live */
         put: operations["keys_mode_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{exchange}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's order book of an equities account, newest first */
+        get: operations["keys_orders_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{exchange}/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's positions of an equities account, per product */
+        get: operations["keys_positions_list"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -493,6 +561,78 @@ export interface paths {
          * @description Delete every service log entry older than `days_old` days (admins).
          */
         delete: operations["logs_system_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market-data/candles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored candles of a tracked series, oldest first */
+        get: operations["market_data_candles_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market-data/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Tracked series with the gaps their last check found. */
+        get: operations["market_data_series_list"];
+        put?: never;
+        /**
+         * Track a series (admin): refreshed now in the background, then after each NSE close
+         * @description Tracked series with the gaps their last check found.
+         */
+        post: operations["market_data_series_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market-data/series/{id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refresh a series now (admin): fetch from its last candle, store, check gaps */
+        post: operations["market_data_series_refresh_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market-data/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload candles as CSV (admin): stored as source 'csv', all lines or none */
+        post: operations["market_data_upload_create"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1343,6 +1483,12 @@ export interface components {
             signal: components["schemas"]["Signal"] | null;
             template: string;
         };
+        /**
+         * @description * `crypto` - crypto
+         *     * `equities` - equities
+         * @enum {string}
+         */
+        AssetClassEnum: "crypto" | "equities";
         AuditLog: {
             readonly action: string;
             readonly actor: {
@@ -1367,6 +1513,29 @@ export interface components {
         };
         /** @enum {unknown} */
         BlankEnum: "";
+        /**
+         * @description * `nse` - NSE trading days
+         *     * `none` - No calendar
+         * @enum {string}
+         */
+        CalendarEnum: "nse" | "none";
+        Candle: {
+            /** Format: decimal */
+            readonly close: string;
+            /** Format: decimal */
+            readonly high: string;
+            /** Format: decimal */
+            readonly low: string;
+            /** Format: decimal */
+            readonly open: string;
+            /**
+             * Format: date-time
+             * @description UTC; daily NSE candles open at 09:15 IST
+             */
+            readonly opened_at: string;
+            /** Format: decimal */
+            readonly volume: string;
+        };
         /**
          * @description * `SECURITY` - Security
          *     * `TRADING` - Trading
@@ -1417,6 +1586,26 @@ export interface components {
          * @enum {string}
          */
         CodeEnum: "already_running" | "already_stopped";
+        CredentialField: {
+            help: string;
+            label: string;
+            /** @description The field of POST keys/{exchange} */
+            name: string;
+            /** @description Typed like a password and never shown again */
+            secret: boolean;
+        };
+        CsvUploadRequest: {
+            /** @default none */
+            calendar: components["schemas"]["CalendarEnum"];
+            /**
+             * Format: binary
+             * @description CSV: date or timestamp, open, high, low, close[, volume]
+             */
+            file: string;
+            /** @default 1d */
+            interval: components["schemas"]["IntervalEnum"];
+            symbol: string;
+        };
         Day: {
             closed_groups: number;
             /** Format: date */
@@ -1543,11 +1732,61 @@ export interface components {
          * @enum {string}
          */
         EntryOrderTypeEnum: "limit" | "market";
+        EquityOrder: {
+            /** @description After-market order, filled at the next open */
+            amo: boolean;
+            /** Format: decimal */
+            average: string | null;
+            /** @description The broker's own word for the state */
+            broker_status: string;
+            client_order_id: string;
+            /** Format: date-time */
+            created_at: string | null;
+            /** Format: decimal */
+            filled: string;
+            /** @description The broker's order number */
+            id: string;
+            /** Format: decimal */
+            price: string | null;
+            product: string;
+            /** Format: decimal */
+            quantity: string;
+            /** @description The broker's reason, as it gave it */
+            reject_reason: string;
+            side: string;
+            /** @description open, closed, canceled, rejected or expired */
+            status: string;
+            symbol: string;
+            type: string;
+        };
         EquityPoint: {
             /** Format: decimal */
             readonly cumulative_realized: string;
             /** Format: date */
             date: string;
+        };
+        EquityPosition: {
+            /**
+             * Format: decimal
+             * @description INR paid for today's buys
+             */
+            buy_amount: string;
+            /** Format: decimal */
+            buy_quantity: string;
+            /** Format: decimal */
+            last_price: string | null;
+            /** Format: decimal */
+            net_quantity: string;
+            /** @description CNC (delivery) or MIS (intraday) */
+            product: string;
+            /**
+             * Format: decimal
+             * @description INR received for today's sells
+             */
+            sell_amount: string;
+            /** Format: decimal */
+            sell_quantity: string;
+            symbol: string;
         };
         Error: {
             /** @description A stable code for programs (invalid, not_found, ...). */
@@ -1581,6 +1820,9 @@ export interface components {
             readonly user: string | null;
         };
         Exchange: {
+            asset_class: components["schemas"]["AssetClassEnum"];
+            /** @description What the add-account form asks for; empty when the account is made for you */
+            credential_fields: components["schemas"]["CredentialField"][];
             id: string;
             kind: string;
             modes: string[];
@@ -1616,7 +1858,17 @@ export interface components {
              * @default default
              */
             label: string;
+            /**
+             * @description Kotak Neo: the registered mobile number, 10 digits, +91 optional
+             * @default
+             */
+            mobile_number: string;
             mode: components["schemas"]["ModeEnum"];
+            /**
+             * @description Kotak Neo: the 4-6 digit MPIN
+             * @default
+             */
+            mpin: string;
             /**
              * @description API passphrase, for exchanges that need one (OKX, KuCoin, ...)
              * @default
@@ -1627,6 +1879,16 @@ export interface components {
              * @default
              */
             price_source: string;
+            /**
+             * @description Kotak Neo: the base32 TOTP secret from the authenticator set-up
+             * @default
+             */
+            totp_secret: string;
+            /**
+             * @description Kotak Neo: the Unique Client Code
+             * @default
+             */
+            ucc: string;
         };
         /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
         ExitOrder: {
@@ -1706,6 +1968,23 @@ export interface components {
          * @enum {string}
          */
         FormEnum: "explicit" | "threecommas";
+        Funds: {
+            /**
+             * Format: decimal
+             * @description What new orders may use
+             */
+            available_cash: string;
+            /** Format: decimal */
+            collateral: string;
+            currency: string;
+            /** Format: decimal */
+            total: string;
+            /**
+             * Format: decimal
+             * @description Held by open orders and today's trades
+             */
+            used_margin: string;
+        };
         GroupResult: {
             /** Format: date-time */
             closed_at: string;
@@ -1720,6 +1999,38 @@ export interface components {
         Health: {
             status: string;
         };
+        Holding: {
+            /** Format: decimal */
+            average_price: string;
+            /** Format: decimal */
+            last_price: string | null;
+            /** Format: decimal */
+            market_value: string | null;
+            /**
+             * Format: decimal
+             * @description Every delivery share, T1 included
+             */
+            quantity: string;
+            /**
+             * Format: decimal
+             * @description What may be sold today
+             */
+            sellable_quantity: string;
+            /** @description NSE symbol, e.g. RELIANCE */
+            symbol: string;
+            /** Format: decimal */
+            unrealized_pnl: string | null;
+        };
+        /**
+         * @description * `1m` - 1 minute
+         *     * `5m` - 5 minutes
+         *     * `15m` - 15 minutes
+         *     * `30m` - 30 minutes
+         *     * `1h` - 1 hour
+         *     * `1d` - 1 day
+         * @enum {string}
+         */
+        IntervalEnum: "1m" | "5m" | "15m" | "30m" | "1h" | "1d";
         Leg: {
             level: number;
             /** Format: decimal */
@@ -1842,6 +2153,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["AuditLog"][];
+        };
+        PaginatedCandleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Candle"][];
         };
         PaginatedDCAConfigList: {
             /** @example 123 */
@@ -1992,6 +2318,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["TaskExecution"][];
+        };
+        PaginatedTrackedSeriesList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["TrackedSeries"][];
         };
         PaginatedUnknownOrderList: {
             /** @example 123 */
@@ -2469,6 +2810,16 @@ export interface components {
         };
         RefreshRequest: {
             refresh: string;
+        };
+        RefreshResult: {
+            fetched: number;
+            series: components["schemas"]["TrackedSeries"];
+            /**
+             * Format: date-time
+             * @description Fetched from this candle on (the last stored)
+             */
+            since: string | null;
+            stored: number;
         };
         RegisterRequest: {
             /** Format: email */
@@ -2960,6 +3311,41 @@ export interface components {
          * @enum {string}
          */
         TpStatusEnum: "none" | "placed" | "trailing" | "filled" | "cancelled";
+        TrackedSeries: {
+            readonly calendar: components["schemas"]["CalendarEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly gap_count: number;
+            /** @description Trading days without a candle (ISO dates, oldest first) */
+            readonly gaps: unknown;
+            readonly id: number;
+            /** @default 1d */
+            readonly interval: components["schemas"]["IntervalEnum"];
+            /** @description Refreshed after each NSE close */
+            readonly is_active: boolean;
+            readonly last_error: string;
+            /** Format: date-time */
+            readonly last_refreshed: string | null;
+            /** @description yfinance, csv, or a broker id (simulator, kotak_simulator, ...) */
+            readonly source: string;
+            /** @description As the source names it: RELIANCE.NS, BTC/USDT */
+            readonly symbol: string;
+        };
+        TrackSeriesRequest: {
+            /**
+             * @description nse: daily gaps are checked against NSE trading days (default for .NS/.BO and Kotak)
+             *
+             *     * `nse` - NSE trading days
+             *     * `none` - No calendar
+             */
+            calendar?: components["schemas"]["CalendarEnum"];
+            /** @default 1d */
+            interval: components["schemas"]["IntervalEnum"];
+            /** @description yfinance, or a broker id: simulator, kotak_simulator */
+            source: string;
+            /** @description RELIANCE.NS for yfinance, BTC/USDT for the simulator */
+            symbol: string;
+        };
         TradingConfig: {
             config: components["schemas"]["TradingConfigValues"];
             defaults: components["schemas"]["TradingConfigValues"];
@@ -3104,6 +3490,11 @@ export interface components {
             readonly side: string;
             readonly status: string;
             readonly symbol: string;
+        };
+        UploadResult: {
+            series: components["schemas"]["TrackedSeries"];
+            /** @description Candles written (new or replaced) */
+            stored: number;
         };
         User: {
             /** Format: date-time */
@@ -4983,6 +5374,164 @@ export interface operations {
             };
         };
     };
+    keys_funds_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Which account, when you have several on this exchange */
+                label?: string;
+            };
+            header?: never;
+            path: {
+                exchange: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Funds"];
+                };
+            };
+            /** @description A crypto exchange account (code not_equities), or ?label= is needed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The broker refused the stored login (code broker_login_failed) or the request (code broker_refused); `detail` carries the broker's message */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The broker cannot be reached (code exchange_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    keys_holdings_list: {
+        parameters: {
+            query?: {
+                /** @description Which account, when you have several on this exchange */
+                label?: string;
+            };
+            header?: never;
+            path: {
+                exchange: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Holding"][];
+                };
+            };
+            /** @description A crypto exchange account (code not_equities), or ?label= is needed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The broker refused the stored login (code broker_login_failed) or the request (code broker_refused); `detail` carries the broker's message */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The broker cannot be reached (code exchange_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     keys_mode_update: {
         parameters: {
             query?: {
@@ -5053,6 +5602,164 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    keys_orders_list: {
+        parameters: {
+            query?: {
+                /** @description Which account, when you have several on this exchange */
+                label?: string;
+            };
+            header?: never;
+            path: {
+                exchange: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquityOrder"][];
+                };
+            };
+            /** @description A crypto exchange account (code not_equities), or ?label= is needed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The broker refused the stored login (code broker_login_failed) or the request (code broker_refused); `detail` carries the broker's message */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The broker cannot be reached (code exchange_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    keys_positions_list: {
+        parameters: {
+            query?: {
+                /** @description Which account, when you have several on this exchange */
+                label?: string;
+            };
+            header?: never;
+            path: {
+                exchange: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquityPosition"][];
+                };
+            };
+            /** @description A crypto exchange account (code not_equities), or ?label= is needed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such account of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The broker refused the stored login (code broker_login_failed) or the request (code broker_refused); `detail` carries the broker's message */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The broker cannot be reached (code exchange_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -5507,6 +6214,347 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    market_data_candles_list: {
+        parameters: {
+            query: {
+                /** @description ISO date (the whole day) or date-time */
+                end?: string;
+                /** @description 1m, 5m, 15m, 30m, 1h or 1d (default) */
+                interval?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description yfinance, csv, simulator, ... */
+                source: string;
+                /** @description ISO date or date-time (UTC without an offset) */
+                start?: string;
+                /** @description As tracked: RELIANCE.NS, BTC/USDT */
+                symbol: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCandleList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    market_data_series_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTrackedSeriesList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    market_data_series_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrackSeriesRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackedSeries"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    market_data_series_refresh_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshResult"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    market_data_upload_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CsvUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResult"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not authenticated, or the credentials are wrong or expired. */

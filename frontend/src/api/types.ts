@@ -16,6 +16,12 @@ export type Performance = S["Performance"];
 export type ExchangeAccount = S["ExchangeConfig"];
 export type ExchangeAccountCreate = S["ExchangeConfigCreateRequest"];
 export type Exchange = S["Exchange"];
+export type CredentialField = S["CredentialField"];
+// An equities account as its broker reports it (GET keys/{exchange}/holdings|positions|funds|orders).
+export type EquityHolding = S["Holding"];
+export type EquityPosition = S["EquityPosition"];
+export type EquityFunds = S["Funds"];
+export type EquityOrder = S["EquityOrder"];
 export type DCAConfig = S["DCAConfig"];
 export type DCAConfigWrite = S["DCAConfigWriteRequest"];
 export type DCALevel = S["LevelRequest"];

@@ -30,13 +30,35 @@ def test_catalog_lists_our_brokers_and_ccxt_exchanges_with_their_modes() -> None
     catalog = {entry["id"]: entry for entry in supported_exchanges()}
     assert catalog["simulator"]["kind"] == "simulator"
     assert catalog["paper"]["kind"] == "paper"
-    assert catalog["binance"] == {
+    binance = catalog["binance"]
+    assert {
+        key: binance[key] for key in ("id", "name", "modes", "kind", "needs_password", "asset_class")
+    } == {
         "id": "binance",
         "name": "Binance",
         "modes": ["testnet", "live"],
         "kind": "ccxt",
         "needs_password": False,
+        "asset_class": "crypto",
     }
+    assert [f["name"] for f in binance["credential_fields"]] == ["api_key", "api_secret"]
+    assert [f["name"] for f in catalog["kucoin"]["credential_fields"]] == [
+        "api_key",
+        "api_secret",
+        "password",
+    ]
+    kotak = catalog["kotak_neo"]
+    assert (kotak["asset_class"], kotak["modes"]) == ("equities", ["live"])
+    assert [f["name"] for f in kotak["credential_fields"]] == [
+        "api_key",
+        "api_secret",
+        "mobile_number",
+        "ucc",
+        "mpin",
+        "totp_secret",
+    ]
+    assert catalog["kotak_simulator"]["credential_fields"] == []  # the platform makes the account
+    assert catalog["paper_nse"]["asset_class"] == "equities"
     assert catalog["kraken"]["modes"] == ["live"]  # ccxt knows no kraken sandbox
     assert catalog["kucoin"]["needs_password"] is True
     assert "hyperliquid" not in catalog  # signs with a wallet key ExchangeConfig cannot hold

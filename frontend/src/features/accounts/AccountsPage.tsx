@@ -1,31 +1,40 @@
 import { Alert, Badge, Button, Card, Group, Modal, SegmentedControl, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { useState } from "react";
-import type { ExchangeAccount } from "@/api/types";
+import { Link } from "react-router";
+import type { Exchange, ExchangeAccount } from "@/api/types";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { formatTime } from "@/lib/format";
 import { ConfirmButton, PageHeader, QueryState } from "@/lib/ui";
 import { AddAccountForm } from "./AddAccountForm";
 import { useAccountActions, useAccounts, useExchanges } from "./api";
+import { ASSET_CLASS_LABELS, equityAccountPath, isEquities } from "./catalog";
 
-function AccountRow({ account }: { account: ExchangeAccount }) {
+function AccountRow({ account, exchange }: { account: ExchangeAccount; exchange: Exchange | undefined }) {
   const { validate, setMode, remove } = useAccountActions();
+  const modes = exchange?.modes ?? ["testnet", "live"];
+  const equities = isEquities(exchange);
   return (
-    <Table.Tr data-account={`${account.exchange}:${account.label}`}>
+    <Table.Tr data-account={`${account.exchange}:${account.label}`} data-asset-class={exchange?.asset_class}>
       <Table.Td>
         <Text fw={600}>{account.exchange}</Text>
         <Text size="xs" c="dimmed">
           {account.label}
           {account.is_default ? " · default" : ""}
+          {exchange ? ` · ${ASSET_CLASS_LABELS[exchange.asset_class] ?? exchange.asset_class}` : ""}
         </Text>
       </Table.Td>
       <Table.Td>
-        <SegmentedControl
-          size="xs"
-          data={["testnet", "live"]}
-          value={account.mode}
-          onChange={(mode) => setMode.mutate({ account, mode: mode as "testnet" | "live" })}
-          aria-label="Mode"
-        />
+        {modes.length > 1 ? (
+          <SegmentedControl
+            size="xs"
+            data={modes}
+            value={account.mode}
+            onChange={(mode) => setMode.mutate({ account, mode: mode as "testnet" | "live" })}
+            aria-label="Mode"
+          />
+        ) : (
+          <Badge variant="outline">{account.mode}</Badge>
+        )}
       </Table.Td>
       <Table.Td>
         <Text ff="monospace" size="sm">
@@ -50,6 +59,11 @@ function AccountRow({ account }: { account: ExchangeAccount }) {
       </Table.Td>
       <Table.Td>
         <Group gap="xs" wrap="nowrap">
+          {equities && (
+            <Button size="xs" component={Link} to={equityAccountPath(account)} aria-label={`Holdings & orders of ${account.exchange} (${account.label})`}>
+              Holdings &amp; orders
+            </Button>
+          )}
           <Button size="xs" variant="light" loading={validate.isPending} onClick={() => validate.mutate(account)}>
             Validate
           </Button>
@@ -75,9 +89,10 @@ export default function AccountsPage() {
   const [adding, setAdding] = useState(false);
   const [added, setAdded] = useState(false);
   const rows = accounts.data?.results ?? [];
+  const catalog = exchanges.data ?? [];
   return (
     <Stack>
-      <PageHeader title="Exchange accounts" description="The accounts your signals trade on. Keys are encrypted at rest; secrets are never shown again.">
+      <PageHeader title="Exchange accounts" description="The crypto and NSE equities accounts you trade on. Keys are encrypted at rest; secrets are never shown again.">
         <Button onClick={() => setAdding(true)}>Add account</Button>
       </PageHeader>
       {added && (
@@ -88,7 +103,7 @@ export default function AccountsPage() {
       <Card withBorder>
         <QueryState isLoading={accounts.isLoading} error={accounts.error}>
           {rows.length ? (
-            <Table.ScrollContainer minWidth={760}>
+            <Table.ScrollContainer minWidth={880}>
               <Table verticalSpacing="sm" data-testid="accounts-table">
                 <Table.Thead>
                   <Table.Tr>
@@ -101,7 +116,7 @@ export default function AccountsPage() {
                 </Table.Thead>
                 <Table.Tbody>
                   {rows.map((account) => (
-                    <AccountRow key={account.id} account={account} />
+                    <AccountRow key={account.id} account={account} exchange={catalog.find((e) => e.id === account.exchange)} />
                   ))}
                 </Table.Tbody>
               </Table>
@@ -115,7 +130,7 @@ export default function AccountsPage() {
       </Card>
       <Modal opened={adding} onClose={() => setAdding(false)} title="Add an exchange account" size="lg">
         <AddAccountForm
-          exchanges={exchanges.data ?? []}
+          exchanges={catalog}
           onDone={() => {
             setAdding(false);
             setAdded(true);
