@@ -201,7 +201,7 @@ def test_an_equities_account_shows_its_holdings_funds_positions_and_orders(
         ("ucc", "AB-12!"),
         ("mpin", "12a4"),
         ("totp_secret", "123456"),
-        ("api_secret", ""),
+        ("api_key", ""),
     ],
 )
 def test_a_bad_kotak_login_is_400_naming_the_field_and_never_its_value(api, field, value):
