@@ -1,10 +1,11 @@
 """Exchange precision rules, pure: prices down to the tick, quantities down to the step, and the
-minimum quantity and notional checks. Decimal in, Decimal out; never a float, never rounding up
-(an order must never spend more than it was given)."""
+minimum quantity and notional checks. Decimal in, Decimal out; never a float. Orders round down
+(an order must never spend more than it was given); `ceil_to` is for levels a price must not
+undercut (a sell target)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 
 class PrecisionError(ValueError):
@@ -17,6 +18,15 @@ def floor_to(value: Decimal, increment: Decimal) -> Decimal:
         raise ValueError("increment must be positive")
     steps = (value / increment).to_integral_value(rounding=ROUND_DOWN)
     # quantize keeps the increment's exponent: 0.12300 with step 0.001 -> 0.123, not 0.12300.
+    return (steps * increment).quantize(increment.normalize()) if steps else Decimal(0).quantize(increment)
+
+
+def ceil_to(value: Decimal, increment: Decimal) -> Decimal:
+    """The smallest multiple of `increment` that is >= `value` (increment > 0): for prices that
+    must not be below a level, such as a sell target or a limit sell at the EMA."""
+    if increment <= 0:
+        raise ValueError("increment must be positive")
+    steps = (value / increment).to_integral_value(rounding=ROUND_CEILING)
     return (steps * increment).quantize(increment.normalize()) if steps else Decimal(0).quantize(increment)
 
 

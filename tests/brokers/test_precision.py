@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brokers.precision import PrecisionError, amount_to_step, check_order, floor_to, price_to_tick
+from brokers.precision import PrecisionError, amount_to_step, ceil_to, check_order, floor_to, price_to_tick
 
 values = st.decimals(min_value=Decimal("0"), max_value=Decimal("1e9"), places=10, allow_nan=False)
 increments = st.sampled_from(
@@ -27,6 +27,20 @@ def test_rounding_never_goes_above_the_input_and_lands_on_the_grid(value, increm
 def test_rounding_twice_changes_nothing(value, increment):
     once = floor_to(value, increment)
     assert floor_to(once, increment) == once
+
+
+@given(values, increments)
+def test_rounding_up_never_goes_below_the_input_and_lands_on_the_next_grid_line(value, increment):
+    rounded = ceil_to(value, increment)
+    assert value <= rounded < value + increment
+    assert rounded % increment == 0
+    assert ceil_to(rounded, increment) == rounded
+    assert rounded - floor_to(value, increment) in (0, increment)
+
+
+def test_a_sell_at_the_ema_rounds_up_to_the_nse_tick():
+    assert ceil_to(Decimal("1463.01"), Decimal("0.05")) == Decimal("1463.05")
+    assert ceil_to(Decimal("1463.05"), Decimal("0.05")) == Decimal("1463.05")
 
 
 def test_btc_usdt_examples():

@@ -1,0 +1,1 @@
+"""NSE equities: the scheduled oversold-dip strategy (issue 17)."""
