@@ -14,6 +14,7 @@ SUBPACKAGES = (
     "takeprofit",
     "queue",
     "risk",
+    "equities",
     "service",
 )
 # Modules Django and Celery look for only at an app's top level (`trading.admin`, `trading.tasks`):
