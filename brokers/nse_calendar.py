@@ -58,7 +58,7 @@ def _library_last_year() -> int:
     # The last year the library lists an NSE holiday for: beyond it, only weekends are known.
     import pandas as pd
 
-    # numpy datetime64 values (no `.year`); far-future placeholders are not published years.
+    # numpy datetime64 values (no `.year`); the library's far-future sentinel dates are not published years.
     years = pd.DatetimeIndex(_library_calendar().holidays().holidays).year
     return int(years[years < 2100].max())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -108,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
 
-class BackgroundServer:
+class BackgroundServer(ABC):
     """The lifecycle both simulators share: an HTTP server carrying an app (anything with
     `handle(request)`), a ticker thread calling `_tick()` every `options.tick_seconds`, `start`
     in background threads or `serve_forever` in the foreground, and a prompt `stop`."""
@@ -138,8 +139,9 @@ class BackgroundServer:
         """Hold a faulty request; released at once when the server stops."""
         self._stop.wait(3600 if seconds is None else seconds)
 
+    @abstractmethod
     def _tick(self) -> None:
-        raise NotImplementedError
+        """One step of the market between requests (each simulator moves its own)."""
 
     def _tick_forever(self) -> None:
         interval = self.options.tick_seconds
