@@ -5,6 +5,7 @@ The models live in the domain subpackages (docs/architecture.md); each keeps `ap
 """
 
 from trading.dca.models import *  # noqa: F403
+from trading.equities.models import *  # noqa: F403
 from trading.positions.models import *  # noqa: F403
 from trading.queue.models import *  # noqa: F403
 from trading.risk.models import *  # noqa: F403

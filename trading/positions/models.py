@@ -22,6 +22,7 @@ __all__ = [
     "DONE_STATUSES",
     "EVALUATED_GROUP_STATUSES",
     "LIVE_ORDER_STATUSES",
+    "NSE_EMA9",
     "OPEN_GROUP_STATUSES",
     "RESTING_STATUSES",
     "UNSENT_STATUSES",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 ZERO = Decimal(0)
+NSE_EMA9 = "nse_ema9"  # PositionGroup.strategy of the scheduled NSE strategy (trading/equities)
 
 
 class GroupStatus(models.TextChoices):
@@ -74,6 +76,9 @@ class PositionGroup(models.Model):
     timeframe = models.CharField(max_length=10)
     side = models.CharField(max_length=5, default="long")
     status = models.CharField(max_length=16, choices=GroupStatus.choices, default=GroupStatus.WAITING)
+    # Who trades the group: "" for TradingView signals (the DCA engine, its take-profit tick, the
+    # pool and the risk engine), or a scheduled strategy that manages its own exits (NSE_EMA9).
+    strategy = models.CharField(max_length=16, blank=True, default="")
     dca_config = models.ForeignKey(
         "trading.DCAConfig", on_delete=models.SET_NULL, null=True, blank=True, related_name="position_groups"
     )
@@ -229,6 +234,8 @@ class DCAOrder(models.Model):
     symbol = models.CharField(max_length=32)
     side = models.CharField(max_length=4, help_text="buy or sell")
     order_type = models.CharField(max_length=8, default="limit")
+    # A stock broker's after-market order, filled at the next open (brokers/adapters/equities.py).
+    amo = models.BooleanField(default=False)
     price = decimal_field(null=True, blank=True, help_text="Expected (limit) price; empty for market")
     quantity = decimal_field()
     # Binance's rule: <= 36 characters of [A-Za-z0-9_-]; fixed when the row is created.

@@ -40,16 +40,21 @@ def schedule_entry_problem(entry: Mapping[str, Any]) -> str | None:
     if task not in SCHEDULABLE_TASKS:
         return f"unknown task {task[:50]!r}; the tasks you can schedule are {', '.join(SCHEDULABLE_TASKS)}."
     if "cron" in entry:
-        try:
-            # Beat parses it with Celery's parser: what it refuses here would never run.
-            crontab(**dict(zip(CRON_FIELDS, str(entry["cron"]).split(), strict=True)))
-        except (ValueError, TypeError) as exc:
-            return (
-                f"cron {str(entry['cron'])[:64]!r} is not a schedule ({exc}); the fields are minute, "
-                "hour, day of month (1-31), month (1-12), day of week (0-6, Sunday is 0, or mon-sun)."
-            )
-        return None
+        return cron_problem(entry["cron"])
     seconds = entry.get("interval_seconds")
     if not isinstance(seconds, int) or seconds < MIN_INTERVAL_SECONDS:
         return f"interval_seconds must be at least {MIN_INTERVAL_SECONDS}."
+    return None
+
+
+def cron_problem(cron: Any) -> str | None:
+    """Why `cron` is not a five-field schedule beat can run, or None."""
+    try:
+        # Beat parses it with Celery's parser: what it refuses here would never run.
+        crontab(**dict(zip(CRON_FIELDS, str(cron).split(), strict=True)))
+    except (ValueError, TypeError) as exc:
+        return (
+            f"cron {str(cron)[:64]!r} is not a schedule ({exc}); the fields are minute, "
+            "hour, day of month (1-31), month (1-12), day of week (0-6, Sunday is 0, or mon-sun)."
+        )
     return None
