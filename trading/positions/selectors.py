@@ -41,6 +41,12 @@ def open_groups(user: User | object) -> QuerySet[PositionGroup]:
     return PositionGroup.objects.filter(user=user, status__in=OPEN_GROUP_STATUSES)
 
 
+def pool_groups(user: User | object) -> QuerySet[PositionGroup]:
+    """The open groups that take a slot of the execution pool: those of TradingView signals (a
+    scheduled strategy's holdings have their own limit, its max_portfolio_size)."""
+    return open_groups(user).filter(strategy="")
+
+
 # --- positions ------------------------------------------------------------------------------------
 
 

@@ -169,6 +169,10 @@ def _next_status(
             group.close_reason = "cancelled"
         return GroupStatus.CLOSED
     if not holds and not live_legs and not live_exits:
+        if not group.close_reason and group.strategy:
+            # A scheduled strategy's exits say why they sold (trading/equities: `ema9_target`).
+            sold = [o for o in exits if o.filled_quantity > 0 and o.reason]
+            group.close_reason = sold[-1].reason if sold else ""
         if not group.close_reason:
             group.close_reason = "take_profit"
         return GroupStatus.CLOSED

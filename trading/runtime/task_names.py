@@ -39,6 +39,8 @@ RISK_USERS = "trading.tasks_risk.risk_users"
 SERVICE_HEARTBEAT = "trading.tasks_service.service_heartbeat"
 RUN_USER_TASK = "trading.tasks_service.run_user_task"
 TASK_HISTORY_RETENTION = "trading.tasks_service.task_history_retention"
+# equities (the NSE strategy's seven tasks, one message per user and task)
+RUN_STRATEGY_TASK = "trading.tasks_equities.run_strategy_task"
 
 # Redis empties the lower priority step first; everything else has CELERY_TASK_DEFAULT_PRIORITY
 # (5). A new signal never waits behind the order and monitor tasks of earlier ones.

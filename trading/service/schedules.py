@@ -18,7 +18,6 @@ import logging
 import uuid
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +28,7 @@ from config.tasks import task_named
 from trading.execution.services.exits import open_groups_close
 from trading.execution.services.reconcile import account_reconcile
 from trading.runtime import task_names as names
+from trading.runtime.beat import next_run
 from trading.runtime.models import ServiceStatus, ServiceTaskExecution, TaskOutcome
 from trading.runtime.services import service_is_running, user_task_run
 from trading.settings.models import UserTradingConfig
@@ -203,20 +203,6 @@ def _row_sync(
 def schedules_delete(*, user_id: Any) -> int:
     deleted, _ = PeriodicTask.objects.filter(name__startswith=row_prefix(user_id)).delete()
     return deleted
-
-
-def next_run(row: PeriodicTask, *, now: datetime | None = None) -> datetime | None:
-    """When beat will next send the row (an estimate, from the row alone: no query)."""
-    if not row.enabled:
-        return None
-    now = now or timezone.now()
-    if row.crontab_id is not None:
-        schedule = row.crontab.schedule
-        return now + schedule.remaining_estimate(row.last_run_at or now)
-    if row.interval_id is not None:
-        base = row.last_run_at or row.date_changed or now
-        return max(base + timedelta(seconds=row.interval.every), now)
-    return None
 
 
 def schedules_overview(*, user_id: Any) -> list[dict[str, Any]]:

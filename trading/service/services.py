@@ -20,6 +20,7 @@ from django.utils import timezone
 from auditlog.services import record
 from config.tasks import task_named
 from notifications.events import SERVICE_UPDATED, publish
+from trading.equities.services.schedules import strategy_schedules_sync
 from trading.execution.services.exits import open_groups_close
 from trading.queue.services.queue import queue_clear
 from trading.runtime import task_names as names
@@ -66,6 +67,7 @@ def service_start(*, user: Any, request: HttpRequest | None = None, actor: Any =
         status.started_at = timezone.now()
         status.save(update_fields=["running", "started_at", "updated_at"])  # save(): bumps the routes
         rows = schedules_sync(user_id=user.pk, enabled=True)
+        rows += strategy_schedules_sync(user_id=user.pk, running=True)
         _audit(
             "trading_service.start",
             user=user,
@@ -93,6 +95,7 @@ def service_stop(
         status.stopped_at = timezone.now()
         status.save(update_fields=["running", "stopped_at", "updated_at"])
         schedules_sync(user_id=user.pk, enabled=False)
+        strategy_schedules_sync(user_id=user.pk, running=False)
         closing, dequeued = 0, None
         if close_all:
             closing = open_groups_close(user_id=user.pk, reason="service_stopped")

@@ -30,7 +30,8 @@ from auditlog.services import record
 from brokers.adapters.base import Order, OrderType, Side
 from brokers.adapters.base import OrderStatus as ExchangeStatus
 from brokers.adapters.cache import cached_adapter_for
-from brokers.errors import BrokerError, ExchangeUnavailable, OrderNotFound, RateLimited
+from brokers.adapters.equities import EquitiesBrokerAdapter, Product
+from brokers.errors import BrokerError, ExchangeUnavailable, InvalidOrder, OrderNotFound, RateLimited
 from config.tasks import task_named
 from trading.execution.services.fills import lock_order, order_apply
 from trading.execution.services.order_rows import enqueue_cancel
@@ -229,6 +230,7 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
         stale = timezone.now() - order.created_at
         if (
             order.order_type == OrderType.MARKET
+            and not order.amo  # an after-market order fills at the next open whenever it is sent
             and stale.total_seconds() > settings.TRADING_MARKET_ORDER_MAX_AGE_SECONDS
         ):
             _fail(
@@ -237,14 +239,7 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
             )
             return
         try:
-            placed = adapter.create_order(
-                symbol=order.symbol,
-                side=Side(order.side),
-                type=OrderType(order.order_type),
-                amount=order.quantity,
-                price=order.price if order.order_type == OrderType.LIMIT else None,
-                client_order_id=order.client_order_id,
-            )
+            placed = _create(adapter, order)
         except ExchangeUnavailable:
             # A 5xx or timeout may come after the exchange applied the order: look before retrying.
             found = _lookup(adapter, order)
@@ -262,6 +257,32 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
         return
     _placed_log(order, placed)  # before its fills, which order_apply tells
     order_apply(order_id=order.pk, exchange_order=placed)
+
+
+def _create(adapter: Any, order: DCAOrder) -> Order:
+    price = order.price if order.order_type == OrderType.LIMIT else None
+    if order.amo:
+        if not isinstance(adapter, EquitiesBrokerAdapter):
+            raise InvalidOrder(f"{order.group.exchange} takes no after-market orders", exchange="")
+        return adapter.create_equity_order(
+            symbol=order.symbol,
+            side=Side(order.side),
+            type=OrderType(order.order_type),
+            quantity=order.quantity,
+            price=price,
+            product=Product.CNC,
+            amo=True,
+            client_order_id=order.client_order_id,
+        )
+    placed: Order = adapter.create_order(
+        symbol=order.symbol,
+        side=Side(order.side),
+        type=OrderType(order.order_type),
+        amount=order.quantity,
+        price=price,
+        client_order_id=order.client_order_id,
+    )
+    return placed
 
 
 def _acknowledge_resting(order: DCAOrder, placed: Order) -> bool:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from auditlog.services import record
 from trading.positions.models import GroupStatus
-from trading.positions.selectors import open_groups
+from trading.positions.selectors import pool_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.services.breaker import Breaker, breaker_cause, queue_breaker
 from trading.queue.services.promote import promote_entry
@@ -54,7 +54,7 @@ def queue_entry_promote(
         breaker = queue_breaker(user_id=user.pk, routes=routes, status=status)
         if breaker.tripped:
             raise ValidationError(f"{breaker_cause(breaker)}.", code="circuit_breaker")
-        groups = {entry_key(g): g.status for g in open_groups(user.pk)}
+        groups = {entry_key(g): g.status for g in pool_groups(user.pk)}
         if groups.get(entry_key(entry)) == GroupStatus.CLOSING:
             raise ValidationError(
                 "The position for this pair is closing; promote once it has closed.", code="group_closing"

@@ -42,7 +42,7 @@ from trading.execution.services.order_rows import new_order
 from trading.execution.services.orders import claim_for_inline_send, place_after_commit
 from trading.positions.events import position_event
 from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
-from trading.positions.selectors import open_groups
+from trading.positions.selectors import open_groups, pool_groups
 from trading.positions.services import group_refresh
 from trading.queue.services import queue as services_queue
 from trading.queue.services.journal import grid_detail, signal_outcome_log
@@ -247,7 +247,7 @@ def _entry_or_pyramid(signal: Signal, promotion: Promotion | None = None) -> Pos
     # One read of the user's open groups answers both "is there a group for this key" and "is
     # there a free slot"; only a pyramid then locks its group.
     open_keys = list(
-        open_groups(signal.user_id).values_list("pk", "account_id", "symbol", "timeframe", "side")
+        pool_groups(signal.user_id).values_list("pk", "account_id", "symbol", "timeframe", "side")
     )
     key = (signal.account_id, signal.symbol, signal.timeframe, signal.side)
     match = next((pk for pk, *rest in open_keys if tuple(rest) == key), None)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from brokers.errors import TRANSIENT_ERRORS
 from trading.positions.models import GroupStatus
-from trading.positions.selectors import open_groups
+from trading.positions.selectors import open_groups, pool_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import pick_next
 from trading.queue.services.breaker import queue_breaker
@@ -131,7 +131,7 @@ def _promote_ranked(
     """Promote in rank order while slots last (pyramid continuations need none with the
     bypass); a failed entry gives its slot to the next. Returns (promoted, attempted)."""
     rules = rule_config(routes)
-    free = routes.max_open_groups - open_groups(user_id).count()
+    free = routes.max_open_groups - pool_groups(user_id).count()
     closing = _closing_keys(user_id)  # a closing group holds its key until it has closed
     candidates = {str(e.pk): e for e in entries if entry_key(e) not in closing}
     attempted: set[str] = set()

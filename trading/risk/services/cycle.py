@@ -128,7 +128,9 @@ def cycle_run(*, user_id: Any, trigger: str, on_done: OnDone | None = None) -> C
         return CycleResult(None, "Your trading service is stopped.")
     settings = risk_settings_for(config)
     live = list(
-        PositionGroup.objects.filter(user_id=user_id, status__in=RISK_STATUSES).select_related("account")
+        PositionGroup.objects.filter(user_id=user_id, status__in=RISK_STATUSES, strategy="").select_related(
+            "account"
+        )
     )
     marks = group_marks(live) if live else {}
     freed = _TakenDown()  # winners whose take-profits this cycle took down

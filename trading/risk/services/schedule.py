@@ -25,7 +25,7 @@ def risk_users_due() -> list[str]:
     """Users with live groups whose service runs and whose risk engine is on (both are the
     defaults when the user has no row yet)."""
     users = (
-        PositionGroup.objects.filter(status__in=RISK_STATUSES)
+        PositionGroup.objects.filter(status__in=RISK_STATUSES, strategy="")
         .exclude(user__trading_config__risk_engine_enabled=False)
         .exclude(user__trading_service__running=False)
         .values_list("user_id", flat=True)

@@ -60,7 +60,8 @@ TASK_NAME = "take_profit"
 
 def take_profit_dispatch() -> int:
     """One take-profit tick. Returns how many groups it sent for evaluation (those priced)."""
-    evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES).order_by()
+    # A scheduled strategy's groups (trading/equities) keep their own exits: not this tick's.
+    evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES, strategy="").order_by()
     symbols = evaluated.values_list("exchange", "account__price_source", "account__mode", "symbol")
     wanted: dict[Source, dict[str, int]] = defaultdict(dict)
     for exchange, price_source, mode, symbol, n in symbols.annotate(n=Count("pk")):

@@ -88,7 +88,9 @@ def marks_load(
     """The evaluated groups of these accounts with what decides them: their legs (filled or
     live), live exits and, where a rule needs them, their pyramids. Three queries. Groups marked
     at `skip_marked_at` (in their quiet band, by the dispatcher) are left out."""
-    queryset = Group.objects.filter(account_id__in=account_ids, status__in=EVALUATED_GROUP_STATUSES)
+    queryset = Group.objects.filter(
+        account_id__in=account_ids, status__in=EVALUATED_GROUP_STATUSES, strategy=""
+    )
     if skip_marked_at is not None:
         queryset = queryset.exclude(last_evaluated_at=skip_marked_at)
     groups = list(queryset.order_by().values_list(*_GROUP_FIELDS))
