@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "trading.positions.models.OrderStatus",
         "SignalStatusEnum": "trading.signals.models.SignalStatus",
         "SignalOutcomeEnum": "trading.signals.models.Outcome",
+        "AnalysisStatusEnum": "trading.equities.models.AnalysisStatus",
     },
     "TITLE": "Tradefleet API",
     "DESCRIPTION": "Self-hosted, multi-user automated trading. Authenticate with "

@@ -28,6 +28,7 @@ SPA_ROUTES = (
     r"queue",
     r"risk",
     r"service",
+    r"strategy(?:/[\w-]+)?",  # the NSE strategy: /strategy, /strategy/scanner|holdings|import
     r"accounts(?:/[\w-]+/[\w.-]+)?",  # an equities account: /accounts/<exchange>/<label>
     r"dca(?:/[\w-]+)?",
     r"trading-config",

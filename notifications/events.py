@@ -43,8 +43,10 @@ LOG_CREATED = "log.created"
 NOTIFICATION_CREATED = "notification.created"
 SERVICE_UPDATED = "service.updated"
 ML_JOB_UPDATED = "ml.job.updated"
+STRATEGY_UPDATED = "strategy.updated"
 EVENT_TYPES = frozenset(
     {
+        STRATEGY_UPDATED,
         SIGNAL_RECEIVED,
         ORDER_UPDATED,
         POSITION_UPDATED,

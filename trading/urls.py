@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("trading.queue.api.urls")),
     path("", include("trading.risk.api.urls")),
     path("", include("trading.service.api.urls")),
+    path("", include("trading.equities.api.urls")),
 ]

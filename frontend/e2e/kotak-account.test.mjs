@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 import { secretHits, watchConsole } from "./secret-scan.mjs";
-import { apiLogin, startServer } from "./server.mjs";
+import { apiLogin, startServer, fullPageShot } from "./server.mjs";
 
 const AXE_SOURCE = createRequire(import.meta.url)("axe-core").source;
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -57,11 +57,7 @@ after(async () => {
 });
 
 async function shot(name) {
-  const viewport = page.viewportSize();
-  const height = await page.evaluate(() => document.documentElement.scrollHeight).catch(() => viewport.height);
-  if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height: Math.min(height, 6000) });
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-  if (height > viewport.height) await page.setViewportSize(viewport);
+  await fullPageShot(page, join(shots, `${name}.png`));
 }
 
 async function choose(scope, label, option) {

@@ -108,3 +108,12 @@ export async function apiLogin(server, email, password) {
   if (!response.ok) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
   return (await response.json()).access;
 }
+
+// A screenshot of the whole page (up to 6,000 px tall), the viewport put back afterwards.
+export async function fullPageShot(page, path) {
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight).catch(() => viewport.height);
+  if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height: Math.min(height, 6000) });
+  await page.screenshot({ path });
+  if (height > viewport.height) await page.setViewportSize(viewport);
+}

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 import { AUTH_KEY, secretHits, watchConsole } from "./secret-scan.mjs";
-import { apiLogin, startServer } from "./server.mjs";
+import { apiLogin, startServer, fullPageShot } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -56,11 +56,7 @@ const nav = (label) => page.getByRole("navigation").getByRole("link", { name: la
 // The whole page in one picture: the window is made as tall as the page (a full-page capture
 // would paint the fixed header and menu once per screen height, in the middle of the page).
 async function shot(name) {
-  const viewport = page.viewportSize();
-  const height = await page.evaluate(() => document.documentElement.scrollHeight).catch(() => viewport.height);
-  if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height: Math.min(height, 6000) });
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-  if (height > viewport.height) await page.setViewportSize(viewport);
+  await fullPageShot(page, join(shots, `${name}.png`));
 }
 // What TradingView does when an alert fires: each {{placeholder}} in the pasted message is
 // replaced by text, and the result is posted as text/plain to the webhook URL.

@@ -28,6 +28,10 @@ const SignalsPage = lazy(() => import("./features/signals/SignalsPage"));
 const SignalDetailPage = lazy(() => import("./features/signals/SignalDetailPage"));
 const LogsPage = lazy(() => import("./features/logs/LogsPage"));
 const AdminPage = lazy(() => import("./features/admin/AdminPage"));
+const StrategyPage = lazy(() => import("./features/strategy/StrategyPage"));
+const ScannerPage = lazy(() => import("./features/strategy/ScannerPage"));
+const StrategyHoldingsPage = lazy(() => import("./features/strategy/HoldingsPage"));
+const StrategyImportPage = lazy(() => import("./features/strategy/ImportPage"));
 
 function Page({ children }: { children: ReactNode }) {
   return (
@@ -86,6 +90,10 @@ export function AppRoutes() {
             <Route path="/queue" element={<QueuePage />} />
             <Route path="/risk" element={<RiskPage />} />
             <Route path="/service" element={<ServicePage />} />
+            <Route path="/strategy" element={<StrategyPage />} />
+            <Route path="/strategy/scanner" element={<ScannerPage />} />
+            <Route path="/strategy/holdings" element={<StrategyHoldingsPage />} />
+            <Route path="/strategy/import" element={<StrategyImportPage />} />
             <Route path="/accounts" element={<AccountsPage />} />
             <Route path="/accounts/:exchange/:label" element={<EquityAccountPage />} />
             <Route path="/dca" element={<DcaConfigsPage />} />

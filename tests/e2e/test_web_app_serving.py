@@ -42,6 +42,8 @@ def built(tmp_path, monkeypatch):
         "/manage/audit",
         "/trading-config",
         "/webhook/",
+        "/strategy",
+        "/strategy/scanner",
     ],
 )
 def test_the_app_page_is_served_at_every_client_route(built, path):

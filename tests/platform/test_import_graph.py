@@ -96,7 +96,7 @@ def test_the_app_registers_every_subpackage_in_the_order_the_contract_checks():
     from trading.apps import SUBPACKAGES
 
     root = Path(__file__).resolve().parents[2]
-    on_disk = {p.parent.name for p in (root / "trading").glob("*/__init__.py")} - {"migrations"}
+    on_disk = {p.parent.name for p in (root / "trading").glob("*/__init__.py")} - {"migrations", "management"}
     assert set(SUBPACKAGES) == on_disk
     contracts = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
     layers = next(c for c in contracts if c["id"] == "trading-layers")["layers"]

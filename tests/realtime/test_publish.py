@@ -67,6 +67,7 @@ def test_every_documented_event_type_is_known() -> None:
         "notification.created",
         "service.updated",
         "ml.job.updated",
+        "strategy.updated",
     }
 
 

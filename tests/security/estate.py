@@ -6,6 +6,7 @@ a real simulator account when a simulator runs, so the owner's own calls reach t
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from tests.trading.factories import (
     group_with_legs,
 )
 from trading.dca.models import DCAConfig
+from trading.equities.models import AnalysisRun, LegacyImport
 from trading.positions.models import PositionGroup, UnknownExchangeOrder
 from trading.queue.models import QueueEntry
 from trading.signals.models import Signal
@@ -46,6 +48,8 @@ OWNED: list[tuple[type[Model], str]] = [
     (DCAConfig, "user"),
     (ExchangeConfig, "user"),
     (UserSession, "user"),
+    (AnalysisRun, "user"),
+    (LegacyImport, "user"),
 ]
 
 
@@ -62,6 +66,8 @@ class Estate:
     error: ErrorLog
     service_log: ServiceLog
     unknown_order: UnknownExchangeOrder
+    analysis_run: AnalysisRun
+    legacy_import: LegacyImport
 
     def rows(self) -> list[Model]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -106,6 +112,8 @@ def estate_build(user: User, *, account: ExchangeConfig | None = None, symbol: s
         user=user, level=LogLevel.INFO, message=f"the service of {user.pk} ran"
     )
     unknown_order = UnknownExchangeOrderFactory(user=user, account=account)
+    analysis_run = AnalysisRun.objects.create(user=user, day=date(2026, 11, 23), status="succeeded")
+    legacy_import = LegacyImport.objects.create(user=user, created_by=user, files=["pending_orders.json"])
     return Estate(
         user,
         account,
@@ -118,6 +126,8 @@ def estate_build(user: User, *, account: ExchangeConfig | None = None, symbol: s
         error,
         service_log,
         unknown_order,
+        analysis_run,
+        legacy_import,
     )
 
 
@@ -131,6 +141,7 @@ ROW_BY_PREFIX = {
     "/api/v1/queue/": "queue_entry",
     "/api/v1/risk/groups/": "group",
     "/api/v1/signals/": "signal",
+    "/api/v1/equities/legacy-imports/": "legacy_import",
 }
 
 
@@ -150,5 +161,7 @@ def path_values(route: str, estate: Estate, *, other: User) -> dict[str, str]:
         "symbol": "BTCUSDT",
         "name": "moderate",
         "days_old": 3650,
+        "run_id": estate.analysis_run.pk,
+        "task": "analysis",
     }
     return {name: str(value) for name, value in values.items() if f"{{{name}}}" in route}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,8 +96,15 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("POST", f"{V1}/market-data/series"): (Role.ADMIN, {201}),
     ("POST", f"{V1}/market-data/series/{{pk}}/refresh"): (Role.ADMIN, {200}),
     ("POST", f"{V1}/market-data/upload"): (Role.ADMIN, {201}),
+    ("PATCH", f"{V1}/equities/strategy"): (Role.TRADER, {200}),
+    ("POST", f"{V1}/equities/tasks/{{task}}/run"): (Role.TRADER, {202}),
+    ("POST", f"{V1}/equities/legacy-imports"): (Role.TRADER, {201}),
+    ("POST", f"{V1}/equities/legacy-imports/{{pk}}/apply"): (Role.TRADER, {200}),
+    ("POST", f"{V1}/equities/legacy-imports/{{pk}}/rollback"): (Role.TRADER, {200}),
 }
 UPLOAD = f"{V1}/market-data/upload"
+LEGACY_UPLOAD = f"{V1}/equities/legacy-imports"
+RECOMMENDED = Path(__file__).resolve().parents[2] / "docs/samples/legacy/system_recommended_symbols.json"
 
 
 TRADING_ROWS = (ExchangeConfig, DCAConfig, PositionGroup, DCAOrder, QueueEntry, Signal)
@@ -124,6 +132,7 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
                 "symbol": "BTCUSDT",
                 "name": "conservative",
                 "days_old": 30,
+                "task": "analysis",
                 "pk": _pk(route, c),
             }.items()
             if f"{{{name}}}" in route
@@ -159,6 +168,7 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
         "trading-config": {"max_open_groups": 3},
         "service/stop": {"close_all": False},
         "market-data/series": {"source": "simulator", "symbol": "ETH/USDT", "interval": "1d"},
+        "equities/strategy": {"universe": ["RELIANCE", "TCS"]},
     }
     if route == f"{V1}/trading-config" and method == "PUT":
         return path, c.client.get(path).json()["config"]
@@ -167,6 +177,8 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
 
 def _pk(route: str, c: Caller) -> object:
     e = c.estate
+    if route.startswith(f"{V1}/equities/legacy-imports/"):
+        return _legacy_import(c.user, applied=route.endswith("/rollback")).pk
     if route.startswith(f"{V1}/market-data/series/"):
         return TrackedSeries.objects.get_or_create(source="simulator", symbol="BTC/USDT", interval="1d")[0].pk
     for prefix, row in (
@@ -181,6 +193,14 @@ def _pk(route: str, c: Caller) -> object:
         if route.startswith(f"{V1}/{prefix}/"):
             return row.pk
     return ""
+
+
+def _legacy_import(user: User, *, applied: bool) -> Any:
+    """A dry run of the sample recommendations file (applied, for a rollback) of the caller's."""
+    from trading.equities.legacy.services import legacy_import_apply, legacy_import_create
+
+    batch = legacy_import_create(user=user, files={RECOMMENDED.name: RECOMMENDED.read_bytes()}, actor=user)
+    return legacy_import_apply(batch=batch, actor=user) if applied else batch
 
 
 def trading_state(user: User) -> list[Any]:
@@ -224,6 +244,11 @@ def test_each_role_gets_what_its_role_allows(method, route, caller) -> None:
     if route == UPLOAD:  # a file: multipart, as the web app and curl send it
         csv = SimpleUploadedFile("aapl.csv", b"date,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,10\n")
         response = client.post(path, {"file": csv, "symbol": "AAPL", "interval": "1d"}, format="multipart")
+    elif route == LEGACY_UPLOAD:  # the old service's files: multipart, as the import page sends them
+        upload = SimpleUploadedFile(
+            RECOMMENDED.name, RECOMMENDED.read_bytes(), content_type="application/json"
+        )
+        response = client.post(path, {"files": [upload]}, format="multipart")
     else:
         response = client.generic(method, path, data=json.dumps(body), content_type="application/json")
 

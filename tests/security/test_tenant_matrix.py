@@ -60,6 +60,12 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("POST", f"{V1}/risk/groups/{{pk}}/skip-once"): 404,
     ("POST", f"{V1}/risk/groups/{{pk}}/block"): 404,
     ("DELETE", f"{V1}/risk/groups/{{pk}}/block"): 404,
+    ("GET", f"{V1}/equities/analysis/runs/{{run_id}}"): 404,
+    ("GET", f"{V1}/equities/legacy-imports/{{pk}}"): 404,
+    ("POST", f"{V1}/equities/legacy-imports/{{pk}}/apply"): 404,
+    ("POST", f"{V1}/equities/legacy-imports/{{pk}}/rollback"): 404,
+    # A task is named, not owned: running one runs B's own.
+    ("POST", f"{V1}/equities/tasks/{{task}}/run"): 202,
 }
 
 # Routes whose path names public catalogue data, the same for everyone: nothing user-owned.
@@ -80,6 +86,7 @@ PK_OWNER = {
     "positions": "group",
     "queue": "queue_entry",
     "risk": "group",
+    "equities": "legacy_import",  # equities/legacy-imports/{pk}
 }
 
 
@@ -92,6 +99,8 @@ def path_for(route: str, a: Estate) -> str:
         "days_old": 0,
         "symbol": "BTCUSDT",
         "name": "conservative",
+        "run_id": a.analysis_run.pk,
+        "task": "analysis",
     }
     if "{pk}" in route:
         values["pk"] = getattr(a, PK_OWNER[segment]).pk

@@ -4,6 +4,8 @@ service, the beat-row sync and the docs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 TIMEZONE = "Asia/Kolkata"
 
 # Cron fields: minute hour day-of-month month day-of-week.
@@ -28,7 +30,13 @@ DESCRIPTIONS: dict[str, str] = {
     "analysis": "Scan your universe on today's close: indicators, rules, scores, backtest; "
     "the recommendations for 16:05.",
     "amo_buys": "Place a MARKET AMO CNC buy for each recommendation, up to your portfolio size.",
-    "end_of_day": "Verify pending orders, reconcile trades made at the broker, expire stale orders, "
-    "write the day's summary.",
+    "end_of_day": "Record the day's executions, cancel buys pending over 24 h, report holdings that "
+    "differ from the broker's (trades made by hand), write the day's summary.",
 }
 assert DESCRIPTIONS.keys() == DEFAULT_SCHEDULE.keys()  # noqa: S101
+
+
+def schedule_with_defaults(saved: Mapping[str, object] | None) -> dict[str, str]:
+    """Every task's cron: the trader's (`saved`), else the default."""
+    saved = saved or {}
+    return {task: str(saved.get(task) or cron) for task, cron in DEFAULT_SCHEDULE.items()}

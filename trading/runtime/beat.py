@@ -15,7 +15,9 @@ def next_run(row: PeriodicTask, *, now: datetime | None = None) -> datetime | No
     now = now or timezone.now()
     if row.crontab_id is not None:
         schedule = row.crontab.schedule
-        return now + schedule.remaining_estimate(row.last_run_at or now)
+        estimate = now + schedule.remaining_estimate(row.last_run_at or now)
+        # A cron fires at a whole minute; the estimate lands a few microseconds either side.
+        return (estimate + timedelta(seconds=30)).replace(second=0, microsecond=0)
     if row.interval_id is not None:
         base = row.last_run_at or row.date_changed or now
         return max(base + timedelta(seconds=row.interval.every), now)

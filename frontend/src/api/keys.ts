@@ -28,6 +28,7 @@ export const keys = {
   queueSummary: ["queue", "summary"] as const,
   risk: ["risk"] as const,
   service: ["service"] as const,
+  strategy: ["strategy"] as const, // the NSE strategy pages (features/strategy/api.ts)
   serviceStatus: ["service", "status"] as const,
   serviceLogs: ["service", "logs"] as const,
   notifications: ["notifications"] as const,

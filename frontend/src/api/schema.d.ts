@@ -260,6 +260,246 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/equities/analysis/chart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Daily candles of a symbol with EMA9, EMA200 and RSI, from your strategy's candle source */
+        get: operations["equities_analysis_chart_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/analysis/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your newest analysis run, as GET equities/analysis/runs/{id} */
+        get: operations["equities_analysis_latest_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/analysis/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your analysis runs, newest first */
+        get: operations["equities_analysis_runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/analysis/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One analysis run: every symbol's verdict in rank order, and its recommendations */
+        get: operations["equities_analysis_runs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The strategy's day summaries, newest first */
+        get: operations["equities_days_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/holdings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The strategy's open positions with their EMA9 exit and its sell order */
+        get: operations["equities_holdings_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/legacy-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your imports of the old NSE service's files, newest first */
+        get: operations["equities_legacy_imports_list"];
+        put?: never;
+        /** Upload the old service's files: always a dry run (counts, mapping, problems) */
+        post: operations["equities_legacy_imports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/legacy-imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import with its report */
+        get: operations["equities_legacy_imports_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/legacy-imports/{id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a dry run: write its rows in one transaction */
+        post: operations["equities_legacy_imports_apply_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/legacy-imports/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll an applied import back: delete exactly the rows it created */
+        post: operations["equities_legacy_imports_rollback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your recommendations with their planned orders, newest day first, by rank */
+        get: operations["equities_recommendations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/strategy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your NSE strategy's settings */
+        get: operations["equities_strategy_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change some settings of your NSE strategy (params and schedule are merged) */
+        patch: operations["equities_strategy_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/equities/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The seven strategy tasks: schedule, next run and last outcome */
+        get: operations["equities_tasks_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/equities/tasks/{task}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run one strategy task now, outside its schedule */
+        post: operations["equities_tasks_run_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exchanges": {
         parameters: {
             query?: never;
@@ -1483,6 +1723,58 @@ export interface components {
             signal: components["schemas"]["Signal"] | null;
             template: string;
         };
+        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        AnalysisRun: {
+            /**
+             * Format: date
+             * @description The close analysed
+             */
+            readonly day: string;
+            readonly error: string;
+            /** @description {symbol: why it was not analysed} */
+            readonly errors: unknown;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: uuid */
+            readonly id: string;
+            readonly source: string;
+            /** Format: date-time */
+            readonly started_at: string;
+            readonly status: components["schemas"]["AnalysisStatusEnum"];
+            readonly symbols_count: number;
+            readonly tradeable_count: number;
+        };
+        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        AnalysisRunDetail: {
+            /**
+             * Format: date
+             * @description The close analysed
+             */
+            readonly day: string;
+            readonly error: string;
+            /** @description {symbol: why it was not analysed} */
+            readonly errors: unknown;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: uuid */
+            readonly id: string;
+            readonly recommendations: components["schemas"]["Recommendation"][];
+            readonly results: components["schemas"]["SymbolAnalysis"][];
+            readonly source: string;
+            /** Format: date-time */
+            readonly started_at: string;
+            readonly status: components["schemas"]["AnalysisStatusEnum"];
+            readonly symbols: string[];
+            readonly symbols_count: number;
+            readonly tradeable_count: number;
+        };
+        /**
+         * @description * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        AnalysisStatusEnum: "running" | "succeeded" | "failed";
         /**
          * @description * `crypto` - crypto
          *     * `equities` - equities
@@ -1548,6 +1840,40 @@ export interface components {
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        Chart: {
+            candles: components["schemas"]["ChartCandle"][];
+            source: string;
+            symbol: string;
+        };
+        ChartCandle: {
+            /** Format: decimal */
+            readonly close: string;
+            /**
+             * Format: decimal
+             * @description The exit EMA; null while the history is too short
+             */
+            readonly ema9: string | null;
+            /**
+             * Format: decimal
+             * @description The trend EMA; null while the history is too short
+             */
+            readonly ema200: string | null;
+            /** Format: decimal */
+            readonly high: string;
+            /** Format: decimal */
+            readonly low: string;
+            /** Format: decimal */
+            readonly open: string;
+            /** Format: decimal */
+            readonly rsi: string | null;
+            /**
+             * Format: date
+             * @description The trading day
+             */
+            time: string;
+            /** Format: decimal */
+            readonly volume: string;
         };
         CircuitBreaker: {
             /**
@@ -1732,6 +2058,32 @@ export interface components {
          * @enum {string}
          */
         EntryOrderTypeEnum: "limit" | "market";
+        EquitiesAccount: {
+            exchange: string;
+            /** Format: uuid */
+            id: string;
+            label: string;
+        };
+        EquitiesStrategy: {
+            /**
+             * Format: uuid
+             * @description The equities account that trades
+             */
+            account: string | null;
+            /** @description Your equities accounts to choose from */
+            accounts: components["schemas"]["EquitiesAccount"][];
+            /** @description Where the analysis reads candles (effective) */
+            candle_source: string;
+            defaults: components["schemas"]["StrategyDefaults"];
+            enabled: boolean;
+            /** @description Empty: the account's own */
+            market_data_source: string;
+            params: components["schemas"]["StrategyParams"];
+            schedule: components["schemas"]["StrategySchedule"];
+            timezone: string;
+            /** @description NSE symbols scanned */
+            universe: string[];
+        };
         EquityOrder: {
             /** @description After-market order, filled at the next open */
             amo: boolean;
@@ -2051,6 +2403,79 @@ export interface components {
              */
             tp_price: string;
         };
+        LegacyAccountRef: {
+            exchange: string;
+            /** Format: uuid */
+            id: string;
+            label: string;
+        };
+        LegacyCounts: {
+            duplicates: number;
+            problems: number;
+            read: number;
+            to_create: number;
+        };
+        LegacyImport: {
+            /** Format: date-time */
+            readonly applied_at: string | null;
+            /** @description Per kind of record (trade, failed_order, pending_order, ...) */
+            counts: {
+                [key: string]: components["schemas"]["LegacyCounts"];
+            };
+            /** Format: date-time */
+            readonly created_at: string;
+            files: string[];
+            /** Format: uuid */
+            readonly id: string;
+            problems: components["schemas"]["LegacyProblem"][];
+            readonly report: components["schemas"]["LegacyReport"];
+            /** Format: date-time */
+            readonly rolled_back_at: string | null;
+            readonly rows_created: number;
+            readonly status: components["schemas"]["LegacyImportStatusEnum"];
+        };
+        /**
+         * @description * `dry_run` - Dry run
+         *     * `applied` - Applied
+         *     * `rolled_back` - Rolled back
+         * @enum {string}
+         */
+        LegacyImportStatusEnum: "dry_run" | "applied" | "rolled_back";
+        LegacyMapping: {
+            /** @description Records to write */
+            count: number;
+            /** @description File and kind of record */
+            from: string;
+            /** @description The rows each record becomes */
+            to: string;
+        };
+        LegacyProblem: {
+            /** @description True: the file is wrong and the apply is refused */
+            blocking: boolean;
+            field: string;
+            file: string;
+            /** @description Where the record starts in the file (0: the file as a whole) */
+            line: number;
+            message: string;
+        };
+        LegacyReport: {
+            /** @description Where the trades go */
+            account: components["schemas"]["LegacyAccountRef"] | null;
+            /** @description A problem blocks the apply */
+            blocking: boolean;
+            mapping: components["schemas"]["LegacyMapping"][];
+            /** @description Whose paper ledger the paper files go to */
+            paper_account: components["schemas"]["LegacyAccountRef"] | null;
+        };
+        LegacyUploadRequest: {
+            /**
+             * Format: uuid
+             * @description The equities account the trades go to; default the strategy's
+             */
+            account?: string | null;
+            /** @description Any of trades_history.json, pending_orders.json, system_recommended_symbols.json, orders.json, holdings.json, transactions.json; or one .zip holding them (sub-folders allowed) */
+            files: string[];
+        };
         Level: {
             /**
              * Format: decimal
@@ -2139,6 +2564,21 @@ export interface components {
          * @enum {string}
          */
         OrderStatusEnum: "pending" | "submitting" | "open" | "partially_filled" | "filled" | "cancelled" | "failed";
+        PaginatedAnalysisRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["AnalysisRun"][];
+        };
         PaginatedAuditLogList: {
             /** @example 123 */
             count: number;
@@ -2214,6 +2654,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["ExchangeConfig"][];
         };
+        PaginatedLegacyImportList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["LegacyImport"][];
+        };
         PaginatedPositionList: {
             /** @example 123 */
             count: number;
@@ -2243,6 +2698,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["QueueEntry"][];
+        };
+        PaginatedRecommendationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Recommendation"][];
         };
         PaginatedRiskActionList: {
             /** @example 123 */
@@ -2303,6 +2773,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Signal"][];
+        };
+        PaginatedStrategyDayList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["StrategyDay"][];
         };
         PaginatedTaskExecutionList: {
             /** @example 123 */
@@ -2415,6 +2900,18 @@ export interface components {
             trailing_deviation_percent?: string | null;
             /** Format: decimal */
             volume_scale?: string | null;
+        };
+        /** @description Documentation of the PATCH body: any subset; params and schedule are merged. */
+        PatchedEquitiesStrategyPatchRequest: {
+            /** Format: uuid */
+            account?: string | null;
+            enabled?: boolean;
+            market_data_source?: string;
+            params?: components["schemas"]["StrategyParamsPatchRequest"];
+            schedule?: components["schemas"]["StrategySchedulePatchRequest"];
+            timezone?: string;
+            /** @description Symbols; a string of symbols separated by commas or spaces is read too */
+            universe?: string[];
         };
         PatchedProfileUpdateRequest: {
             current_password?: string;
@@ -2808,6 +3305,54 @@ export interface components {
             open_groups: number;
             queued: number;
         };
+        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        Recommendation: {
+            readonly attempts: number;
+            /** Format: decimal */
+            readonly capital: string;
+            /** Format: decimal */
+            readonly close: string;
+            /** Format: decimal */
+            readonly combined: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /**
+             * Format: date
+             * @description The close it was recommended on
+             */
+            readonly day: string;
+            /** Format: uuid */
+            readonly group: string | null;
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uuid */
+            readonly order: string | null;
+            readonly quantity: number;
+            readonly rank: number;
+            /** @description Why it was skipped or failed */
+            readonly reason: string;
+            /** Format: uuid */
+            readonly run: string | null;
+            readonly status: components["schemas"]["RecommendationStatusEnum"];
+            /** Format: decimal */
+            readonly stop: string | null;
+            readonly symbol: string;
+            /** Format: decimal */
+            readonly target: string | null;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly verdict: string;
+        };
+        /**
+         * @description * `planned` - Planned
+         *     * `ordered` - Ordered
+         *     * `filled` - Filled
+         *     * `failed` - Failed
+         *     * `skipped` - Skipped
+         *     * `expired` - Expired
+         * @enum {string}
+         */
+        RecommendationStatusEnum: "planned" | "ordered" | "filled" | "failed" | "skipped" | "expired";
         RefreshRequest: {
             refresh: string;
         };
@@ -3265,6 +3810,351 @@ export interface components {
          * @enum {string}
          */
         StateEnum: "not_eligible" | "timer" | "expired" | "recovered" | "blocked" | "skip_once";
+        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        StrategyDay: {
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date */
+            readonly day: string;
+            readonly stats: unknown;
+            readonly summary: string;
+        };
+        StrategyDefaults: {
+            params: components["schemas"]["StrategyParams"];
+            schedule: components["schemas"]["StrategySchedule"];
+        };
+        StrategyHolding: {
+            account_label: string;
+            /** Format: decimal */
+            readonly avg_entry: string | null;
+            exchange: string;
+            /** @description Why no sell rests, when none does */
+            exit_note: string;
+            /**
+             * Format: decimal
+             * @description The EMA9 limit the sell rests at
+             */
+            readonly exit_price: string | null;
+            /**
+             * Format: uuid
+             * @description The position group
+             */
+            id: string;
+            /** Format: decimal */
+            readonly last_price: string | null;
+            levels_taken: number[];
+            /** Format: date-time */
+            opened_at: string;
+            /** Format: decimal */
+            readonly quantity: string;
+            sell_order: components["schemas"]["StrategySellOrder"] | null;
+            status: components["schemas"]["PositionStatusEnum"];
+            /** Format: decimal */
+            readonly stop: string | null;
+            symbol: string;
+            /**
+             * Format: decimal
+             * @description The analysis' target
+             */
+            readonly target: string | null;
+            /** Format: decimal */
+            readonly unrealized_pnl: string;
+            /** Format: decimal */
+            readonly unrealized_pnl_percent: string;
+        };
+        StrategyParams: {
+            avg_volume_days: number;
+            /** @description A decimal number, as a string */
+            backtest_buy_and_hold_weight: string;
+            /** @description A decimal number, as a string */
+            backtest_full_excess_pct: string;
+            /** @description A decimal number, as a string */
+            backtest_full_return_pct: string;
+            /** @description A decimal number, as a string */
+            backtest_return_weight: string;
+            /** @description A decimal number, as a string */
+            backtest_win_rate_weight: string;
+            backtest_years: number;
+            /** @description A decimal number, as a string */
+            buy_risk_reward: string;
+            /** @description A decimal number, as a string */
+            buy_target_pct: string;
+            chart_quality_enabled: boolean;
+            /** @description A decimal number, as a string */
+            chart_quality_extreme_body_pct: string;
+            /** @description A decimal number, as a string */
+            chart_quality_extreme_body_range_ratio: string;
+            chart_quality_extreme_days: number;
+            /** @description A decimal number, as a string */
+            chart_quality_extreme_penalty: string;
+            /** @description A decimal number, as a string */
+            chart_quality_flat_max_price_range_pct: string;
+            /** @description A decimal number, as a string */
+            chart_quality_flat_penalty: string;
+            /** @description A decimal number, as a string */
+            chart_quality_gap_penalty: string;
+            /** @description A decimal number, as a string */
+            chart_quality_low_range_pct: string;
+            /** @description A decimal number, as a string */
+            chart_quality_low_range_penalty: string;
+            /** @description A decimal number, as a string */
+            chart_quality_max_extreme_candle_frequency: string;
+            /** @description A decimal number, as a string */
+            chart_quality_max_gap_frequency: string;
+            /** @description A decimal number, as a string */
+            chart_quality_min_daily_range_pct: string;
+            /** @description A decimal number, as a string */
+            chart_quality_min_score: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_extreme_candle_frequency: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_extreme_penalty: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_gap_frequency: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_gap_penalty: string;
+            chart_quality_window_days: number;
+            ema_periods: number[];
+            /** @description A decimal number, as a string */
+            excellent_min_combined_score: string;
+            /** @description A decimal number, as a string */
+            excellent_risk_reward: string;
+            /** @description A decimal number, as a string */
+            excellent_target_pct: string;
+            /** @description A decimal number, as a string */
+            exit_ema_weight_ltp: string;
+            /** @description A decimal number, as a string */
+            exit_on_rsi_above: string;
+            exit_on_rsi_enabled: boolean;
+            /** @description [[lowest price, fraction of average volume], ...] from the highest price down to 0 */
+            liquidity_tiers: string[][];
+            max_portfolio_size: number;
+            /** @description A decimal number, as a string */
+            max_position_volume_ratio: string;
+            /** @description A decimal number, as a string */
+            max_stop_pct: string;
+            min_avg_volume: number;
+            /** @description A decimal number, as a string */
+            min_combined_score: string;
+            /** @description A decimal number, as a string */
+            pb_max_for_loss_maker: string;
+            recent_low_days: number;
+            reentry_levels: number[];
+            /** @description A decimal number, as a string */
+            reentry_reset_above: string;
+            /** @description A decimal number, as a string */
+            rsi_extreme_oversold: string;
+            /** @description A decimal number, as a string */
+            rsi_near_oversold: string;
+            /** @description A decimal number, as a string */
+            rsi_oversold: string;
+            rsi_period: number;
+            /** @description A decimal number, as a string */
+            skip_exit_below_entry_ratio: string;
+            /** @description A decimal number, as a string */
+            stop_below_recent_low_pct: string;
+            /** @description A decimal number, as a string */
+            strong_buy_min_combined_score: string;
+            /** @description A decimal number, as a string */
+            strong_buy_risk_reward: string;
+            /** @description A decimal number, as a string */
+            strong_buy_target_pct: string;
+            /** @description A decimal number, as a string */
+            user_capital: string;
+            /** @description A decimal number, as a string */
+            volume_ratio_min: string;
+            /** @description A decimal number, as a string */
+            volume_ratio_min_oversold: string;
+            /** @description A decimal number, as a string */
+            volume_ratio_strong: string;
+        };
+        StrategyParamsPatchRequest: {
+            avg_volume_days?: number;
+            /** @description A decimal number, as a string */
+            backtest_buy_and_hold_weight?: string;
+            /** @description A decimal number, as a string */
+            backtest_full_excess_pct?: string;
+            /** @description A decimal number, as a string */
+            backtest_full_return_pct?: string;
+            /** @description A decimal number, as a string */
+            backtest_return_weight?: string;
+            /** @description A decimal number, as a string */
+            backtest_win_rate_weight?: string;
+            backtest_years?: number;
+            /** @description A decimal number, as a string */
+            buy_risk_reward?: string;
+            /** @description A decimal number, as a string */
+            buy_target_pct?: string;
+            chart_quality_enabled?: boolean;
+            /** @description A decimal number, as a string */
+            chart_quality_extreme_body_pct?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_extreme_body_range_ratio?: string;
+            chart_quality_extreme_days?: number;
+            /** @description A decimal number, as a string */
+            chart_quality_extreme_penalty?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_flat_max_price_range_pct?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_flat_penalty?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_gap_penalty?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_low_range_pct?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_low_range_penalty?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_max_extreme_candle_frequency?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_max_gap_frequency?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_min_daily_range_pct?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_min_score?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_extreme_candle_frequency?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_extreme_penalty?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_gap_frequency?: string;
+            /** @description A decimal number, as a string */
+            chart_quality_warn_gap_penalty?: string;
+            chart_quality_window_days?: number;
+            ema_periods?: number[];
+            /** @description A decimal number, as a string */
+            excellent_min_combined_score?: string;
+            /** @description A decimal number, as a string */
+            excellent_risk_reward?: string;
+            /** @description A decimal number, as a string */
+            excellent_target_pct?: string;
+            /** @description A decimal number, as a string */
+            exit_ema_weight_ltp?: string;
+            /** @description A decimal number, as a string */
+            exit_on_rsi_above?: string;
+            exit_on_rsi_enabled?: boolean;
+            /** @description [[lowest price, fraction of average volume], ...] from the highest price down to 0 */
+            liquidity_tiers?: string[][];
+            max_portfolio_size?: number;
+            /** @description A decimal number, as a string */
+            max_position_volume_ratio?: string;
+            /** @description A decimal number, as a string */
+            max_stop_pct?: string;
+            min_avg_volume?: number;
+            /** @description A decimal number, as a string */
+            min_combined_score?: string;
+            /** @description A decimal number, as a string */
+            pb_max_for_loss_maker?: string;
+            recent_low_days?: number;
+            reentry_levels?: number[];
+            /** @description A decimal number, as a string */
+            reentry_reset_above?: string;
+            /** @description A decimal number, as a string */
+            rsi_extreme_oversold?: string;
+            /** @description A decimal number, as a string */
+            rsi_near_oversold?: string;
+            /** @description A decimal number, as a string */
+            rsi_oversold?: string;
+            rsi_period?: number;
+            /** @description A decimal number, as a string */
+            skip_exit_below_entry_ratio?: string;
+            /** @description A decimal number, as a string */
+            stop_below_recent_low_pct?: string;
+            /** @description A decimal number, as a string */
+            strong_buy_min_combined_score?: string;
+            /** @description A decimal number, as a string */
+            strong_buy_risk_reward?: string;
+            /** @description A decimal number, as a string */
+            strong_buy_target_pct?: string;
+            /** @description A decimal number, as a string */
+            user_capital?: string;
+            /** @description A decimal number, as a string */
+            volume_ratio_min?: string;
+            /** @description A decimal number, as a string */
+            volume_ratio_min_oversold?: string;
+            /** @description A decimal number, as a string */
+            volume_ratio_strong?: string;
+        };
+        StrategySchedule: {
+            /** @description Cron of amo_buys; default '5 16 * * 1-5' */
+            amo_buys: string;
+            /** @description Cron of analysis; default '0 16 * * 1-5' */
+            analysis: string;
+            /** @description Cron of end_of_day; default '0 18 * * 1-5' */
+            end_of_day: string;
+            /** @description Cron of open_sells; default '15 9 * * 1-5' */
+            open_sells: string;
+            /** @description Cron of position_monitor; default '30 9-15 * * 1-5' */
+            position_monitor: string;
+            /** @description Cron of premarket_retry; default '0 9 * * 1-5' */
+            premarket_retry: string;
+            /** @description Cron of sell_monitor; default '* 9-15 * * 1-5' */
+            sell_monitor: string;
+        };
+        StrategySchedulePatchRequest: {
+            /** @description Cron of amo_buys; default '5 16 * * 1-5' */
+            amo_buys?: string;
+            /** @description Cron of analysis; default '0 16 * * 1-5' */
+            analysis?: string;
+            /** @description Cron of end_of_day; default '0 18 * * 1-5' */
+            end_of_day?: string;
+            /** @description Cron of open_sells; default '15 9 * * 1-5' */
+            open_sells?: string;
+            /** @description Cron of position_monitor; default '30 9-15 * * 1-5' */
+            position_monitor?: string;
+            /** @description Cron of premarket_retry; default '0 9 * * 1-5' */
+            premarket_retry?: string;
+            /** @description Cron of sell_monitor; default '* 9-15 * * 1-5' */
+            sell_monitor?: string;
+        };
+        StrategySellOrder: {
+            /** Format: uuid */
+            id: string;
+            /** Format: decimal */
+            readonly price: string | null;
+            /** Format: decimal */
+            readonly quantity: string;
+            status: components["schemas"]["OrderStatusEnum"];
+        };
+        StrategyTask: {
+            cron: string;
+            description: string;
+            /** @description Its beat row is on: the strategy and the service run */
+            enabled: boolean;
+            label: string;
+            last_run: components["schemas"]["TaskLastRun"] | null;
+            /** Format: date-time */
+            next_run: string | null;
+            task: string;
+            timezone: string;
+        };
+        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        SymbolAnalysis: {
+            /** Format: decimal */
+            readonly avg_volume: string | null;
+            readonly backtest: unknown;
+            /** Format: decimal */
+            readonly backtest_score: string | null;
+            /** Format: decimal */
+            readonly chart_quality: string;
+            /** Format: decimal */
+            readonly close: string;
+            /** Format: decimal */
+            readonly combined: string;
+            readonly detail: string;
+            readonly indicators: unknown;
+            readonly quality: unknown;
+            readonly rejected_rule: string;
+            /** Format: decimal */
+            readonly stop: string | null;
+            /** Format: decimal */
+            readonly strength: string;
+            readonly symbol: string;
+            /** Format: decimal */
+            readonly target: string | null;
+            readonly target_tier: string;
+            readonly tradeable: boolean;
+            readonly verdict: string;
+        };
         TaskExecution: {
             readonly details: unknown;
             /** Format: double */
@@ -3283,6 +4173,21 @@ export interface components {
          * @enum {string}
          */
         TaskExecutionStatusEnum: "success" | "failed" | "skipped";
+        TaskLastRun: {
+            details: unknown;
+            duration_ms: number | null;
+            error: string;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @description success, failed or skipped */
+            status: string;
+        };
+        TaskRunQueued: {
+            queued: boolean;
+            task: string;
+        };
         /**
          * @description * `strategy` - strategy
          *     * `entry` - entry
@@ -4969,6 +5874,1011 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_analysis_chart_retrieve: {
+        parameters: {
+            query: {
+                days?: number;
+                symbol: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Chart"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No candles stored */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_analysis_latest_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisRunDetail"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No analysis has run yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_analysis_runs_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedAnalysisRunList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_analysis_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisRunDetail"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_days_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedStrategyDayList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_holdings_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyHolding"][];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_legacy_imports_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedLegacyImportList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_legacy_imports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["LegacyUploadRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegacyImport"];
+                };
+            };
+            /** @description No known file, a bad zip, over 20 MB, or no account for the trades */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_legacy_imports_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegacyImport"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_legacy_imports_apply_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegacyImport"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a dry run, or a problem in the files blocks it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_legacy_imports_rollback_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegacyImport"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not applied, or rows made since depend on the imported ones */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_recommendations_list: {
+        parameters: {
+            query?: {
+                day?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /**
+                 * @description * `planned` - Planned
+                 *     * `ordered` - Ordered
+                 *     * `filled` - Filled
+                 *     * `failed` - Failed
+                 *     * `skipped` - Skipped
+                 *     * `expired` - Expired
+                 */
+                status?: "planned" | "ordered" | "filled" | "failed" | "skipped" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRecommendationList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_strategy_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquitiesStrategy"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_strategy_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedEquitiesStrategyPatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquitiesStrategy"];
+                };
+            };
+            /** @description Field errors; params and schedule errors nest per field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_tasks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyTask"][];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    equities_tasks_run_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRunQueued"];
+                };
+            };
+            /** @description Unknown task */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow trading */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not found (also another user's object, and a page past the last). */
             404: {

@@ -105,4 +105,11 @@ describe("live events in the query cache", () => {
     expect(c.getQueryData<{ service_running: boolean; error_count: number }>(keys.serviceStatus)).toEqual({ service_running: false, error_count: 0 });
     expect(() => applyEvent(c, { type: "something.new", data: {} })).not.toThrow();
   });
+
+  it("a strategy task run makes the strategy pages read again", () => {
+    const c = client();
+    c.setQueryData(["strategy", "tasks"], []);
+    applyEvent(c, { type: "strategy.updated", data: { task: "analysis", outcome: "success" } });
+    expect(c.getQueryState(["strategy", "tasks"])?.isInvalidated).toBe(true);
+  });
 });

@@ -178,6 +178,10 @@ export function applyEvent(client: QueryClient, event: LiveEvent): void {
       void client.invalidateQueries({ queryKey: keys.service });
       break;
     }
+    case "strategy.updated": // one of the seven NSE strategy tasks ran: its pages read again
+      void client.invalidateQueries({ queryKey: keys.strategy });
+      void client.invalidateQueries({ queryKey: keys.service });
+      break;
     case "notification.created":
       void client.invalidateQueries({ queryKey: keys.notifications });
       break;

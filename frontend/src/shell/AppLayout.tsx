@@ -21,6 +21,7 @@ const NAV: { section: string; items: Item[] }[] = [
       { to: "/queue", label: "Queue" },
       { to: "/risk", label: "Risk" },
       { to: "/service", label: "Service" },
+      { to: "/strategy", label: "NSE strategy" },
     ],
   },
   {

@@ -11,22 +11,14 @@ one, the sell monitor closes it with `ema9_target`, and 18:00 writes the day's s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
-import time_machine
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from brokers.adapters.cache import cached_adapter_for
-from brokers.adapters.kotak import KotakNeoAdapter
-from brokers.kotak_simulator import SCRIPS, KotakSimulatorOptions, KotakSimulatorServer
-from brokers.nse_calendar import IST
 from brokers.precision import ceil_to
-from brokers.services import exchange_config_create
 from trading.equities.models import (
     AnalysisRun,
     Recommendation,
@@ -36,21 +28,16 @@ from trading.equities.models import (
     SymbolAnalysis,
 )
 from trading.equities.services.config import strategy_update
-from trading.equities.services.runner import strategy_task_run
 from trading.equities.strategy.indicators import ema
 from trading.equities.strategy.params import StrategyParams
-from trading.equities.strategy.scan import scan_symbol
 from trading.positions.models import NSE_EMA9, DCAOrder, OrderRole, PositionGroup
 from trading.runtime.models import ServiceTaskExecution
 from trading.runtime.services import service_status_for
 
+from .conftest import RULES, UNIVERSE, Nse, ist
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The simulator's market is made up from a seed; with seed 3, Monday's close has two stocks whose
-# dip passes every entry rule, scoring over the trader's min_combined_score of 10.
-SEED = 3
-RULES = {"min_combined_score": "10", "user_capital": "50000"}
-UNIVERSE = [spec.symbol for spec in SCRIPS]
 TASK_TIMES = [
     ("premarket_retry", 9, 0),
     ("open_sells", 9, 15),
@@ -62,68 +49,8 @@ TASK_TIMES = [
 ]
 
 
-def ist(*args: int) -> datetime:
-    return datetime(*args, tzinfo=IST)  # type: ignore[misc]
-
-
-class Week:
-    def __init__(self, traveller: Any, server: KotakSimulatorServer, user: Any, account: Any) -> None:
-        self.traveller, self.server, self.user, self.account = traveller, server, user, account
-
-    def at(self, moment: datetime) -> None:
-        self.traveller.move_to(moment)
-
-    def run(self, task: str, moment: datetime) -> str:
-        """What beat does at `moment`: send the trader's task (run eagerly here)."""
-        self.at(moment)
-        return strategy_task_run(user_id=str(self.user.pk), task=task)
-
-    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        import requests
-
-        response = requests.request(
-            method,
-            f"{self.server.base_url.rstrip('/')}/_sim/{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.server.app.control_token}"},
-            timeout=10,
-        )
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    def price(self, symbol: str) -> Decimal:
-        quotes = {row["symbol"]: row for row in self.control("GET", "state")["symbols"]}
-        return Decimal(quotes[symbol]["price"])
-
-    def reference_picks(self, params: StrategyParams) -> list[str]:
-        """What the strategy's rules pick on the simulator's candles, read straight from the
-        simulator (not through the platform's market data store)."""
-        public = KotakNeoAdapter.public(
-            login_base_url=self.server.base_url,
-            consumer_key=self.server.options.public_consumer_key,
-            exchange_id="kotak_simulator",
-            candles_url=f"{self.server.base_url.rstrip('/')}/_sim/candles",
-        )
-        try:
-            verdicts = [scan_symbol(s, public.fetch_ohlcv(s, "1d", limit=1000), params) for s in UNIVERSE]
-        finally:
-            public.close()
-        return sorted(v.symbol for v in verdicts if v.tradeable)
-
-
-@pytest.fixture
-def week(settings: Any, eager_celery: None, trader: Any) -> Iterator[Week]:
-    with time_machine.travel(ist(2026, 11, 23, 15, 45), tick=False) as traveller:
-        options = KotakSimulatorOptions(port=0, seed=SEED, tick_seconds=0, history_days=1000)
-        with KotakSimulatorServer(options) as server:
-            settings.KOTAK_SIMULATOR_URL = server.base_url
-            settings.KOTAK_SIMULATOR_CONTROL_TOKEN = server.app.control_token
-            settings.KOTAK_SIMULATOR_PUBLIC_KEY = server.options.public_consumer_key
-            account = exchange_config_create(user=trader, exchange="kotak_simulator", mode="testnet")
-            yield Week(traveller, server, trader, account)
-
-
-def test_a_trading_week_on_the_kotak_simulator(week: Week) -> None:
+def test_a_trading_week_on_the_kotak_simulator(nse: Nse) -> None:
+    week = nse
     user = week.user
     assert service_status_for(user.pk).running  # a trader's service runs from the start
     settings = {"enabled": True, "account": str(week.account.pk), "universe": UNIVERSE, "params": RULES}

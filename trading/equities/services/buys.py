@@ -33,7 +33,7 @@ from trading.equities.models import (
 from trading.equities.services.analysis import close_to_analyse, rules_key
 from trading.equities.services.config import candle_source, strategy_params
 from trading.equities.strategy.params import StrategyParams
-from trading.equities.strategy.rules import position_quantity, reentry_level, reentry_reset
+from trading.equities.strategy.rules import position_capital, position_quantity, reentry_level, reentry_reset
 from trading.execution.services.order_rows import enqueue_cancel, new_order
 from trading.execution.services.orders import place_after_commit
 from trading.positions.events import position_event
@@ -301,6 +301,19 @@ def _reentries(buyer: _Buyer, day: date) -> list[str]:
     return bought
 
 
+def _resize(rec: Recommendation, params: StrategyParams) -> None:
+    """Size the retry with today's settings: a trader who lowered their capital after a refusal
+    for funds gets the smaller buy."""
+    analysis = rec.analysis
+    if analysis is None or analysis.avg_volume is None:
+        return
+    quantity = position_quantity(analysis.close, analysis.avg_volume, params)
+    if quantity > 0 and quantity != rec.quantity:
+        rec.quantity = quantity
+        rec.capital = position_capital(analysis.close, analysis.avg_volume, params)
+        rec.save(update_fields=["quantity", "capital", "updated_at"])
+
+
 def premarket_retry(*, user_id: Any, now: datetime | None = None) -> dict[str, Any]:
     """The 09:00 task: retry the buys of the last close that failed (funds, a refusal), after
     checking again: capacity, not already held, no active order, the verdict still tradeable,
@@ -325,5 +338,6 @@ def premarket_retry(*, user_id: Any, now: datetime | None = None) -> dict[str, A
         if rec.analysis is not None and not rec.analysis.tradeable:
             buyer.skip(rec, "its verdict no longer trades")
             continue
+        _resize(rec, buyer.params)
         buyer.buy(rec)
     return {"day": day.isoformat(), "retried": buyer.done["ordered"], **buyer.done, "expired": expired}

@@ -17,7 +17,8 @@ from django.http import HttpRequest
 
 from auditlog.services import record
 from trading.equities.models import EquitiesStrategy
-from trading.equities.schedule_defaults import DEFAULT_SCHEDULE, TIMEZONE
+from trading.equities.schedule_defaults import DEFAULT_SCHEDULE, TIMEZONE, schedule_with_defaults
+from trading.equities.services.schedules import strategy_schedules_sync
 from trading.equities.strategy.params import InvalidStrategyParams, StrategyParams
 from trading.settings.schedule_rules import cron_problem
 
@@ -50,8 +51,7 @@ def strategy_params(strategy: EquitiesStrategy) -> StrategyParams:
 
 def strategy_schedule(strategy: EquitiesStrategy) -> dict[str, str]:
     """Every task's cron: the trader's, else the default."""
-    saved = strategy.schedule or {}
-    return {task: str(saved.get(task) or cron) for task, cron in DEFAULT_SCHEDULE.items()}
+    return schedule_with_defaults(strategy.schedule)
 
 
 def candle_source(strategy: EquitiesStrategy) -> str:
@@ -151,7 +151,8 @@ def _clean(user: Any, data: Mapping[str, Any], current: dict[str, Any]) -> dict[
                 merged = {**current["params"], **raw}
                 out["params"] = StrategyParams.from_mapping(merged).to_mapping()
             except InvalidStrategyParams as exc:
-                errors["params"] = {name: [message] for name, message in exc.args[0].items()}
+                # One key per rule, dotted: the form shows each next to its field.
+                errors.update({f"params.{name}": [message] for name, message in exc.errors.items()})
 
     if "schedule" in data:
         raw = data["schedule"]
@@ -170,16 +171,17 @@ def _clean(user: Any, data: Mapping[str, Any], current: dict[str, Any]) -> dict[
                     problems[task] = [problem]
                 else:
                     schedule[task] = cron
-            if problems:
-                errors["schedule"] = problems
+            errors.update({f"schedule.{task}": messages for task, messages in problems.items()})
             out["schedule"] = schedule
 
     if "timezone" in data:
         name = str(data["timezone"] or TIMEZONE)
         try:
+            if len(name) > 64:  # the column's size; no zone name is longer
+                raise ValueError(name)
             zoneinfo.ZoneInfo(name)
             out["timezone"] = name
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             errors["timezone"] = [f"Unknown time zone {name[:64]!r}; for example Asia/Kolkata."]
 
     if not errors and out["enabled"]:
@@ -214,8 +216,6 @@ def strategy_update(
     *, user: Any, data: Mapping[str, Any], actor: Any = None, request: HttpRequest | None = None
 ) -> EquitiesStrategy:
     """Change some settings; the result must be valid as a whole (ValidationError per field)."""
-    from trading.equities.services.schedules import strategy_schedules_sync
-
     with transaction.atomic():
         strategy_for(user)
         strategy = EquitiesStrategy.objects.select_for_update().get(user=user)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from auditlog.services import record
 from brokers.nse_calendar import IST, nse_calendar
 from config.tasks import task_named
+from notifications.events import STRATEGY_UPDATED, publish
 from trading.equities.models import EquitiesStrategy, StrategyTask
 from trading.equities.services import buys, day, sells
 from trading.equities.services.analysis import analysis_run
@@ -104,15 +105,26 @@ def strategy_task_run(*, user_id: str, task: str, manual: bool = False, now: dat
     lock = f"nse-task:{user_id}:{task}"
     if not cache.add(lock, 1, LOCK_SECONDS):
         return _skip(user_id, task, "The previous run of this task is still going.", quiet=quiet)
+    acted: list[bool] = []
+
+    def run() -> dict[str, Any]:
+        result = RUNNERS[task](user_id=user_id, now=now)
+        acted.append(bool(result.get("acted", True)))
+        return result
+
     try:
-        return user_task_run(
+        outcome = user_task_run(
             user_id=user_id,
             task_name=execution_name(task),
-            fn=lambda: RUNNERS[task](user_id=user_id, now=now),
+            fn=run,
             record=(lambda result: bool(result.get("acted", True))) if quiet else True,
         )
     finally:
         cache.delete(lock)
+    if not quiet or outcome != TaskOutcome.SUCCESS or any(acted):
+        # The strategy pages refresh what this run may have changed.
+        publish(user_id, STRATEGY_UPDATED, {"task": task, "outcome": outcome})
+    return str(outcome)
 
 
 def strategy_task_run_now(

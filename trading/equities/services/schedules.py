@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from trading.equities.models import EquitiesStrategy, StrategyTask
-from trading.equities.schedule_defaults import DESCRIPTIONS
+from trading.equities.schedule_defaults import DESCRIPTIONS, schedule_with_defaults
 from trading.runtime import task_names as names
 from trading.runtime.beat import next_run
 from trading.runtime.models import ServiceStatus, ServiceTaskExecution
@@ -59,8 +59,6 @@ def _crontab(cron: str, tz: str) -> CrontabSchedule:
 def strategy_schedules_sync(*, user_id: Any, running: bool | None = None) -> list[PeriodicTask]:
     """Make the trader's seven rows match their strategy settings; enabled when the strategy is
     active and the service runs (`running`, default: as stored)."""
-    from trading.equities.services.config import strategy_schedule
-
     with transaction.atomic():
         # One sync per user at a time (a start racing a settings change): the service row is the lock.
         ServiceStatus.objects.select_for_update().filter(user_id=user_id).first()
@@ -76,7 +74,7 @@ def strategy_schedules_sync(*, user_id: Any, running: bool | None = None) -> lis
             running = service_is_running(user_id)
         enabled = running and strategy_active(strategy)
         rows = []
-        for task, cron in strategy_schedule(strategy).items():
+        for task, cron in schedule_with_defaults(strategy.schedule).items():
             name = f"{row_prefix(user_id)}{task}"
             fields = {
                 "task": names.RUN_STRATEGY_TASK,
@@ -108,10 +106,8 @@ def strategy_schedules_delete(*, user_id: Any) -> int:
 
 def strategy_tasks_overview(*, user_id: Any) -> list[dict[str, Any]]:
     """The seven tasks as the trader sees them: what each does, when it runs next, how it last went."""
-    from trading.equities.services.config import strategy_schedule
-
     strategy = EquitiesStrategy.objects.filter(user_id=user_id).first()
-    schedule = strategy_schedule(strategy) if strategy else {}
+    schedule = schedule_with_defaults(strategy.schedule if strategy else None)
     tz = strategy.timezone if strategy else "Asia/Kolkata"
     rows = {
         row.name: row

@@ -146,6 +146,10 @@ class StrategyParams:
             except (TypeError, ValueError, InvalidOperation) as exc:
                 errors[name] = str(exc) or "invalid value"
         if errors:
+            try:  # the values that did parse may break rules too: name those in the same answer
+                cls(**parsed)
+            except InvalidStrategyParams as more:
+                errors = {**more.errors, **errors}
             raise InvalidStrategyParams(errors)
         return cls(**parsed)
 

@@ -112,8 +112,8 @@ def test_every_bad_field_is_reported_at_once() -> None:
         "volume_ratio_min": "must be a number",
         "reentry_levels": "must be a list",
         "no_such_field": "unknown field",
+        "user_capital": "must be positive",  # a value that parsed is checked in the same answer
     }
-    # Type errors come first; once the types are right, the values are checked.
     assert errors_of({"user_capital": -5, "rsi_period": 1}) == {
         "user_capital": "must be positive",
         "rsi_period": "must be between 2 and 500",

@@ -1,0 +1,103 @@
+// The API's default strategy settings (StrategyParams().to_mapping(), DEFAULT_SCHEDULE), for the tests.
+import type { StrategyParams, StrategySchedule, StrategySettings, StrategyTask } from "./types";
+
+export const DEFAULT_PARAMS: StrategyParams = {
+  rsi_period: 10,
+  ema_periods: [9, 20, 50, 200],
+  avg_volume_days: 50,
+  recent_low_days: 20,
+  rsi_oversold: "30",
+  rsi_extreme_oversold: "20",
+  rsi_near_oversold: "40",
+  volume_ratio_min: "0.7",
+  volume_ratio_min_oversold: "0.5",
+  volume_ratio_strong: "1.2",
+  min_avg_volume: 10000,
+  liquidity_tiers: [["5000", "0.02"], ["1000", "0.05"], ["500", "0.10"], ["0", "0.20"]],
+  chart_quality_enabled: true,
+  chart_quality_min_score: "50",
+  chart_quality_window_days: 60,
+  chart_quality_max_gap_frequency: "25",
+  chart_quality_warn_gap_frequency: "10",
+  chart_quality_gap_penalty: "30",
+  chart_quality_warn_gap_penalty: "15",
+  chart_quality_min_daily_range_pct: "1",
+  chart_quality_flat_max_price_range_pct: "15",
+  chart_quality_flat_penalty: "25",
+  chart_quality_low_range_pct: "2",
+  chart_quality_low_range_penalty: "10",
+  chart_quality_extreme_days: 30,
+  chart_quality_extreme_body_pct: "5",
+  chart_quality_extreme_body_range_ratio: "3",
+  chart_quality_max_extreme_candle_frequency: "20",
+  chart_quality_warn_extreme_candle_frequency: "10",
+  chart_quality_extreme_penalty: "25",
+  chart_quality_warn_extreme_penalty: "15",
+  pb_max_for_loss_maker: "5",
+  min_combined_score: "25",
+  backtest_years: 2,
+  backtest_return_weight: "0.4",
+  backtest_win_rate_weight: "0.4",
+  backtest_buy_and_hold_weight: "0.2",
+  backtest_full_return_pct: "30",
+  backtest_full_excess_pct: "30",
+  strong_buy_min_combined_score: "40",
+  excellent_min_combined_score: "50",
+  buy_target_pct: "8",
+  buy_risk_reward: "2.5",
+  strong_buy_target_pct: "12",
+  strong_buy_risk_reward: "3",
+  excellent_target_pct: "15",
+  excellent_risk_reward: "3.5",
+  stop_below_recent_low_pct: "0.5",
+  max_stop_pct: "8",
+  user_capital: "200000",
+  max_position_volume_ratio: "0.10",
+  max_portfolio_size: 6,
+  exit_ema_weight_ltp: "0.2",
+  skip_exit_below_entry_ratio: "0.95",
+  exit_on_rsi_enabled: true,
+  exit_on_rsi_above: "50",
+  reentry_levels: [30, 20, 10],
+  reentry_reset_above: "30",
+};
+
+export const DEFAULT_SCHEDULE: StrategySchedule = {
+  premarket_retry: "0 9 * * 1-5",
+  open_sells: "15 9 * * 1-5",
+  sell_monitor: "* 9-15 * * 1-5",
+  position_monitor: "30 9-15 * * 1-5",
+  analysis: "0 16 * * 1-5",
+  amo_buys: "5 16 * * 1-5",
+  end_of_day: "0 18 * * 1-5"
+};
+
+export function settingsFixture(change: Partial<StrategySettings> = {}): StrategySettings {
+  return {
+    enabled: false,
+    account: null,
+    universe: ["RELIANCE", "TCS"],
+    market_data_source: "",
+    params: { ...DEFAULT_PARAMS },
+    schedule: { ...DEFAULT_SCHEDULE },
+    timezone: "Asia/Kolkata",
+    candle_source: "kotak_simulator",
+    defaults: { params: { ...DEFAULT_PARAMS }, schedule: { ...DEFAULT_SCHEDULE } },
+    accounts: [{ id: "11111111-1111-1111-1111-111111111111", exchange: "kotak_simulator", label: "default" }],
+    ...change,
+  };
+}
+
+export function taskFixture(change: Partial<StrategyTask> = {}): StrategyTask {
+  return {
+    task: "analysis",
+    label: "Analysis",
+    description: "Scan your universe on today's close.",
+    cron: "0 16 * * 1-5",
+    timezone: "Asia/Kolkata",
+    enabled: true,
+    next_run: "2026-12-07T10:30:00Z",
+    last_run: null,
+    ...change,
+  };
+}
