@@ -289,7 +289,9 @@ def analyses_get_or_compute(
             deferred.append(symbol)  # another worker is on it: read it at the end
             continue
         try:
-            done = _compute(source, symbol, day, params, key)
+            # Another worker may have stored it since this run first looked (and let go of the lock).
+            stored = SymbolAnalysis.objects.filter(source=source, symbol=symbol, day=day, rules_key=key)
+            done = stored.first() or _compute(source, symbol, day, params, key)
         finally:
             cache.delete(lock)
         if isinstance(done, str):

@@ -27,6 +27,7 @@ EDITABLE = ("enabled", "account", "universe", "market_data_source", "params", "s
 MAX_UNIVERSE = 500
 SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9&_.-]{0,29}$")
 YFINANCE = "yfinance"
+RULE_NAMES = frozenset(StrategyParams().to_mapping())
 
 
 def strategy_for(user: Any) -> EquitiesStrategy:
@@ -38,11 +39,7 @@ def strategy_for(user: Any) -> EquitiesStrategy:
 
 def strategy_params(strategy: EquitiesStrategy) -> StrategyParams:
     """The rules as saved; a value saved before a rule existed falls back to its default."""
-    known = {
-        name: value
-        for name, value in (strategy.params or {}).items()
-        if name in StrategyParams().to_mapping()
-    }
+    known = {name: value for name, value in (strategy.params or {}).items() if name in RULE_NAMES}
     try:
         return StrategyParams.from_mapping(known)
     except InvalidStrategyParams:
