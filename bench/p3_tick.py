@@ -43,7 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.procs import stop_group
+from bench.procs import start_celery_worker, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -557,26 +557,8 @@ def main() -> None:
             flush=True,
         )
         log = open(WORK / "worker.log", "ab")
-        bindir = str(Path(args.python).parent)
-        worker = subprocess.Popen(
-            [
-                f"{bindir}/celery",
-                "-A",
-                "bench.p3_worker",
-                "worker",
-                "--loglevel=INFO",
-                "-P",
-                "prefork",
-                "-c",
-                str(args.concurrency),
-                "-n",
-                "p3w@%h",
-            ],
-            cwd=ROOT,
-            env=os.environ.copy(),
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
+        worker = start_celery_worker(
+            python=args.python, app="bench.p3_worker", concurrency=args.concurrency, name="p3w@%h", log=log
         )
         purge_startup_reconciliation()
         # Warm-up: imports, markets, connections, the first range of prices seen, and every

@@ -51,7 +51,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.procs import stop_group
+from bench.procs import start_celery_worker, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -462,26 +462,8 @@ def main() -> None:
     try:
         if not args.inprocess_only:
             log = open(WORK / "worker.log", "ab")
-            bindir = str(Path(args.python).parent)
-            worker = subprocess.Popen(
-                [
-                    f"{bindir}/celery",
-                    "-A",
-                    args.app,
-                    "worker",
-                    "--loglevel=INFO",
-                    "-P",
-                    "prefork",
-                    "-c",
-                    str(args.workers),
-                    "-n",
-                    "p6w@%h",
-                ],
-                cwd=ROOT,
-                env=os.environ.copy(),
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
+            worker = start_celery_worker(
+                python=args.python, app=args.app, concurrency=args.workers, name="p6w@%h", log=log
             )
             wait_worker_ready()
             # Warm-up: a fleet's workers are long-lived, their imports, connections and the NSE
