@@ -99,6 +99,9 @@ class _Seller:
         symbols = sorted({g.symbol for g in groups})
         candles_ensure(source=self.source, symbols=symbols, day=self.day)
         tickers = self.adapter.fetch_tickers(symbols)
+        # What the broker lets us sell now: shares bought today may settle T+1 first (the paper
+        # ledger's rule; Kotak's sellable quantity says so too), and open sells hold theirs.
+        self.sellable = {h.symbol: h.sellable_quantity for h in self.adapter.fetch_holdings()}
         for group in groups:
             ticker = tickers.get(group.symbol)
             if ticker is None:
@@ -138,8 +141,19 @@ class _Seller:
             )
             return
         sell = _live_sell(group)
-        if sell is None:
-            self._place(group, position, target)
+        resting = sell.quantity - sell.filled_quantity if sell is not None else Decimal(0)
+        can_sell = min(group.filled_quantity, self.sellable.get(group.symbol, Decimal(0)) + resting)
+        if sell is None and can_sell <= 0:
+            self._note(
+                position,
+                None,
+                f"the broker shows no sellable {group.symbol} yet (shares bought today settle T+1): "
+                f"the EMA9 sell at {amount(target)} waits for them",
+            )
+        elif sell is None:
+            self._place(group, position, target, can_sell)
+        elif can_sell > resting and sell.exchange_order_id:
+            self._replace(group, position, sell, min(target, sell.price or target), can_sell)
         elif sell.price is not None and target < sell.price and sell.exchange_order_id:
             self._lower(group, position, sell, target)
         else:
@@ -152,8 +166,7 @@ class _Seller:
         if note:
             self.out["waiting"][position.symbol] = note
 
-    def _place(self, group: PositionGroup, position: StrategyPosition, price: Decimal) -> None:
-        held = group.filled_quantity
+    def _place(self, group: PositionGroup, position: StrategyPosition, price: Decimal, held: Decimal) -> None:
         with transaction.atomic():
             order = new_order(
                 user_id=group.user_id,
@@ -192,13 +205,7 @@ class _Seller:
             order_apply(order_id=sell.pk, exchange_order=found)
             if found.status != ExchangeStatus.OPEN:
                 return
-            order_cancel(order_id=str(sell.pk))
-            sell.refresh_from_db()
-            if sell.is_live or sell.filled_quantity > 0:
-                return
-            group.refresh_from_db()
-            self._place(group, position, price)
-            self.out["replaced"].append(group.symbol)
+            self._replace(group, position, sell, price, sell.quantity)
             return
         DCAOrder.objects.filter(pk=sell.pk).update(price=price, updated_at=timezone.now())
         order_apply(order_id=sell.pk, exchange_order=changed)
@@ -211,6 +218,25 @@ class _Seller:
             group_id=str(group.pk),
             order_id=str(sell.pk),
         )
+
+    def _replace(
+        self,
+        group: PositionGroup,
+        position: StrategyPosition,
+        sell: DCAOrder,
+        price: Decimal,
+        quantity: Decimal,
+    ) -> None:
+        """Cancel the resting sell, then place it again at `price` for `quantity` (more shares
+        settled since, or a modification the broker refused). Nothing is placed while the old one
+        is not cancelled: a sell that filled meanwhile closes the position instead."""
+        order_cancel(order_id=str(sell.pk))
+        sell.refresh_from_db()
+        if sell.is_live or sell.filled_quantity > 0:
+            return
+        group.refresh_from_db()
+        self._place(group, position, price, min(quantity, group.filled_quantity))
+        self.out["replaced"].append(group.symbol)
 
     def _rsi_exit(self, group: PositionGroup, position: StrategyPosition, live: Decimal | None) -> None:
         why = f"RSI {live:.1f} is above {self.params.exit_on_rsi_above}"
