@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from brokers.adapters.cache import cached_adapter_for
 from trading.equities.models import Recommendation, StrategyPosition
@@ -150,3 +152,25 @@ def test_the_tradingview_engine_leaves_strategy_groups_alone(nse: Nse) -> None:
     assert pool_groups(nse.user).count() == 0  # the execution pool has all its slots
     assert PositionGroup.objects.filter(strategy=NSE_EMA9).count() == 2
     assert take_profit_dispatch() == 0  # no take-profit tick over them
+
+
+def test_a_resting_sell_grows_when_a_re_entry_adds_sellable_shares(nse: Nse) -> None:
+    from trading.equities.models import EquitiesStrategy
+    from trading.equities.services.buys import _Buyer
+
+    _monday(nse, RULES)
+    sell = _wednesday_sells(nse)["KOTAKBANK"]
+    group = sell.group
+    # A re-entry bought at market during the session (the averaging-down buy), filled at once.
+    nse.at(ist(2026, 11, 25, 10, 0))
+    strategy = EquitiesStrategy.objects.select_related("account").get(user=nse.user)
+    with transaction.atomic():
+        _Buyer(strategy, timezone.now()).order(
+            group, 5, nse.price("KOTAKBANK"), Decimal(0), level=1, what="re-entry at RSI 19 < 20"
+        )
+    assert strategy_task_run(user_id=str(nse.user.pk), task="sell_monitor") == "success"
+    group.refresh_from_db()
+    assert group.filled_quantity == sell.quantity + 5
+    assert DCAOrder.objects.get(pk=sell.pk).status == "cancelled"
+    grown = DCAOrder.objects.get(group=group, role=OrderRole.CLOSE, status="open")
+    assert grown.quantity == group.filled_quantity and grown.price <= sell.price
