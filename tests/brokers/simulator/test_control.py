@@ -119,7 +119,9 @@ def test_the_management_command_serves_until_interrupted(tmp_path: Path):
         assert SimulatorControl(base_url, "cmd-token").state()["seed"] == 0
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        # Generous: on a loaded two-core CI machine the interpreter's teardown of a Django process
+        # took over 10 s twice; the assertion is that it exits cleanly, not how fast.
+        process.wait(timeout=60)
     assert process.returncode == 0
 
 
