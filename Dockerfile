@@ -43,8 +43,8 @@ RUN SECRET_KEY=build-only-not-secret \
     python manage.py collectstatic --noinput \
  && rm -f /tmp/build.sqlite3 \
  && python -m compileall -q -j 0 . \
- && mkdir -p var \
- && chown tradefleet:tradefleet var
+ && mkdir -p var/ml-artifacts \
+ && chown -R tradefleet:tradefleet var
 
 USER tradefleet
 

@@ -100,6 +100,9 @@ class EmbeddedWorker:
             without_gossip=True,
             without_heartbeat=True,
             task_events=False,
+            # The only worker here: it takes the default queue and the training queue (`ml`, which
+            # separate deployments give to the worker-ml service).
+            queues=[app.conf.task_default_queue, settings.ML_QUEUE],
         )
         self._thread = threading.Thread(
             target=self._run, args=(controller,), name="celery-worker", daemon=True

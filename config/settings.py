@@ -569,6 +569,26 @@ CELERY_BEAT_SCHEDULE["paper-equities-tick"] = {
     "options": {"expires": 55},
 }
 
+# --- ML training (mlops/, docs/admin-guide/ml.md) -------------------------------------------------
+# Training runs on its own queue, `ml`, consumed by the `worker-ml` service (compose) or by a
+# worker started with `-Q ml`: a long training never sits in front of order placement on `celery`.
+# A worker without -Q consumes only the default queue, so the order workers never take `ml`.
+ML_QUEUE = "ml"
+CELERY_TASK_ROUTES = {"mlops.tasks.*": {"queue": ML_QUEUE}}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TrainingJobStatusEnum"] = "mlops.models.JobStatus"
+# Model artifacts (joblib files), each loaded only while its SHA-256 matches the registry's.
+ML_ARTIFACTS_DIR = env.str("ML_ARTIFACTS_DIR", default=str(var_dir() / "ml-artifacts"))
+# A training that runs longer is stopped: soft limit first (the job ends `failed` with a reason),
+# then the hard limit kills the task two minutes later.
+ML_TRAINING_SOFT_TIME_LIMIT = env.int("ML_TRAINING_SOFT_TIME_LIMIT", default=3600)
+ML_TRAINING_TIME_LIMIT = ML_TRAINING_SOFT_TIME_LIMIT + 120
+# A job still `running` well past the hard limit lost its worker process: the sweeper fails it.
+CELERY_BEAT_SCHEDULE["ml-sweep-jobs"] = {
+    "task": "mlops.tasks.sweep_training_jobs",
+    "schedule": 600.0,
+    "options": {"expires": 540},
+}
+
 # --- Trading engine ---------------------------------------------------------------------------
 # Defaults until per-user trading configuration lands (issue 5): the pool size, how old a
 # TradingView timestamp may be, how long a claimed order may stay unanswered before the sweeper

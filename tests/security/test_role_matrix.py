@@ -101,6 +101,14 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("POST", f"{V1}/equities/legacy-imports"): (Role.TRADER, {201}),
     ("POST", f"{V1}/equities/legacy-imports/{{pk}}/apply"): (Role.TRADER, {200}),
     ("POST", f"{V1}/equities/legacy-imports/{{pk}}/rollback"): (Role.TRADER, {200}),
+    # ML training and the model registry are the admin's (docs/admin-guide/ml.md).
+    ("POST", f"{V1}/ml/jobs"): (Role.ADMIN, {201}),
+    ("POST", f"{V1}/ml/jobs/{{pk}}/cancel"): (Role.ADMIN, {200}),
+    ("POST", f"{V1}/ml/models/{{pk}}/activate"): (Role.ADMIN, {200}),
+    ("POST", f"{V1}/ml/models/rollback"): (Role.ADMIN, {200}),
+    ("POST", f"{V1}/ml/schedules"): (Role.ADMIN, {201}),
+    ("PATCH", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {200}),
+    ("DELETE", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {204}),
 }
 UPLOAD = f"{V1}/market-data/upload"
 LEGACY_UPLOAD = f"{V1}/equities/legacy-imports"
@@ -169,6 +177,15 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
         "service/stop": {"close_all": False},
         "market-data/series": {"source": "simulator", "symbol": "ETH/USDT", "interval": "1d"},
         "equities/strategy": {"universe": ["RELIANCE", "TCS"]},
+        "ml/jobs": {"model_type": "verdict_classifier", "data_source": "csv", "symbols": ["AAPL"]},
+        "ml/models/rollback": {"model_type": "verdict_classifier"},
+        "ml/schedules": {
+            "name": "weekly",
+            "model_type": "verdict_classifier",
+            "data_source": "csv",
+            "symbols": ["AAPL"],
+        },
+        "ml/schedules/{pk}": {"enabled": False},
     }
     if route == f"{V1}/trading-config" and method == "PUT":
         return path, c.client.get(path).json()["config"]
@@ -177,6 +194,8 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
 
 def _pk(route: str, c: Caller) -> object:
     e = c.estate
+    if route.startswith(f"{V1}/ml/"):
+        return _ml_rows(route)
     if route.startswith(f"{V1}/equities/legacy-imports/"):
         return _legacy_import(c.user, applied=route.endswith("/rollback")).pk
     if route.startswith(f"{V1}/market-data/series/"):
@@ -193,6 +212,44 @@ def _pk(route: str, c: Caller) -> object:
         if route.startswith(f"{V1}/{prefix}/"):
             return row.pk
     return ""
+
+
+def _ml_rows(route: str) -> object:
+    """What the ML admin routes act on (shared, nobody's own): a candle to train on, a queued job,
+    a schedule, or two models that were both active (the older one to activate or roll back to)."""
+    from datetime import UTC, datetime
+
+    from sklearn.dummy import DummyClassifier
+
+    from brokers.marketdata.models import MarketCandle
+    from mlops.models import RetrainingSchedule, TrainingJob
+    from mlops.services.registry import model_activate, model_register
+
+    price = {name: 100 for name in ("open", "high", "low", "close", "volume")}
+    opened = datetime(2024, 1, 2, tzinfo=UTC)
+    MarketCandle.objects.get_or_create(
+        source="csv", symbol="AAPL", interval="1d", opened_at=opened, defaults=price
+    )
+
+    def job() -> TrainingJob:
+        return TrainingJob.objects.create(
+            model_type="verdict_classifier", data_source="csv", symbols=["AAPL"]
+        )
+
+    if route.startswith(f"{V1}/ml/schedules/"):
+        return RetrainingSchedule.objects.create(
+            name="nightly", model_type="verdict_classifier", data_source="csv", symbols=["AAPL"]
+        ).pk
+    if route.startswith(f"{V1}/ml/models/"):
+        estimator = DummyClassifier().fit([[0.0]], [0])
+        models = [
+            model_register(job=job(), estimator=estimator, features=["x"], metrics={}, classes=["buy"])
+            for _ in range(2)
+        ]
+        for model in models:
+            model_activate(model=model, actor=None)
+        return models[0].pk
+    return job().pk if "{pk}" in route else ""
 
 
 def _legacy_import(user: User, *, applied: bool) -> Any:

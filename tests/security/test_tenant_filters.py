@@ -30,6 +30,10 @@ A_VALUE = {
     "account": lambda a: a.account.pk,
     "dca_config": lambda a: a.dca_config.pk,
     "resource_id": lambda a: a.group.pk,  # A's audit entry is about A's group
+    # GET ml/models/compare?a=&b= names two models, which no trader owns (the route is an
+    # admin's: a trader gets 403); any of A's ids proves nothing of A's comes back.
+    "a": lambda a: a.group.pk,
+    "b": lambda a: a.group.pk,
 }
 ID_NAMES = {"user", "user_id", "account", "dca_config", "group", "signal", "resource_id", "order", "session"}
 

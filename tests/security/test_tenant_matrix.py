@@ -66,6 +66,13 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("POST", f"{V1}/equities/legacy-imports/{{pk}}/rollback"): 404,
     # A task is named, not owned: running one runs B's own.
     ("POST", f"{V1}/equities/tasks/{{task}}/run"): 202,
+    # ML training and the model registry are the admin's (docs/admin-guide/ml.md): a trader is refused.
+    ("GET", f"{V1}/ml/jobs/{{pk}}"): 403,
+    ("POST", f"{V1}/ml/jobs/{{pk}}/cancel"): 403,
+    ("POST", f"{V1}/ml/models/{{pk}}/activate"): 403,
+    ("GET", f"{V1}/ml/schedules/{{pk}}"): 403,
+    ("PATCH", f"{V1}/ml/schedules/{{pk}}"): 403,
+    ("DELETE", f"{V1}/ml/schedules/{{pk}}"): 403,
 }
 
 # Routes whose path names public catalogue data, the same for everyone: nothing user-owned.
@@ -87,10 +94,13 @@ PK_OWNER = {
     "queue": "queue_entry",
     "risk": "group",
     "equities": "legacy_import",  # equities/legacy-imports/{pk}
+    "ml": "user",  # admin routes, refused before any lookup: any id of the right kind does
 }
 
 
 def path_for(route: str, a: Estate) -> str:
+    if route.startswith(f"{V1}/ml/schedules/"):
+        return fill(route, pk=1)  # schedules have integer ids; refused before any lookup too
     if "{exchange}" in route:
         return fill(route, exchange=a.account.exchange) + f"?label={a.account.label}"
     segment = route.removeprefix(f"{V1}/").split("/")[0]

@@ -17,23 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from config.admin_readonly import ReadOnlyAdmin
+
 logger = logging.getLogger(__name__)
 
 
-class EngineOwnedAdmin(admin.ModelAdmin):
+class EngineOwnedAdmin(ReadOnlyAdmin):
     """View-only: every field read-only, no add, change or delete (see the module docstring)."""
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def _each(
         self,

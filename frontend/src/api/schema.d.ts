@@ -912,6 +912,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ml/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Training jobs, newest first (admin) */
+        get: operations["ml_jobs_list"];
+        put?: never;
+        /** Start a training job (admin): queued for the ML workers; progress arrives as ml.job.updated */
+        post: operations["ml_jobs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A training job with its log (admin) */
+        get: operations["ml_jobs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a training job (admin): a queued one at once, a running one at its next step */
+        post: operations["ml_jobs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered models with their metrics, by type and newest version first (admin) */
+        get: operations["ml_models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/models/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a model (admin): the strategy uses it for traders who opted in */
+        post: operations["ml_models_activate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/models/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Two models' metrics side by side, with b - a (admin) */
+        get: operations["ml_models_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/models/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate the model of a type that was active before the current one (admin) */
+        post: operations["ml_models_rollback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retraining schedules (admin) */
+        get: operations["ml_schedules_list"];
+        put?: never;
+        /** Schedule retraining (admin): a beat row trains on the cron; activation only if asked */
+        post: operations["ml_schedules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A retraining schedule (admin) */
+        get: operations["ml_schedules_retrieve"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule and its beat row (admin) */
+        delete: operations["ml_schedules_destroy"];
+        options?: never;
+        head?: never;
+        /** Change a schedule (admin) */
+        patch: operations["ml_schedules_partial_update"];
+        trace?: never;
+    };
     "/api/v1/performance": {
         parameters: {
             query?: never;
@@ -1723,6 +1880,12 @@ export interface components {
             signal: components["schemas"]["Signal"] | null;
             template: string;
         };
+        /**
+         * @description * `random_forest` - Random forest
+         *     * `xgboost` - XGBoost
+         * @enum {string}
+         */
+        AlgorithmEnum: "random_forest" | "xgboost";
         /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
         AnalysisRun: {
             /**
@@ -2537,12 +2700,62 @@ export interface components {
             /** Format: decimal */
             tick_size: string;
         };
+        MLMetricComparison: {
+            /** Format: double */
+            a: number | null;
+            /** Format: double */
+            b: number | null;
+            /**
+             * Format: double
+             * @description b - a
+             */
+            difference: number | null;
+            name: string;
+        };
+        MLModel: {
+            /** Format: date-time */
+            readonly activated_at: string | null;
+            /** Format: email */
+            readonly activated_by: string | null;
+            readonly algorithm: components["schemas"]["AlgorithmEnum"];
+            readonly artifact_sha256: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: email */
+            readonly created_by: string | null;
+            /** @description Feature names, in the order the model reads them */
+            readonly features: unknown;
+            /** Format: uuid */
+            readonly id: string;
+            /** @default false */
+            readonly is_active: boolean;
+            /** Format: uuid */
+            readonly job: string;
+            readonly metrics: unknown;
+            readonly model_type: components["schemas"]["ModelTypeEnum"];
+            readonly schema_version: number;
+            readonly version: number;
+        };
+        MLModelComparison: {
+            a: components["schemas"]["MLModel"];
+            b: components["schemas"]["MLModel"];
+            metrics: components["schemas"]["MLMetricComparison"][];
+        };
+        MLModelRollbackRequest: {
+            model_type: components["schemas"]["ModelTypeEnum"];
+        };
         /**
          * @description * `testnet` - Testnet
          *     * `live` - Live
          * @enum {string}
          */
         ModeEnum: "testnet" | "live";
+        /**
+         * @description * `verdict_classifier` - Verdict classifier
+         *     * `price_regressor` - Price regressor
+         * @enum {string}
+         */
+        ModelTypeEnum: "verdict_classifier" | "price_regressor";
         ModeRequest: {
             mode: components["schemas"]["ModeEnum"];
         };
@@ -2669,6 +2882,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["LegacyImport"][];
         };
+        PaginatedMLModelList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["MLModel"][];
+        };
         PaginatedPositionList: {
             /** @example 123 */
             count: number;
@@ -2713,6 +2941,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Recommendation"][];
+        };
+        PaginatedRetrainingScheduleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["RetrainingSchedule"][];
         };
         PaginatedRiskActionList: {
             /** @example 123 */
@@ -2819,6 +3062,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["TrackedSeries"][];
         };
+        PaginatedTrainingJobList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["TrainingJob"][];
+        };
         PaginatedUnknownOrderList: {
             /** @example 123 */
             count: number;
@@ -2918,6 +3176,24 @@ export interface components {
             /** Format: email */
             email?: string;
             username?: string;
+        };
+        PatchedRetrainingScheduleRequest: {
+            algorithm?: components["schemas"]["AlgorithmEnum"];
+            auto_activate?: boolean;
+            /** @description In `timezone` */
+            cron?: string;
+            data_source?: string;
+            enabled?: boolean;
+            metric?: string;
+            /** Format: double */
+            metric_floor?: number | null;
+            model_type?: components["schemas"]["ModelTypeEnum"];
+            name?: string;
+            params?: unknown;
+            symbols?: string[];
+            timezone?: string;
+            /** Format: int64 */
+            window_days?: number;
         };
         PatchedTradingConfigValuesRequest: {
             allow_pyramiding?: boolean;
@@ -3379,6 +3655,46 @@ export interface components {
         ResolveRequest: {
             /** @default  */
             notes: string;
+        };
+        RetrainingSchedule: {
+            algorithm?: components["schemas"]["AlgorithmEnum"];
+            auto_activate?: boolean;
+            readonly beat_row: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** @description In `timezone` */
+            cron?: string;
+            data_source: string;
+            enabled?: boolean;
+            readonly id: number;
+            metric?: string;
+            /** Format: double */
+            metric_floor?: number | null;
+            model_type: components["schemas"]["ModelTypeEnum"];
+            name: string;
+            params?: unknown;
+            symbols: string[];
+            timezone?: string;
+            /** Format: int64 */
+            window_days?: number;
+        };
+        RetrainingScheduleRequest: {
+            algorithm?: components["schemas"]["AlgorithmEnum"];
+            auto_activate?: boolean;
+            /** @description In `timezone` */
+            cron?: string;
+            data_source: string;
+            enabled?: boolean;
+            metric?: string;
+            /** Format: double */
+            metric_floor?: number | null;
+            model_type: components["schemas"]["ModelTypeEnum"];
+            name: string;
+            params?: unknown;
+            symbols: string[];
+            timezone?: string;
+            /** Format: int64 */
+            window_days?: number;
         };
         /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
         RiskAction: {
@@ -4363,6 +4679,100 @@ export interface components {
             trailing_stop_percent?: string | null;
             /** @description Decimal as a string */
             user_capital?: string;
+        };
+        TrainingJob: {
+            readonly algorithm: components["schemas"]["AlgorithmEnum"];
+            readonly cancel_requested: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: email */
+            readonly created_by: string | null;
+            /** @description Candle source of the shared market data */
+            readonly data_source: string;
+            readonly error: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: uuid */
+            readonly id: string;
+            readonly last_log: components["schemas"]["TrainingLogLine"] | null;
+            readonly metrics: unknown;
+            /** Format: uuid */
+            readonly model_id: string | null;
+            readonly model_type: components["schemas"]["ModelTypeEnum"];
+            readonly params: unknown;
+            /** @description 0-100 */
+            readonly progress: number;
+            readonly schedule: number | null;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            readonly status: components["schemas"]["TrainingJobStatusEnum"];
+            readonly symbols: unknown;
+            /** Format: date */
+            readonly window_end: string | null;
+            /** Format: date */
+            readonly window_start: string | null;
+        };
+        TrainingJobDetail: {
+            readonly algorithm: components["schemas"]["AlgorithmEnum"];
+            readonly cancel_requested: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: email */
+            readonly created_by: string | null;
+            /** @description Candle source of the shared market data */
+            readonly data_source: string;
+            readonly error: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: uuid */
+            readonly id: string;
+            readonly last_log: components["schemas"]["TrainingLogLine"] | null;
+            readonly log: components["schemas"]["TrainingLogLine"][];
+            readonly metrics: unknown;
+            /** Format: uuid */
+            readonly model_id: string | null;
+            readonly model_type: components["schemas"]["ModelTypeEnum"];
+            readonly params: unknown;
+            /** @description 0-100 */
+            readonly progress: number;
+            readonly schedule: number | null;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            readonly status: components["schemas"]["TrainingJobStatusEnum"];
+            readonly symbols: unknown;
+            /** Format: date */
+            readonly window_end: string | null;
+            /** Format: date */
+            readonly window_start: string | null;
+        };
+        TrainingJobStartRequest: {
+            /** @default random_forest */
+            algorithm: components["schemas"]["AlgorithmEnum"];
+            /** @description The candle source: yfinance, csv, ... */
+            data_source: string;
+            model_type: components["schemas"]["ModelTypeEnum"];
+            /** @description n_estimators (1-1000, default 100), max_depth (1-50, default 10), test_fraction (0.05-0.5, default 0.2), strategy (the strategy's settings that pick candidates and exits) */
+            params?: unknown;
+            /** @description As stored: RELIANCE.NS */
+            symbols: string[];
+            /** Format: date */
+            window_end?: string | null;
+            /** Format: date */
+            window_start?: string | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        TrainingJobStatusEnum: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+        TrainingLogLine: {
+            at: string;
+            level: string;
+            message: string;
         };
         /**
          * @description * `schedule` - Every 30 s
@@ -8580,6 +8990,865 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Market"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_jobs_list: {
+        parameters: {
+            query?: {
+                model_type?: "price_regressor" | "verdict_classifier";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Only jobs in this state */
+                status?: "cancelled" | "failed" | "pending" | "running" | "succeeded";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTrainingJobList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_jobs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingJobStartRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobDetail"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_jobs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobDetail"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_jobs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobDetail"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The job is done (job_finished) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_models_list: {
+        parameters: {
+            query?: {
+                model_type?: "price_regressor" | "verdict_classifier";
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMLModelList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_models_activate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MLModel"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The artifact is missing or fails its checksum (artifact_invalid) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_models_compare_retrieve: {
+        parameters: {
+            query: {
+                /** @description A model's id */
+                a: string;
+                /** @description Another model's id */
+                b: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MLModelComparison"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_models_rollback_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MLModelRollbackRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MLModel"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No earlier model was active (no_previous_model), or its artifact is unusable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_schedules_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRetrainingScheduleList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_schedules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetrainingScheduleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrainingSchedule"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_schedules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrainingSchedule"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_schedules_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_schedules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedRetrainingScheduleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrainingSchedule"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not authenticated, or the credentials are wrong or expired. */
