@@ -146,6 +146,9 @@ class Command(BaseCommand):
         out.write("Ctrl-C stops it.")
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` / `kill` stop it cleanly too
+            # Ctrl-C too, even when started from a background job, which inherits SIGINT ignored
+            # (Python then installs no KeyboardInterrupt handler of its own).
+            signal.signal(signal.SIGINT, _interrupt)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -82,6 +82,7 @@ class Command(BaseCommand):
         out.write("Ctrl-C stops it.")
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)
+            signal.signal(signal.SIGINT, _interrupt)  # Ctrl-C, even if inherited ignored
         try:
             server.serve_forever()
         except KeyboardInterrupt:
