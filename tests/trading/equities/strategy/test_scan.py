@@ -18,7 +18,7 @@ from trading.equities.strategy.backtest import backtest
 from trading.equities.strategy.chart_quality import chart_quality
 from trading.equities.strategy.indicators import snapshot
 from trading.equities.strategy.params import StrategyParams
-from trading.equities.strategy.rules import Verdict, entry_check, targets
+from trading.equities.strategy.rules import Verdict, entry_check, position_quantity, targets
 from trading.equities.strategy.scan import SymbolVerdict, floor_to_tick, rank, scan_symbol
 from trading.equities.strategy.scoring import COMBINED_SCORE, backtest_score, combined_score, strength_score
 
@@ -75,7 +75,10 @@ def test_ibm_on_a_signal_close_is_a_buy_with_its_planned_order() -> None:
     assert found.target - TICK < raw_target <= found.target and is_on_tick(found.target)
     assert found.stop <= raw_stop < found.stop + TICK and is_on_tick(found.stop)
     assert found.stop < snap.close < found.target
-    assert 1 <= found.quantity <= found.capital / snap.close
+    # The sizing rule's own quantity, at least one share, and its cost within the capital.
+    assert snap.avg_volume is not None
+    assert found.quantity == position_quantity(snap.close, snap.avg_volume, PARAMS) >= 1
+    assert found.quantity * snap.close <= found.capital
     assert found.capital <= PARAMS.user_capital
 
 
