@@ -13,12 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdmin
+from accounts.permissions import IsAdmin, IsViewer
 from config.api.errors import Conflict
 from mlops import serializers as s
 from mlops.models import JobStatus, MLModel, ModelType, RetrainingSchedule, TrainingJob
 from mlops.services.errors import MLConflict
-from mlops.services.registry import model_activate, model_rollback, models_compare
+from mlops.services.registry import model_activate, model_rollback, models_compare, models_for_traders
+from mlops.services.sample_data import sample_history_load
 from mlops.services.schedules import schedule_delete, schedule_save
 from mlops.services.training import training_job_cancel, training_job_start
 
@@ -210,3 +211,26 @@ class ScheduleDetailView(AdminView):
         schedule = get_object_or_404(RetrainingSchedule, pk=pk)
         schedule_delete(actor=request.user, schedule=schedule, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActiveModelsView(APIView):
+    permission_classes = (IsViewer,)
+
+    @extend_schema(
+        responses={200: s.ActiveModelsSerializer},
+        summary="The active models' figures and the verdict versions a trader can pin (any user)",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(s.ActiveModelsSerializer(models_for_traders()).data)
+
+
+class SampleHistoryView(AdminView):
+    @extend_schema(
+        request=None,
+        responses={200: s.SampleHistorySerializer},
+        summary="Store bokeh-sampledata's daily AAPL, GOOG, IBM, MSFT (2000-2013) as csv series (admin)",
+    )
+    def post(self, request: Request) -> Response:
+        return Response(
+            s.SampleHistorySerializer(sample_history_load(actor=request.user, request=request)).data
+        )

@@ -161,3 +161,45 @@ class RetrainingScheduleSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField())
     def get_beat_row(self, schedule: RetrainingSchedule) -> str:
         return f"ml:{schedule.pk}"
+
+
+class SampleHistorySerializer(serializers.Serializer):
+    source = serializers.CharField()
+    symbols = serializers.ListField(child=serializers.CharField())
+    candles = serializers.IntegerField(help_text="Daily candles stored (new or updated)")
+
+
+class BacktestFiguresSerializer(serializers.Serializer):
+    trades = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True, help_text="0-1")
+    return_pct = serializers.FloatField()
+    max_drawdown_pct = serializers.FloatField()
+
+
+class BacktestSummarySerializer(serializers.Serializer):
+    rules = BacktestFiguresSerializer()
+    filter = BacktestFiguresSerializer()
+    require_both = BacktestFiguresSerializer()
+
+
+class ActiveModelSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    algorithm = serializers.CharField()
+    activated_at = serializers.DateTimeField(allow_null=True)
+    accuracy = serializers.FloatField(allow_null=True)
+    macro_f1 = serializers.FloatField(allow_null=True)
+    test_from = serializers.CharField(allow_null=True)
+    backtest = BacktestSummarySerializer(allow_null=True)
+
+
+class ModelVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    algorithm = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    is_active = serializers.BooleanField()
+
+
+class ActiveModelsSerializer(serializers.Serializer):
+    verdict_classifier = ActiveModelSerializer(allow_null=True)
+    price_regressor = ActiveModelSerializer(allow_null=True)
+    versions = ModelVersionSerializer(many=True, help_text="The verdict models a trader can pin")

@@ -1,4 +1,5 @@
-"""ml/* endpoints (admin only): training jobs, the model registry, retraining schedules."""
+"""ml/* endpoints: training jobs, the model registry, retraining schedules, the sample history (admin
+only); the active models' figures (any trader, for the opt-in)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ urlpatterns: list[URLPattern] = [
     path("ml/jobs", api.JobListView.as_view(), name="ml-jobs"),
     path("ml/jobs/<uuid:pk>", api.JobDetailView.as_view(), name="ml-job"),
     path("ml/jobs/<uuid:pk>/cancel", api.JobCancelView.as_view(), name="ml-job-cancel"),
+    path("ml/active", api.ActiveModelsView.as_view(), name="ml-active"),
+    path("ml/sample-data", api.SampleHistoryView.as_view(), name="ml-sample-data"),
     path("ml/models", api.ModelListView.as_view(), name="ml-models"),
     path("ml/models/compare", api.ModelCompareView.as_view(), name="ml-models-compare"),
     path("ml/models/rollback", api.ModelRollbackView.as_view(), name="ml-models-rollback"),

@@ -1,4 +1,5 @@
-"""A job's progress and log, saved on its row and sent to its creator's browser as `ml.job.updated`."""
+"""A job's progress and log, saved on its row and sent to every admin's browser as `ml.job.updated`
+(a scheduled job has no creator, and any admin may be watching the ML page)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.models import Role, User
 from mlops.models import TrainingJob
 from notifications.events import ML_JOB_UPDATED, publish
 
@@ -33,8 +35,12 @@ def job_event(job: TrainingJob) -> dict[str, Any]:
 
 
 def job_publish(job: TrainingJob) -> None:
+    event = job_event(job)
+    admins = set(User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True))
     if job.created_by_id is not None:
-        publish(job.created_by_id, ML_JOB_UPDATED, job_event(job))
+        admins.add(job.created_by_id)
+    for admin_id in admins:
+        publish(admin_id, ML_JOB_UPDATED, event)
 
 
 def job_step(

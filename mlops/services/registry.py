@@ -322,3 +322,55 @@ def active_model(model_type: str) -> LoadedModel | None:
     except ArtifactRefused as exc:
         logger.warning("ML model %s v%s refused: %s", model.model_type, model.version, exc)
         return None
+
+
+def model_for_use(model_type: str, version: int | None = None) -> tuple[LoadedModel | None, str]:
+    """The model a trader's decisions use: `version` of `model_type` when pinned, else the active
+    one; loaded and verified. (None, why in words) when there is none or it cannot be used."""
+    rows = MLModel.objects.filter(model_type=model_type)
+    model = rows.filter(version=version).first() if version else rows.filter(is_active=True).first()
+    if model is None:
+        return None, (f"model v{version} does not exist" if version else "no model is active")
+    try:
+        loaded = load_model(model)
+    except ArtifactRefused as exc:
+        logger.warning("ML model %s v%s refused: %s", model.model_type, model.version, exc)
+        return None, f"model v{model.version} was refused: its artifact is missing or changed"
+    except Exception as exc:  # a file the registry wrote but this process cannot load (library versions)
+        logger.exception("ML model %s v%s could not be loaded", model.model_type, model.version)
+        return None, f"model v{model.version} could not be loaded ({type(exc).__name__})"
+    return loaded, ""
+
+
+def _figures(model: MLModel) -> dict[str, Any]:
+    """What a trader sees of a model: its test figures and the backtest without the curves."""
+    metrics = model.metrics or {}
+    runs = (metrics.get("backtest") or {}).get("runs") or {}
+    without_curves = {name: {k: v for k, v in run.items() if k != "equity"} for name, run in runs.items()}
+    return {
+        "version": model.version,
+        "algorithm": model.algorithm,
+        "activated_at": model.activated_at,
+        "accuracy": metrics.get("accuracy"),
+        "macro_f1": metrics.get("macro_f1"),
+        "test_from": metrics.get("test_from"),
+        "backtest": without_curves or None,
+    }
+
+
+def models_for_traders() -> dict[str, Any]:
+    """The active model of each type with its figures, and the verdict models a trader may pin."""
+    active = {m.model_type: m for m in MLModel.objects.filter(is_active=True)}
+    versions = MLModel.objects.filter(model_type=ModelType.VERDICT_CLASSIFIER).order_by("-version")
+    return {
+        **{kind: (_figures(active[kind]) if kind in active else None) for kind in ModelType.values},
+        "versions": [
+            {
+                "version": m.version,
+                "algorithm": m.algorithm,
+                "created_at": m.created_at,
+                "is_active": m.is_active,
+            }
+            for m in versions
+        ],
+    }

@@ -16,10 +16,11 @@ from django.utils import timezone
 from brokers.adapters.base import Candle
 from brokers.marketdata.selectors import candles_for
 from mlops import dataset
+from mlops.backtest import Judged, walk_forward_folds, with_and_without
 from mlops.models import JobStatus, ModelType, TrainingJob
 from mlops.services import estimators
 from mlops.services.progress import job_step
-from mlops.services.registry import model_register
+from mlops.services.registry import LoadedModel, model_register
 from mlops.services.schedules import schedule_job_succeeded
 from mlops.services.training import DAILY, DEFAULT_TEST_FRACTION
 from trading.equities.strategy.params import StrategyParams
@@ -29,7 +30,9 @@ logger = logging.getLogger(__name__)
 MIN_TRAIN_SAMPLES = 20
 SWEEP_MARGIN_SECONDS = 300  # past the hard limit, before the sweeper calls a running job lost
 # Share of the progress bar each stage ends at.
-LOADED, SPLIT, FITTED, MEASURED = 45, 50, 85, 95
+LOADED, SPLIT, FITTED, BACKTESTED, MEASURED = 40, 45, 65, 92, 95
+BACKTEST_FOLDS = 4
+BACKTEST_MIN_CONFIDENCE = 0.6  # the trading config's default ml_min_confidence
 
 
 class JobCancelled(Exception):
@@ -111,16 +114,11 @@ def _train(job: TrainingJob) -> None:
     )
     _check_cancel(job)
     job_step(job, message=f"Training {job.get_algorithm_display()} ({job.get_model_type_display()})")
-    fitted = estimators.fit(
-        model_type=job.model_type,
-        algorithm=job.algorithm,
-        rows=[s.features for s in train],
-        labels=[s.label for s in train],
-        targets=[s.forward_return_pct for s in train],
-        hyperparams=job.params or {},
-    )
-    job_step(job, progress=FITTED, message="Trained; measuring on the test days")
+    fitted = _fit(job, train)
+    job_step(job, progress=FITTED, message="Trained; walk-forward backtest with and without the filter")
     _check_cancel(job)
+    backtest = _backtest(job, samples, params)
+    job_step(job, progress=BACKTESTED, message=_backtest_headline(backtest))
     rows = [s.features for s in test]
     if job.model_type == ModelType.VERDICT_CLASSIFIER:
         metrics = estimators.classifier_metrics(fitted, rows, [s.label for s in test], dataset.LABELS)
@@ -130,6 +128,7 @@ def _train(job: TrainingJob) -> None:
         "class_balance": balance,
         "samples": {"train": len(train), "test": len(test)},
         "test_from": _first_day(test),
+        "backtest": backtest,
     }
     metrics = _json_safe(metrics)
     job_step(job, progress=MEASURED, message=_headline(job.model_type, metrics), metrics=metrics)
@@ -150,6 +149,75 @@ def _train(job: TrainingJob) -> None:
         finished_at=timezone.now(),
     )
     schedule_job_succeeded(job=job, model=model)
+
+
+def _fit(job: TrainingJob, train: list[dataset.Sample]) -> estimators.Fitted:
+    return estimators.fit(
+        model_type=job.model_type,
+        algorithm=job.algorithm,
+        rows=[s.features for s in train],
+        labels=[s.label for s in train],
+        targets=[s.forward_return_pct for s in train],
+        hyperparams=job.params or {},
+    )
+
+
+def _judge(job: TrainingJob, fitted: estimators.Fitted, samples: list[dataset.Sample]) -> list[Judged]:
+    """The samples with the fitted model's (label, confidence), predicted as the strategy will."""
+    model = LoadedModel(
+        model_id=None,
+        version=0,
+        model_type=job.model_type,
+        features=list(dataset.FEATURE_NAMES),
+        classes=fitted.classes,
+        estimator=fitted.estimator,
+    )
+    verdicts = model.predict_verdicts([s.features for s in samples])
+    return [Judged(s, label, confidence) for s, (label, confidence) in zip(samples, verdicts, strict=True)]
+
+
+def _backtest(job: TrainingJob, samples: list[dataset.Sample], params: StrategyParams) -> dict[str, Any]:
+    """Walk forward: each later block of days judged by a model trained on the blocks before it;
+    the strategy's trades replayed with and without the filter (mlops/backtest.py)."""
+    folds = int((job.params or {}).get("backtest_folds", BACKTEST_FOLDS))
+    min_confidence = float((job.params or {}).get("min_confidence", BACKTEST_MIN_CONFIDENCE))
+    splits = walk_forward_folds(samples, folds)
+    judged: list[Judged] = []
+    used = 0
+    for number, (train, test) in enumerate(splits, start=1):
+        _check_cancel(job)
+        learnable = len(train) >= MIN_TRAIN_SAMPLES and (
+            job.model_type != ModelType.VERDICT_CLASSIFIER or len({s.label for s in train}) >= 2
+        )
+        if learnable:
+            judged += _judge(job, _fit(job, train), test)
+            used += 1
+        job_step(
+            job,
+            progress=FITTED + (BACKTESTED - FITTED) * number // max(1, len(splits)),
+            message=f"Backtest block {number}/{len(splits)}: {len(test)} trades from {_first_day(test)}"
+            + ("" if learnable else f" skipped ({len(train)} earlier samples are too few to learn from)"),
+        )
+    return with_and_without(judged, slots=params.max_portfolio_size, min_confidence=min_confidence) | {
+        "folds": folds,
+        "folds_used": used,
+    }
+
+
+def _backtest_headline(backtest: dict[str, Any]) -> str:
+    runs = backtest["runs"]
+    if backtest["from"] is None:
+        return "Backtest: no block of days had enough earlier samples to learn from"
+
+    def figure(name: str) -> str:
+        run = runs[name]
+        drawdown = run["max_drawdown_pct"]
+        return f"{run['trades']} trades, {run['return_pct']:+.1f} %, max drawdown {drawdown:.1f} %"
+
+    return (
+        f"Backtest {backtest['from']} to {backtest['to']}: rules alone {figure('rules')}; "
+        f"with the filter {figure('filter')}; requiring both {figure('require_both')}"
+    )
 
 
 def _headline(model_type: str, metrics: dict[str, Any]) -> str:

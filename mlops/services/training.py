@@ -27,7 +27,11 @@ MAX_SYMBOLS = 200
 DAILY = "1d"
 # What a job's params may hold, with their bounds; `strategy` is the strategy's own params
 # (StrategyParams.from_mapping), whose candidates and exits make the samples.
-HYPERPARAM_BOUNDS: dict[str, tuple[int, int]] = {"n_estimators": (1, 1000), "max_depth": (1, 50)}
+HYPERPARAM_BOUNDS: dict[str, tuple[int, int]] = {
+    "n_estimators": (1, 1000),
+    "max_depth": (1, 50),
+    "backtest_folds": (1, 10),  # the walk-forward backtest's test blocks
+}
 TEST_FRACTION_BOUNDS = (0.05, 0.5)
 DEFAULT_TEST_FRACTION = 0.2
 
@@ -47,6 +51,11 @@ def clean_params(params: Any) -> dict[str, Any]:
                 errors[f"params.{name}"] = [f"Must be a whole number from {low} to {high}."]
             else:
                 clean[name] = value
+        elif name == "min_confidence":  # the backtest's filter threshold
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                errors["params.min_confidence"] = ["Must be a number from 0 to 1."]
+            else:
+                clean[name] = float(value)
         elif name == "test_fraction":
             low_f, high_f = TEST_FRACTION_BOUNDS
             if isinstance(value, bool) or not isinstance(value, int | float) or not low_f <= value <= high_f:
@@ -63,7 +72,8 @@ def clean_params(params: Any) -> dict[str, Any]:
                 errors.update({f"params.strategy.{key}": [message] for key, message in exc.errors.items()})
         else:
             errors[f"params.{str(name)[:40]}"] = [
-                "Unknown parameter: use n_estimators, max_depth, test_fraction or strategy."
+                "Unknown parameter: use n_estimators, max_depth, test_fraction, backtest_folds, "
+                "min_confidence or strategy."
             ]
     if errors:
         raise ValidationError(errors)

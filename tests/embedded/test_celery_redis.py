@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
-from config.env import BASE_DIR
 from config.health import WORKER_SEEN_KEY
 from config.heartbeat import heartbeat
 from tests.embedded.worker_tasks import rename_user
 from tests.factories import UserFactory
+from tests.worker_process import Worker, celery_worker
 
 pytestmark = [
     pytest.mark.redis,
@@ -31,77 +22,14 @@ pytestmark = [
 ]
 
 
-@dataclass
-class Worker:
-    queue: str
-    hostname: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_for(self, condition: Callable[[], Any], *, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self.process.poll() is not None:
-                pytest.fail(f"the worker exited ({self.process.returncode}):\n{self.output()}")
-            time.sleep(0.1)
-        pytest.fail(f"nothing happened within {timeout} s; worker log:\n{self.output()}")
-
-
-def _database_url() -> str | None:
-    """The test database as a URL for another process (None when it cannot be shared)."""
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return None  # the SQLite test database lives in this process's memory
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     """`celery -A config worker` on a queue of its own, so no other worker can take our tasks."""
     queue = f"tests-{uuid.uuid4().hex[:12]}"
-    hostname = f"{queue}@tests"
-    env = dict(os.environ)
-    database_url = _database_url()
-    if database_url:
-        env["DATABASE_URL"] = database_url
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    command = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--pool=threads",
-        "--concurrency=2",
-        f"--queues={queue}",
-        f"--hostname={hostname}",
-        "--without-mingle",
-        "--without-gossip",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-        "--include=tests.embedded.worker_tasks",
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield Worker(queue=queue, hostname=hostname, process=process, log=log)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # warm shutdown
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
+    options = ("--concurrency=2", "--include=tests.embedded.worker_tasks")
+    with celery_worker(queue=queue, hostname=f"{queue}@tests", log=log, pool="threads", options=options) as w:
+        yield w
 
 
 def test_heartbeat_sent_through_redis_is_run_by_a_real_worker(worker: Worker) -> None:

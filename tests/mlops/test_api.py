@@ -44,6 +44,7 @@ SCHEDULE = {
         ("post", "/models/rollback"),
         ("get", "/schedules"),
         ("post", "/schedules"),
+        ("post", "/sample-data"),
     ],
 )
 def test_only_admins_reach_the_ml_api(role, method, path, request, client_for) -> None:
@@ -88,6 +89,58 @@ def test_a_started_job_is_audited_and_listed(admin_user, client_for, daily_histo
     listed = client.get(f"{V1}/jobs", {"status": "pending"}).json()["results"]
     assert [row["id"] for row in listed] == [job["id"]]
     assert client.get(f"{V1}/jobs", {"status": "running"}).json()["results"] == []
+
+
+def test_an_admin_loads_the_sample_history_to_train_on(admin_user, client_for) -> None:
+    client = client_for(admin_user)
+    loaded = client.post(f"{V1}/sample-data").json()
+    assert loaded["source"] == "csv" and loaded["symbols"] == ["AAPL", "GOOG", "IBM", "MSFT"]
+    assert loaded["candles"] == 11958  # AAPL, IBM, MSFT 2000-2013 and GOOG 2004-2013, each trading day
+    series = client.get("/api/v1/market-data/series").json()["results"]
+    assert {(s["source"], s["symbol"]) for s in series} == {("csv", symbol) for symbol in loaded["symbols"]}
+    assert AuditLog.objects.filter(action="marketdata.upload", actor=admin_user).count() == 4
+
+
+def test_traders_see_the_active_models_figures_and_the_versions_they_can_pin(
+    trader, admin_user, client_for
+) -> None:
+    admin = admin_user
+    backtest = {
+        "runs": {
+            name: {
+                "trades": 9,
+                "win_rate": 0.5,
+                "return_pct": 3.0,
+                "max_drawdown_pct": 1.0,
+                "equity": [{"day": "2013-01-02", "equity": 100.0}],
+            }
+            for name in ("rules", "filter", "require_both")
+        }
+    }
+    client = client_for(trader)
+    assert client.get(f"{V1}/active").json() == {
+        "verdict_classifier": None,
+        "price_regressor": None,
+        "versions": [],
+    }
+    first = registered(admin, accuracy=0.5)
+    second = registered(admin, accuracy=0.6)
+    second.metrics |= {"macro_f1": 0.4, "backtest": backtest}
+    second.save()
+    client_for(admin).post(f"{V1}/models/{second.pk}/activate")
+    active = client.get(f"{V1}/active").json()
+    figures = active["verdict_classifier"]
+    assert (figures["version"], figures["accuracy"], figures["macro_f1"]) == (2, 0.6, 0.4)
+    assert figures["backtest"]["filter"] == {
+        "trades": 9,
+        "win_rate": 0.5,
+        "return_pct": 3.0,
+        "max_drawdown_pct": 1.0,
+    }
+    assert active["price_regressor"] is None
+    assert [(v["version"], v["is_active"]) for v in active["versions"]] == [(2, True), (1, False)]
+    assert first.version == 1 and not active["versions"][1]["is_active"]
+    assert client_for(trader).get(f"{V1}/models").status_code == 403  # the registry itself stays admin-only
 
 
 def test_compare_and_rollback_over_the_api(admin_user, client_for) -> None:

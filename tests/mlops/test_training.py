@@ -86,6 +86,25 @@ def test_the_metrics_say_how_the_model_did_on_later_days(trained) -> None:
     assert metrics["samples"]["train"] > metrics["samples"]["test"] > 0
 
 
+def test_the_walk_forward_backtest_shows_the_strategy_with_and_without_the_filter(trained) -> None:
+    client, job_id = trained
+    job = client.get(f"{JOBS}/{job_id}").json()
+    backtest = job["metrics"]["backtest"]
+    runs = backtest["runs"]
+    assert set(runs) == {"rules", "filter", "require_both"}
+    assert backtest["folds"] == 4 and 1 <= backtest["folds_used"] <= 4
+    assert backtest["from"] < backtest["to"] and backtest["min_confidence"] == 0.6
+    assert runs["rules"]["trades"] > 0
+    assert runs["require_both"]["trades"] <= runs["rules"]["trades"]
+    for run in runs.values():
+        assert run["equity"][0]["equity"] == 100.0
+        assert run["equity"][-1]["equity"] == pytest.approx(100 + run["return_pct"], abs=1e-3)
+        assert 0 <= run["max_drawdown_pct"] <= 100
+    assert any(
+        line["message"].startswith("Backtest ") and "rules alone" in line["message"] for line in job["log"]
+    )
+
+
 def test_the_model_is_registered_with_its_files_checksum(trained) -> None:
     _, job_id = trained
     model = MLModel.objects.get(job_id=job_id)

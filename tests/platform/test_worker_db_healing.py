@@ -6,12 +6,8 @@ next (the speed CELERY_DB_REUSE_MAX buys). On real PostgreSQL: the server ends t
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from celery.signals import task_postrun, task_prerun
@@ -19,13 +15,12 @@ from celery.utils.dispatch import Signal
 from django.core.cache import cache
 from django.db import DatabaseError, OperationalError, connection, transaction
 
-from config.env import BASE_DIR
 from config.heartbeat import heartbeat
 from config.tasks import house_task
-from tests.embedded.test_celery_redis import Worker, _database_url
 from tests.factories import UserFactory
 from tests.platform.db_faults import backend_pid, require_postgresql, terminate_backend
 from tests.platform.db_heal_tasks import record_backend_pid
+from tests.worker_process import Worker, celery_worker, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the test's own connection, outside a transaction
 
@@ -104,41 +99,18 @@ def test_a_task_that_lost_its_connection_mid_way_is_retried_on_a_new_one() -> No
 def solo_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     """`celery -A config worker --pool=solo` on a queue of its own, on the database pool as in
     production (DATABASE_POOL defaults to on; the tests' own processes turn it off)."""
-    database_url = _database_url()
-    if database_url is None or not os.environ.get("REDIS_URL"):
+    if database_url() is None or not os.environ.get("REDIS_URL"):
         pytest.skip("needs PostgreSQL and REDIS_URL: a worker process shares the database through the broker")
     queue = f"tests-{uuid.uuid4().hex[:12]}"
-    hostname = f"{queue}@tests"
-    env = {**os.environ, "DATABASE_URL": database_url, "DATABASE_POOL": "true"}
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    command = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--pool=solo",
-        f"--queues={queue}",
-        f"--hostname={hostname}",
-        "--without-mingle",
-        "--without-gossip",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-        "--include=tests.platform.db_heal_tasks",
-    ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield Worker(queue=queue, hostname=hostname, process=process, log=log)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
+    with celery_worker(
+        queue=queue,
+        hostname=f"{queue}@tests",
+        log=log,
+        options=("--include=tests.platform.db_heal_tasks",),
+        env={"DATABASE_POOL": "true"},
+    ) as worker:
+        yield worker
 
 
 def worker_backend_pid(worker: Worker) -> int:

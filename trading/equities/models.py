@@ -143,6 +143,9 @@ class AnalysisRun(models.Model):
     analyses = models.ManyToManyField(SymbolAnalysis, related_name="runs", blank=True)
     errors = models.JSONField(default=dict, blank=True, help_text="{symbol: why it was not analysed}")
     tradeable_count = models.PositiveIntegerField(default=0)
+    # The ML filter as this run applied it: {"model_version", "mode", "min_confidence", "kept",
+    # "dropped", "note"}; empty when the trader has not opted in.
+    ml = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -193,6 +196,10 @@ class Recommendation(models.Model):
         max_length=10, choices=RecommendationStatus.choices, default=RecommendationStatus.PLANNED
     )
     reason = models.TextField(blank=True, default="", help_text="Why it was skipped or failed")
+    # The ML model's say on this buy, when the trader opted in and a model could be loaded.
+    ml_model_version = models.PositiveIntegerField(null=True, blank=True)
+    ml_verdict = models.CharField(max_length=16, blank=True, default="")
+    ml_confidence = decimal_field(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     group = models.ForeignKey(
         "trading.PositionGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -39,7 +39,7 @@ class UserTradingConfigAdmin(admin.ModelAdmin):
         "risk_engine_enabled",
         "updated_at",
     )
-    list_filter = ("auto_trading_enabled", "risk_engine_enabled", "ml_filter_enabled", "default_order_type")
+    list_filter = ("auto_trading_enabled", "risk_engine_enabled", "ml_enabled", "default_order_type")
     search_fields = ("user__email", "user__username")
     list_select_related = ("user",)
     readonly_fields = ("user", "created_at", "updated_at")

@@ -42,8 +42,19 @@ class UserTradingConfig(models.Model):
     # Behaviour and ML
     auto_trading_enabled = models.BooleanField(default=_D["auto_trading_enabled"])
     allow_pyramiding = models.BooleanField(default=_D["allow_pyramiding"])
-    ml_filter_enabled = models.BooleanField(default=_D["ml_filter_enabled"])
+    ml_enabled = models.BooleanField(default=_D["ml_enabled"])
+    ml_model_version = models.PositiveIntegerField(
+        null=True, blank=True, default=None, help_text="A verdict model version; empty: the active one"
+    )
     ml_min_confidence = decimal_field(default=_D["ml_min_confidence"])
+    ml_combine = models.CharField(
+        max_length=12,
+        choices=[
+            ("filter", "Filter: drop the buys the model calls avoid/watch"),
+            ("require_both", "Require both: buy only what the model calls buy"),
+        ],
+        default=_D["ml_combine"],
+    )
     # [{"task": "...", "cron": "*/5 * * * *" | "interval_seconds": 60, "timezone": "UTC"}]
     task_schedule = models.JSONField(default=list, blank=True)
     # Engine: pool and queue

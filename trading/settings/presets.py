@@ -20,7 +20,14 @@ QUEUE_RULE_NAMES: Final = (
     "fifo",
 )
 
-PERSONAL_FIELDS: Final = ("user_capital", "auto_trading_enabled", "ml_filter_enabled", "task_schedule")
+PERSONAL_FIELDS: Final = (
+    "user_capital",
+    "auto_trading_enabled",
+    "ml_enabled",
+    "ml_model_version",
+    "task_schedule",
+)
+ML_COMBINE_MODES: Final = ("filter", "require_both")
 
 
 def default_queue_rules() -> list[dict[str, Any]]:
@@ -47,8 +54,10 @@ def _defaults() -> dict[str, Any]:
         # Behaviour and ML
         "auto_trading_enabled": True,
         "allow_pyramiding": True,
-        "ml_filter_enabled": False,
+        "ml_enabled": False,
+        "ml_model_version": None,  # None: the active verdict model
         "ml_min_confidence": Decimal("0.6"),
+        "ml_combine": "filter",
         "task_schedule": [],
         # Engine: pool and queue
         "max_open_groups": 10,

@@ -97,6 +97,12 @@ def _order_type(raw: object) -> str:
     return str(raw)
 
 
+def _ml_combine(raw: object) -> str:
+    if raw not in presets.ML_COMBINE_MODES:
+        raise _Invalid('Must be "filter" or "require_both".')
+    return str(raw)
+
+
 def _queue_rules(raw: object) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         raise _Invalid('Must be a list of {"rule": name, "enabled": true|false}, in priority order.')
@@ -222,8 +228,10 @@ _FIELDS: dict[str, tuple[Callable[[object], Any], bool]] = {
     "default_order_type": (_order_type, False),
     "auto_trading_enabled": (_boolean, False),
     "allow_pyramiding": (_boolean, False),
-    "ml_filter_enabled": (_boolean, False),
+    "ml_enabled": (_boolean, False),
+    "ml_model_version": (_int(1, 1_000_000), True),
     "ml_min_confidence": (_percent(low=_ZERO, high=Decimal(1), rule="Must be between 0 and 1."), False),
+    "ml_combine": (_ml_combine, False),
     "task_schedule": (_task_schedule, False),
     "max_open_groups": (_int(1, 100), False),
     "pyramids_bypass_pool": (_boolean, False),

@@ -42,6 +42,7 @@ from trading.equities.models import (
     SymbolAnalysis,
 )
 from trading.equities.services.config import candle_source, candle_symbol, strategy_params
+from trading.equities.services.ml_filter import ml_filter_apply
 from trading.equities.strategy.params import StrategyParams
 from trading.equities.strategy.rules import position_capital, position_quantity
 from trading.equities.strategy.scan import SymbolVerdict, scan_symbol
@@ -374,7 +375,7 @@ def analysis_run(
         run.tradeable_count = planned
         run.status = AnalysisStatus.SUCCEEDED
         run.finished_at = timezone.now()
-        run.save(update_fields=["errors", "tradeable_count", "status", "finished_at"])
+        run.save(update_fields=["errors", "tradeable_count", "status", "finished_at", "ml"])
     return run
 
 
@@ -412,5 +413,12 @@ def _plan(run: AnalysisRun, ranked: Sequence[SymbolAnalysis], params: StrategyPa
                 reason="" if quantity > 0 else "capital buys less than one share",
             )
         )
+    run.ml = ml_filter_apply(
+        user_id=run.user_id,
+        day=run.day,
+        params=params,
+        recommendations=rows,
+        bars_of=lambda symbol: bars_for(source=run.source, symbol=symbol, day=run.day, params=params),
+    )
     Recommendation.objects.bulk_create(rows)
     return len(rows)

@@ -18,6 +18,12 @@ def _field(name: str, default: Any) -> serializers.Field:
         return serializers.BooleanField(required=False)
     if isinstance(default, int):
         return serializers.IntegerField(required=False)
+    if name == "ml_model_version":
+        return serializers.IntegerField(
+            required=False, allow_null=True, help_text="A verdict model version; null: the active model"
+        )
+    if name == "ml_combine":
+        return serializers.CharField(required=False, help_text='"filter" or "require_both"')
     if name == "default_order_type":
         # A plain string: a second limit|market enum would collide with the DCA configs' in the schema.
         return serializers.CharField(required=False, help_text='"limit" or "market"')
