@@ -32,4 +32,14 @@ export const keys = {
   serviceStatus: ["service", "status"] as const,
   serviceLogs: ["service", "logs"] as const,
   notifications: ["notifications"] as const,
+  // The ML area (features/ml): jobs pages and one job's detail apart, so the live
+  // `ml.job.updated` event can patch each without refetching the other.
+  ml: ["ml"] as const,
+  mlJobs: ["ml", "jobs"] as const,
+  mlJobsPage: (page: number) => ["ml", "jobs", page] as const,
+  mlJob: (id: string) => ["ml", "job", id] as const,
+  mlModels: ["ml", "models"] as const,
+  mlCompare: (a: string, b: string) => ["ml", "compare", a, b] as const,
+  mlActive: ["ml", "active"] as const,
+  marketSeries: ["market-data", "series"] as const,
 };

@@ -912,6 +912,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ml/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active models' figures and the verdict versions a trader can pin (any user) */
+        get: operations["ml_active_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ml/jobs": {
         parameters: {
             query?: never;
@@ -1026,6 +1043,23 @@ export interface paths {
         put?: never;
         /** Activate the model of a type that was active before the current one (admin) */
         post: operations["ml_models_rollback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/sample-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Store bokeh-sampledata's daily AAPL, GOOG, IBM, MSFT (2000-2013) as csv series (admin) */
+        post: operations["ml_sample_data_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1770,6 +1804,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActiveModel: {
+            /** Format: double */
+            accuracy: number | null;
+            /** Format: date-time */
+            activated_at: string | null;
+            algorithm: string;
+            backtest: components["schemas"]["BacktestSummary"] | null;
+            /** Format: double */
+            macro_f1: number | null;
+            test_from: string | null;
+            version: number;
+        };
+        ActiveModels: {
+            price_regressor: components["schemas"]["ActiveModel"] | null;
+            verdict_classifier: components["schemas"]["ActiveModel"] | null;
+            /** @description The verdict models a trader can pin */
+            versions: components["schemas"]["ModelVersion"][];
+        };
         AlertAccountChoice: {
             exchange: string;
             /** Format: uuid */
@@ -1900,6 +1952,7 @@ export interface components {
             readonly finished_at: string | null;
             /** Format: uuid */
             readonly id: string;
+            readonly ml: unknown;
             readonly source: string;
             /** Format: date-time */
             readonly started_at: string;
@@ -1921,6 +1974,7 @@ export interface components {
             readonly finished_at: string | null;
             /** Format: uuid */
             readonly id: string;
+            readonly ml: unknown;
             readonly recommendations: components["schemas"]["Recommendation"][];
             readonly results: components["schemas"]["SymbolAnalysis"][];
             readonly source: string;
@@ -1965,6 +2019,23 @@ export interface components {
             access: string;
             refresh: string;
             user: components["schemas"]["User"];
+        };
+        BacktestFigures: {
+            /** Format: double */
+            max_drawdown_pct: number;
+            /** Format: double */
+            return_pct: number;
+            trades: number;
+            /**
+             * Format: double
+             * @description 0-1
+             */
+            win_rate: number | null;
+        };
+        BacktestSummary: {
+            filter: components["schemas"]["BacktestFigures"];
+            require_both: components["schemas"]["BacktestFigures"];
+            rules: components["schemas"]["BacktestFigures"];
         };
         /** @enum {unknown} */
         BlankEnum: "";
@@ -2756,6 +2827,13 @@ export interface components {
          * @enum {string}
          */
         ModelTypeEnum: "verdict_classifier" | "price_regressor";
+        ModelVersion: {
+            algorithm: string;
+            /** Format: date-time */
+            created_at: string;
+            is_active: boolean;
+            version: number;
+        };
         ModeRequest: {
             mode: components["schemas"]["ModeEnum"];
         };
@@ -3216,9 +3294,13 @@ export interface components {
             max_winners_to_combine?: number;
             /** @description Decimal as a string */
             min_volume_usd?: string;
-            ml_filter_enabled?: boolean;
+            /** @description "filter" or "require_both" */
+            ml_combine?: string;
+            ml_enabled?: boolean;
             /** @description Decimal as a string */
             ml_min_confidence?: string;
+            /** @description A verdict model version; null: the active model */
+            ml_model_version?: number | null;
             post_full_wait_minutes?: number;
             pyramids_bypass_pool?: boolean;
             queue_rules?: {
@@ -3601,6 +3683,10 @@ export interface components {
             readonly group: string | null;
             /** Format: uuid */
             readonly id: string;
+            /** Format: decimal */
+            readonly ml_confidence: string | null;
+            readonly ml_model_version: number | null;
+            readonly ml_verdict: string;
             /** Format: uuid */
             readonly order: string | null;
             readonly quantity: number;
@@ -3920,6 +4006,12 @@ export interface components {
             readonly profit: string;
             symbol: string;
             timeframe: string;
+        };
+        SampleHistory: {
+            /** @description Daily candles stored (new or updated) */
+            candles: number;
+            source: string;
+            symbols: string[];
         };
         SchedulableTask: {
             description: string;
@@ -4597,9 +4689,13 @@ export interface components {
             max_winners_to_combine?: number;
             /** @description Decimal as a string */
             min_volume_usd?: string;
-            ml_filter_enabled?: boolean;
+            /** @description "filter" or "require_both" */
+            ml_combine?: string;
+            ml_enabled?: boolean;
             /** @description Decimal as a string */
             ml_min_confidence?: string;
+            /** @description A verdict model version; null: the active model */
+            ml_model_version?: number | null;
             post_full_wait_minutes?: number;
             pyramids_bypass_pool?: boolean;
             queue_rules?: {
@@ -4649,9 +4745,13 @@ export interface components {
             max_winners_to_combine?: number;
             /** @description Decimal as a string */
             min_volume_usd?: string;
-            ml_filter_enabled?: boolean;
+            /** @description "filter" or "require_both" */
+            ml_combine?: string;
+            ml_enabled?: boolean;
             /** @description Decimal as a string */
             ml_min_confidence?: string;
+            /** @description A verdict model version; null: the active model */
+            ml_model_version?: number | null;
             post_full_wait_minutes?: number;
             pyramids_bypass_pool?: boolean;
             queue_rules?: {
@@ -9030,6 +9130,61 @@ export interface operations {
             };
         };
     };
+    ml_active_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveModels"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ml_jobs_list: {
         parameters: {
             query?: {
@@ -9557,6 +9712,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ml_sample_data_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleHistory"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Too many requests: retry after the `Retry-After` header's seconds. */
             429: {

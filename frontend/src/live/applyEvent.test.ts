@@ -2,6 +2,8 @@ import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import { keys } from "@/api/keys";
 import type { Page, Position, PositionDetail, ServiceLog } from "@/api/types";
+import type { TrainingJob, TrainingJobDetail } from "@/features/ml/types";
+import { jobFixture } from "@/features/ml/testFixtures";
 import { detail, position } from "@/test/fixtures";
 import { applyEvent, LOG_TAIL_MAX, RECENT_LOGS_SIZE } from "./applyEvent";
 
@@ -111,5 +113,44 @@ describe("live events in the query cache", () => {
     c.setQueryData(["strategy", "tasks"], []);
     applyEvent(c, { type: "strategy.updated", data: { task: "analysis", outcome: "success" } });
     expect(c.getQueryState(["strategy", "tasks"])?.isInvalidated).toBe(true);
+  });
+
+  it("a training job's step moves its row and its open detail at once, without a refetch", () => {
+    const c = client();
+    const jobs = (results: TrainingJob[]) => ({ count: results.length, next: null, previous: null, results });
+    c.setQueryData(keys.mlJobsPage(1), jobs([jobFixture({ id: "j1", status: "running", progress: 10 }), jobFixture({ id: "j2" })]));
+    const first = { at: "2026-12-06T10:00:00Z", level: "info", message: "Loading AAPL" };
+    c.setQueryData<TrainingJobDetail>(keys.mlJob("j1"), { ...jobFixture({ id: "j1", status: "running", progress: 10 }), log: [first] });
+    const line = { at: "2026-12-06T10:00:01Z", level: "info", message: "Loaded IBM: 3,500 candles" };
+
+    applyEvent(c, { type: "ml.job.updated", data: { id: "j1", status: "running", progress: 45, log: line, error: "", model_type: "verdict_classifier" } });
+    applyEvent(c, { type: "ml.job.updated", data: { id: "j1", status: "running", progress: 45, log: line, error: "", model_type: "verdict_classifier" } });
+
+    const row = c.getQueryData<{ results: TrainingJob[] }>(keys.mlJobsPage(1))!.results[0]!;
+    expect(row.progress).toBe(45);
+    expect(row.last_log?.message).toBe("Loaded IBM: 3,500 candles");
+    expect(c.getQueryData<{ results: TrainingJob[] }>(keys.mlJobsPage(1))!.results[1]!.progress).toBe(0);
+    expect(c.getQueryData<TrainingJobDetail>(keys.mlJob("j1"))!.log.map((l) => l.message)).toEqual(["Loading AAPL", "Loaded IBM: 3,500 candles"]);
+    expect(stale(c, keys.mlJobsPage(1))).toBe(false);
+    expect(stale(c, keys.mlJob("j1"))).toBe(false);
+  });
+
+  it("a training job that ends refetches the jobs, its detail and the models; an unknown job refetches the jobs", () => {
+    const c = client();
+    c.setQueryData(keys.mlJobsPage(1), { count: 1, next: null, previous: null, results: [jobFixture({ id: "j1", status: "running", progress: 95 })] });
+    c.setQueryData<TrainingJobDetail>(keys.mlJob("j1"), { ...jobFixture({ id: "j1", status: "running" }), log: [] });
+    c.setQueryData(keys.mlModels, []);
+    applyEvent(c, { type: "ml.job.updated", data: { id: "j1", status: "succeeded", progress: 100, log: { at: "t", level: "info", message: "Registered verdict_classifier v3" }, error: "" } });
+    expect(c.getQueryData<{ results: TrainingJob[] }>(keys.mlJobsPage(1))!.results[0]!.status).toBe("succeeded");
+    expect(stale(c, keys.mlJobsPage(1))).toBe(true);
+    expect(stale(c, keys.mlJob("j1"))).toBe(true);
+    expect(stale(c, keys.mlModels)).toBe(true);
+
+    const d = client();
+    d.setQueryData(keys.mlJobsPage(1), { count: 0, next: null, previous: null, results: [] });
+    d.setQueryData(keys.mlModels, []);
+    applyEvent(d, { type: "ml.job.updated", data: { id: "other", status: "running", progress: 5, log: null, error: "" } });
+    expect(stale(d, keys.mlJobsPage(1))).toBe(true);
+    expect(stale(d, keys.mlModels)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import { keys } from "@/api/keys";
 import type { Page, Position, PositionDetail, PositionLeg, ServiceLog } from "@/api/types";
+import type { LogLine, TrainingJob, TrainingJobDetail } from "@/features/ml/types";
 import type { LiveEvent } from "./socket";
 
 export const LOG_TAIL_MAX = 500;
@@ -151,6 +152,41 @@ export function applyQueueEvent(client: QueryClient, data: Record<string, unknow
   if (!Array.isArray(data.entries)) void client.invalidateQueries({ queryKey: keys.queue });
 }
 
+const JOB_DONE = ["succeeded", "failed", "cancelled"];
+const JOB_LOG_KEEP = 500; // as many lines as the server keeps on a job
+
+/** `ml.job.updated`: the job's row and its open detail move at once (progress, status, the new
+ * log line); a job no list shows yet (another admin's, a schedule's) refetches the lists, and a
+ * job that ended refetches them with the models (a success registers one). */
+export function applyMlJobEvent(client: QueryClient, data: Record<string, unknown>): void {
+  const id = String(data.id ?? "");
+  if (!id) return;
+  const patch = pick<TrainingJob>(data, ["status", "progress", "error"]);
+  const line = data.log && typeof data.log === "object" ? (data.log as LogLine) : null;
+  let listed = false;
+  for (const [key, page] of client.getQueriesData<Page<TrainingJob>>({ queryKey: keys.mlJobs })) {
+    if (!isPage<TrainingJob>(page) || !page.results.some((job) => job.id === id)) continue;
+    listed = true;
+    client.setQueryData<Page<TrainingJob>>(key, {
+      ...page,
+      results: page.results.map((job) => (job.id === id ? { ...job, ...patch, last_log: line ?? job.last_log } : job)),
+    });
+  }
+  const detail = client.getQueryData<TrainingJobDetail>(keys.mlJob(id));
+  if (detail) {
+    const known = line && detail.log.some((entry) => entry.at === line.at && entry.message === line.message);
+    const log = line && !known ? [...detail.log, line].slice(-JOB_LOG_KEEP) : detail.log;
+    client.setQueryData<TrainingJobDetail>(keys.mlJob(id), { ...detail, ...patch, log, last_log: line ?? detail.last_log });
+  }
+  const ended = JOB_DONE.includes(String(data.status));
+  if (!listed || ended) void client.invalidateQueries({ queryKey: keys.mlJobs });
+  if (ended) {
+    // finished_at, model_id and the metrics come with a refetch.
+    void client.invalidateQueries({ queryKey: keys.mlJob(id) });
+    void client.invalidateQueries({ queryKey: keys.mlModels });
+  }
+}
+
 export function applyEvent(client: QueryClient, event: LiveEvent): void {
   const data = event.data ?? {};
   switch (event.type) {
@@ -184,6 +220,9 @@ export function applyEvent(client: QueryClient, event: LiveEvent): void {
       break;
     case "notification.created":
       void client.invalidateQueries({ queryKey: keys.notifications });
+      break;
+    case "ml.job.updated":
+      applyMlJobEvent(client, data);
       break;
     default:
       break; // newer servers may send types this build does not know

@@ -7,6 +7,7 @@ import { api } from "@/api/client";
 import { hasRole, useAuth } from "@/auth/AuthProvider";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { ConfirmButton, PageHeader } from "@/lib/ui";
+import { MlPanel } from "@/features/ml/MlPanel";
 import { AuditPanel } from "./AuditPanel";
 import { HealthPanel } from "./HealthPanel";
 import { UsersPanel } from "./UsersPanel";
@@ -33,7 +34,7 @@ function SystemLogsPanel() {
   );
 }
 
-const TABS = ["users", "audit", "health", "logs"] as const;
+const TABS = ["users", "audit", "health", "logs", "ml"] as const;
 
 export default function AdminPage() {
   const { user } = useAuth();
@@ -49,7 +50,7 @@ export default function AdminPage() {
   }
   return (
     <>
-      <PageHeader title="Admin" description="Users and roles, the audit trail, the platform's health.">
+      <PageHeader title="Admin" description="Users and roles, the audit trail, the platform's health, the ML models.">
         <Button component="a" href="/admin/" variant="default" target="_blank" rel="noopener">
           Open Django admin
         </Button>
@@ -61,11 +62,13 @@ export default function AdminPage() {
             <Tabs.Tab value="audit">Audit trail</Tabs.Tab>
             <Tabs.Tab value="health">Health</Tabs.Tab>
             <Tabs.Tab value="logs">System logs</Tabs.Tab>
+            <Tabs.Tab value="ml">ML models</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="users">{current === "users" && <UsersPanel />}</Tabs.Panel>
           <Tabs.Panel value="audit">{current === "audit" && <AuditPanel />}</Tabs.Panel>
           <Tabs.Panel value="health">{current === "health" && <HealthPanel />}</Tabs.Panel>
           <Tabs.Panel value="logs">{current === "logs" && <SystemLogsPanel />}</Tabs.Panel>
+          <Tabs.Panel value="ml">{current === "ml" && <MlPanel />}</Tabs.Panel>
         </Tabs>
       </Card>
     </>

@@ -1,7 +1,7 @@
-import { Badge, Button, Card, Group, Select, SimpleGrid, Stack, Switch, Text, TextInput, Textarea, Title, Tooltip } from "@mantine/core";
+import { Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { api } from "@/api/client";
 import { keys } from "@/api/keys";
 import type { PresetList, TradingConfig, TradingConfigValues } from "@/api/types";
@@ -9,40 +9,9 @@ import { ErrorAlert } from "@/lib/ErrorAlert";
 import { fieldError } from "@/lib/errors";
 import { formatTime } from "@/lib/format";
 import { ConfirmButton, PageHeader, QueryState } from "@/lib/ui";
-import { display, patchFrom, SECTIONS, toDraft, type Draft, type FieldSpec } from "./fields";
-
-function FieldInput({ field, value, onChange, error, differs, defaultValue }: {
-  field: FieldSpec;
-  value: string | boolean | undefined;
-  onChange: (value: string | boolean) => void;
-  error: string | undefined;
-  differs: boolean;
-  defaultValue: unknown;
-}) {
-  const label = (
-    <Group gap={6} wrap="nowrap">
-      <span>{field.label}</span>
-      {differs && (
-        <Tooltip label={`Default: ${display(field, defaultValue)}`}>
-          <Badge size="xs" variant="light" color="violet">
-            changed
-          </Badge>
-        </Tooltip>
-      )}
-    </Group>
-  );
-  const description = [field.help, `default ${display(field, defaultValue)}`].filter(Boolean).join(" · ");
-  if (field.kind === "bool") {
-    return <Switch label={label} description={description} checked={Boolean(value)} onChange={(e) => onChange(e.currentTarget.checked)} error={error} />;
-  }
-  if (field.kind === "order-type") {
-    return <Select label={label} description={description} data={["limit", "market"]} value={String(value ?? "")} onChange={(v) => v && onChange(v)} error={error} allowDeselect={false} />;
-  }
-  if (field.kind === "json") {
-    return <Textarea label={label} description={description} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} error={error} autosize minRows={3} ff="monospace" />;
-  }
-  return <TextInput label={label} description={description} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} error={error} />;
-}
+import { FieldInput } from "./FieldInput";
+import { ML_FIELDS, patchFrom, SECTIONS, toDraft, type Draft } from "./fields";
+import { MlFilterCard } from "./MlFilterCard";
 
 export default function TradingConfigPage() {
   const client = useQueryClient();
@@ -78,7 +47,8 @@ export default function TradingConfigPage() {
   };
   const differs = new Set(config.data?.differs_from_default ?? []);
   const error = save.error;
-  const shown = SECTIONS.flatMap((s) => s.fields.map((f) => f.key));
+  const shown = [...SECTIONS.flatMap((s) => s.fields.map((f) => f.key)), ...ML_FIELDS.map((f) => f.key)];
+  const defaults = (config.data?.defaults ?? {}) as Record<string, unknown>;
 
   return (
     <QueryState isLoading={config.isLoading} error={config.error}>
@@ -86,7 +56,7 @@ export default function TradingConfigPage() {
         <Stack>
           <PageHeader
             title="Trading config"
-            description={`Your execution, pool, risk and scanner settings. ${config.data.preset ? `Matches the ${config.data.preset} preset. ` : ""}Saved ${formatTime(config.data.updated_at)}.`}
+            description={`Your execution, pool, risk, scanner and ML settings. ${config.data.preset ? `Matches the ${config.data.preset} preset. ` : ""}Saved ${formatTime(config.data.updated_at)}.`}
           >
             <ConfirmButton title="Reset every setting?" message="All settings go back to their defaults." confirmLabel="Reset" onConfirm={() => reset.mutateAsync().catch(() => undefined)} loading={reset.isPending}>
               Reset to defaults
@@ -122,24 +92,36 @@ export default function TradingConfigPage() {
           </Card>
           <ErrorAlert error={error} shownFields={shown} title="Not saved" />
           {SECTIONS.map((section) => (
-            <Card withBorder key={section.title}>
-              <Title order={4} mb="sm">
-                {section.title}
-              </Title>
-              <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-                {section.fields.map((field) => (
-                  <FieldInput
-                    key={field.key}
-                    field={field}
-                    value={draft[field.key]}
-                    onChange={(value) => setDraft((d) => ({ ...d, [field.key]: value }))}
-                    error={localErrors[field.key] ?? fieldError(error, field.key)}
-                    differs={differs.has(field.key)}
-                    defaultValue={config.data?.defaults[field.key]}
-                  />
-                ))}
-              </SimpleGrid>
-            </Card>
+            <Fragment key={section.title}>
+              <Card withBorder>
+                <Title order={4} mb="sm">
+                  {section.title}
+                </Title>
+                <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+                  {section.fields.map((field) => (
+                    <FieldInput
+                      key={field.key}
+                      field={field}
+                      value={draft[field.key]}
+                      onChange={(value) => setDraft((d) => ({ ...d, [field.key]: value }))}
+                      error={localErrors[field.key] ?? fieldError(error, field.key)}
+                      differs={differs.has(field.key)}
+                      defaultValue={defaults[field.key]}
+                    />
+                  ))}
+                </SimpleGrid>
+              </Card>
+              {/* The ML filter follows the scanner whose buys it filters. */}
+              {section.title === "Scanner" && (
+                <MlFilterCard
+                  draft={draft}
+                  onChange={(key, value) => setDraft((d) => ({ ...d, [key]: value }))}
+                  errorOf={(key) => localErrors[key] ?? fieldError(error, key)}
+                  differs={differs}
+                  defaults={defaults}
+                />
+              )}
+            </Fragment>
           ))}
         </Stack>
       )}

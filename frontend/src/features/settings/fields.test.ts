@@ -23,3 +23,14 @@ describe("the trading config form", () => {
     expect(Object.keys(errors).sort()).toEqual(["max_open_groups", "queue_rules"]);
   });
 });
+
+describe("the ML filter fields", () => {
+  const ml = { ...current, ml_enabled: false, ml_model_version: null, ml_min_confidence: "0.6", ml_combine: "filter" };
+
+  it("pins a version, or follows the active model again when emptied", () => {
+    const pinned = { ...toDraft(ml), ml_enabled: true, ml_model_version: "2", ml_combine: "require_both" };
+    expect(patchFrom(pinned, ml)).toEqual({ patch: { ml_enabled: true, ml_model_version: 2, ml_combine: "require_both" }, errors: {} });
+    const following = { ...toDraft({ ...ml, ml_model_version: 2 }), ml_model_version: "" };
+    expect(patchFrom(following, { ...ml, ml_model_version: 2 })).toEqual({ patch: { ml_model_version: null }, errors: {} });
+  });
+});

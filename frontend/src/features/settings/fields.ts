@@ -2,7 +2,7 @@
 // are kept as the API sends them: integers as numbers, decimals as strings, lists as JSON.
 import type { TradingConfigValues } from "@/api/types";
 
-export type FieldKind = "int" | "decimal" | "decimal?" | "bool" | "json" | "order-type";
+export type FieldKind = "int" | "int?" | "decimal" | "decimal?" | "bool" | "json" | "order-type" | "choice";
 export type ConfigKey = keyof TradingConfigValues;
 
 export interface FieldSpec {
@@ -10,6 +10,10 @@ export interface FieldSpec {
   label: string;
   kind: FieldKind;
   help?: string;
+  /** What an empty value means, e.g. "the active model". */
+  empty?: string;
+  /** The values of a "choice" field. */
+  options?: { value: string; label: string; help: string }[];
 }
 
 export const SECTIONS: { title: string; fields: FieldSpec[] }[] = [
@@ -57,8 +61,6 @@ export const SECTIONS: { title: string; fields: FieldSpec[] }[] = [
       { key: "rsi_overbought", label: "RSI overbought", kind: "decimal" },
       { key: "min_volume_usd", label: "Min volume (USD)", kind: "decimal" },
       { key: "chart_quality_min", label: "Min chart quality", kind: "decimal" },
-      { key: "ml_filter_enabled", label: "ML filter", kind: "bool" },
-      { key: "ml_min_confidence", label: "ML min confidence", kind: "decimal" },
     ],
   },
   {
@@ -70,23 +72,40 @@ export const SECTIONS: { title: string; fields: FieldSpec[] }[] = [
   },
 ];
 
+/** The ML filter: whether the strategy asks a model, which one, and how its verdict counts. */
+export const ML_FIELDS: FieldSpec[] = [
+  { key: "ml_enabled", label: "Filter my buys with the ML model", kind: "bool", help: "Off: the strategy's rules alone decide" },
+  { key: "ml_model_version", label: "Model version", kind: "int?", empty: "the active model", help: "Pin a version, or follow whichever model the admins activate" },
+  { key: "ml_min_confidence", label: "Min confidence", kind: "decimal", help: "0 to 1: the model's verdict counts only this sure" },
+  {
+    key: "ml_combine",
+    label: "How the model counts",
+    kind: "choice",
+    options: [
+      { value: "filter", label: "Filter", help: "The model drops a rules' buy it calls avoid or watch with at least that confidence." },
+      { value: "require_both", label: "Require both", help: "A buy needs the rules and the model's buy or strong buy with at least that confidence." },
+    ],
+  },
+];
+
+const ALL_FIELDS: FieldSpec[] = [...SECTIONS.flatMap((section) => section.fields), ...ML_FIELDS];
+
 export type Draft = Partial<Record<ConfigKey, string | boolean>>;
 
 export function toDraft(values: TradingConfigValues): Draft {
   const draft: Draft = {};
-  for (const section of SECTIONS) {
-    for (const field of section.fields) {
-      const value = values[field.key];
-      draft[field.key] = field.kind === "bool" ? Boolean(value) : field.kind === "json" ? JSON.stringify(value ?? [], null, 2) : value === null || value === undefined ? "" : String(value);
-    }
+  for (const field of ALL_FIELDS) {
+    const value = values[field.key];
+    draft[field.key] = field.kind === "bool" ? Boolean(value) : field.kind === "json" ? JSON.stringify(value ?? [], null, 2) : value === null || value === undefined ? "" : String(value);
   }
   return draft;
 }
 
 export function display(field: FieldSpec, value: unknown): string {
-  if (value === null || value === undefined || value === "") return "empty";
+  if (value === null || value === undefined || value === "") return field.empty ?? "empty";
   if (field.kind === "bool") return value ? "on" : "off";
   if (field.kind === "json") return JSON.stringify(value);
+  if (field.kind === "choice") return field.options?.find((option) => option.value === value)?.label ?? String(value);
   return String(value);
 }
 
@@ -95,24 +114,23 @@ export function patchFrom(draft: Draft, current: TradingConfigValues): { patch: 
   const patch: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   const before = toDraft(current);
-  for (const section of SECTIONS) {
-    for (const field of section.fields) {
-      const value = draft[field.key];
-      if (value === before[field.key]) continue;
-      if (field.kind === "bool") patch[field.key] = Boolean(value);
-      else if (field.kind === "int") {
-        const n = Number(value);
-        if (!Number.isInteger(n)) errors[field.key] = "A whole number is required.";
-        else patch[field.key] = n;
-      } else if (field.kind === "json") {
-        try {
-          patch[field.key] = JSON.parse(String(value));
-        } catch {
-          errors[field.key] = "Not valid JSON.";
-        }
-      } else if (field.kind === "decimal?") patch[field.key] = String(value).trim() === "" ? null : String(value).trim();
-      else patch[field.key] = String(value).trim();
-    }
+  for (const field of ALL_FIELDS) {
+    const value = draft[field.key];
+    if (value === before[field.key]) continue;
+    if (field.kind === "bool") patch[field.key] = Boolean(value);
+    else if (field.kind === "int" || (field.kind === "int?" && String(value).trim() !== "")) {
+      const n = Number(value);
+      if (!Number.isInteger(n)) errors[field.key] = "A whole number is required.";
+      else patch[field.key] = n;
+    } else if (field.kind === "int?") patch[field.key] = null;
+    else if (field.kind === "json") {
+      try {
+        patch[field.key] = JSON.parse(String(value));
+      } catch {
+        errors[field.key] = "Not valid JSON.";
+      }
+    } else if (field.kind === "decimal?") patch[field.key] = String(value).trim() === "" ? null : String(value).trim();
+    else patch[field.key] = String(value).trim();
   }
   return { patch: patch as Partial<TradingConfigValues>, errors };
 }

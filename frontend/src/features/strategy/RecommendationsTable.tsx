@@ -3,6 +3,13 @@ import { formatIndian, formatInr } from "@/features/equities/money";
 import { StatusBadge } from "@/lib/ui";
 import type { Recommendation } from "./types";
 
+/** The ML model's say on a buy ("—" when the trader has not opted in or no model was used). */
+function mlSay(row: Recommendation): string {
+  if (row.ml_model_version == null) return "—";
+  const confidence = row.ml_confidence == null ? "" : ` ${(Number(row.ml_confidence) * 100).toFixed(0)} %`;
+  return `${row.ml_verdict.replace(/_/g, " ")}${confidence} (v${row.ml_model_version})`;
+}
+
 /** The stocks an analysis says to buy, with the planned AMO order and what became of it. */
 export function RecommendationsTable({ rows }: { rows: Recommendation[] }) {
   if (!rows.length) {
@@ -13,13 +20,14 @@ export function RecommendationsTable({ rows }: { rows: Recommendation[] }) {
     );
   }
   return (
-    <Table.ScrollContainer minWidth={760}>
+    <Table.ScrollContainer minWidth={860}>
       <Table striped verticalSpacing="xs" data-testid="recommendations" aria-label="Recommendations">
         <Table.Thead>
           <Table.Tr>
             <Table.Th scope="col" ta="right">Rank</Table.Th>
             <Table.Th scope="col">Symbol</Table.Th>
             <Table.Th scope="col">Verdict</Table.Th>
+            <Table.Th scope="col">ML model</Table.Th>
             <Table.Th scope="col" ta="right">Quantity</Table.Th>
             <Table.Th scope="col" ta="right">Capital</Table.Th>
             <Table.Th scope="col" ta="right">Target</Table.Th>
@@ -34,6 +42,7 @@ export function RecommendationsTable({ rows }: { rows: Recommendation[] }) {
               <Table.Td ta="right">{row.rank}</Table.Td>
               <Table.Th scope="row">{row.symbol}</Table.Th>
               <Table.Td>{row.verdict.replace(/_/g, " ")}</Table.Td>
+              <Table.Td>{mlSay(row)}</Table.Td>
               <Table.Td ta="right">{formatIndian(row.quantity, 0)}</Table.Td>
               <Table.Td ta="right">{formatInr(row.capital)}</Table.Td>
               <Table.Td ta="right">{formatInr(row.target)}</Table.Td>

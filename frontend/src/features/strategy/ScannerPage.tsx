@@ -7,6 +7,7 @@ import { useAnalysisRun, useAnalysisRuns, useChart, useStrategySettings } from "
 import { CandleChart, COLORS } from "./CandleChart";
 import contrast from "./contrast.module.css";
 import { useDocumentTitle } from "./pageHooks";
+import { MlFilterLine } from "./MlFilterLine";
 import { RecommendationsTable } from "./RecommendationsTable";
 import { StrategyNav } from "./StrategyNav";
 import type { AnalysisRunDetail, SymbolAnalysis } from "./types";
@@ -162,6 +163,7 @@ function RunView({ run, oversold }: { run: AnalysisRunDetail; oversold: number }
         <Title order={3} mb="xs">
           Recommendations
         </Title>
+        <MlFilterLine ml={run.ml} />
         <RecommendationsTable rows={run.recommendations} />
       </Card>
       <Card withBorder>
