@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import loadgen, p2_loadgen  # noqa: E402
+from bench import loadgen, ml_load, p2_loadgen  # noqa: E402
 from bench.procs import stop_group  # noqa: E402
 
 DB_NAME = "tf_bench_p2"
@@ -151,11 +151,17 @@ class Stack:
                 "worker", [*celery, "-P", self.args.pool, "-c", str(self.args.concurrency), "-n", "p2w@%h"]
             )
 
+    def ml_worker(self) -> None:
+        """Compose's `worker-ml`: the `ml` queue only, one process (with its `nice`, if any)."""
+        nice = ["nice", "-n", str(self.args.ml_nice)] if self.args.ml_nice else []
+        celery = [*nice, f"{self.bindir}/celery", "-A", "config", "worker", "--loglevel=INFO"]
+        self.start("ml", [*celery, "-Q", "ml", "-P", "prefork", "-c", "1", "-n", "p2ml@%h"])
+
     def worker_pids(self) -> list[int]:
         """The processes that run tasks: prefork children, or the worker itself (threads)."""
         pids: list[int] = []
         for name, proc in self.procs.items():
-            if not name.startswith("worker"):
+            if not name.startswith("worker"):  # not "ml": its process trains, it places no order
                 continue
             children = subprocess.run(
                 ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
@@ -604,6 +610,12 @@ def main() -> None:
     )
     parser.add_argument("--profile-seconds", type=float, default=20)
     parser.add_argument("--out", default=str(WORK / "p2.json"))
+    parser.add_argument(
+        "--training",
+        action="store_true",
+        help="measure each rate twice: the ml worker idle, then while it trains a heavy job",
+    )
+    parser.add_argument("--ml-nice", type=int, default=0, help="run the ml worker under `nice -n N`")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -636,8 +648,18 @@ def main() -> None:
             f"warm-up: {sum(1 for r in rows.values() if r['acked'])} of {len(records)} acknowledged",
             flush=True,
         )
-        for rate in [float(r) for r in args.rates.split(",") if r]:
+        if args.training:
+            stack.ml_worker()
+        runs = [(float(r), False) for r in args.rates.split(",") if r]
+        if args.training:
+            runs = [(rate, training) for rate, _ in runs for training in (False, True)]
+        for rate, training in runs:
             time.sleep(args.cooldown)
+            job_id = ""
+            if training:  # the job is underway (loading candles, training) before the first signal
+                job_id = ml_load.start_training(args.python, stack.env)
+                ml_load.wait_running(DB_URL, job_id)
+                time.sleep(5)
             for path in (WORK / "trace").glob("*.tsv"):
                 path.write_text("")
             records, late = send(args, keys, prices, rate, args.duration)
@@ -650,7 +672,15 @@ def main() -> None:
                 python=args.python,
                 duration=args.duration,
                 users=args.users,
+                training=training,
+                ml_nice=args.ml_nice,
             )
+            if training:
+                status, progress = ml_load.job_state(DB_URL, job_id)
+                res["training_job"] = {"id": job_id, "status_after": status, "progress_after": progress}
+                print(f"   training job after the measurement: {status} at {progress} %", flush=True)
+                stack.stop("ml")  # the job dies with it; a fresh ml worker for the next rate
+                stack.ml_worker()
             results.append(res)
             print_result(res)
             sys.stdout.flush()
@@ -662,13 +692,17 @@ def main() -> None:
     finally:
         stack.stop()
     Path(args.out).write_text(json.dumps(results, indent=1))
-    print("\n| rate/s | sent | p50 ms | p90 ms | p99 ms | max ms | errors | pass (p50<=25, p99<=60) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "\n| rate/s | training | sent | p50 ms | p90 ms | p99 ms | max ms | errors "
+        "| pass (p50<=25, p99<=60) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         lat = r["latency_ms"]
         ok = not r["errors"] and lat["p50"] <= 25 and lat["p99"] <= 60
         print(
-            f"| {r['rate']:.0f} | {r['sent']} | {lat['p50']} | {lat['p90']} | {lat['p99']} | {lat['max']} | "
+            f"| {r['rate']:.0f} | {'yes' if r.get('training') else 'no'} | {r['sent']} | "
+            f"{lat['p50']} | {lat['p90']} | {lat['p99']} | {lat['max']} | "
             f"{sum(r['errors'].values())} | {'pass' if ok else 'FAIL'} |"
         )
 

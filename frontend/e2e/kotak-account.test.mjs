@@ -10,15 +10,13 @@
 //   E2E_SCREENSHOTS=../docs/images/web-app        where the kotak-*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 import { secretHits, watchConsole } from "./secret-scan.mjs";
-import { apiLogin, startServer, fullPageShot } from "./server.mjs";
+import { accessibilityProblems, apiLogin, startServer, fullPageShot, stepper } from "./server.mjs";
 
-const AXE_SOURCE = createRequire(import.meta.url)("axe-core").source;
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
@@ -65,28 +63,8 @@ async function choose(scope, label, option) {
   await page.getByRole("option", { name: option, exact: true }).click();
 }
 
-/** axe-core's WCAG 2 A and AA rules on the page's content (the app's shell around it is not this
- * feature's); serious and critical findings fail. */
-async function accessibilityProblems() {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() => window.axe.run("main", { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }));
-  return result.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`);
-}
-
 test("an NSE trader connects a Kotak simulator account and sees its holdings and funds", async (root) => {
-  let failed = false;
-  const step = (name, fn) =>
-    root.test(name, { skip: failed && "an earlier step failed" }, async () => {
-      try {
-        await fn();
-      } catch (error) {
-        failed = true;
-        await shot(`kotak-failed-${name.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
-        throw error;
-      }
-    });
+  const step = stepper(root, (slug) => shot(`kotak-failed-${slug}`));
 
   await step("a new trader registers and lands on the accounts page", async () => {
     await page.goto(server.base + "/register");
@@ -167,7 +145,7 @@ test("an NSE trader connects a Kotak simulator account and sees its holdings and
     await page.reload();
     await page.getByTestId("holdings-table").locator('[data-symbol="RELIANCE"]').waitFor({ timeout: 30_000 });
     await page.getByTestId("funds-cards").waitFor();
-    assert.deepEqual(await accessibilityProblems(), []);
+    assert.deepEqual(await accessibilityProblems(page), []);
   });
 
   await step("on a phone the page fits the screen: holdings as a list, the other tables scroll inside their cards", async () => {

@@ -4,6 +4,7 @@
 // reaches it, so it is a first start on SQLite every time.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, "../..");
 const PYTHON = process.env.PYTHON ?? join(REPO, ".venv/bin/python");
+const AXE_SOURCE = createRequire(import.meta.url)("axe-core").source;
 
 const NOT_FOR_THE_SERVER = [
   "DATABASE_URL", "REDIS_URL", "CACHE_URL", "CHANNEL_LAYER_URL", "CELERY_BROKER_URL", "SECRET_KEY",
@@ -116,4 +118,35 @@ export async function fullPageShot(page, path) {
   if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height: Math.min(height, 6000) });
   await page.screenshot({ path });
   if (height > viewport.height) await page.setViewportSize(viewport);
+}
+
+/** axe-core's WCAG 2 A and AA rules on the page's content (the app's shell around it is not the
+ * feature's); the serious and critical findings, one line each, so an empty list passes. */
+export async function accessibilityProblems(page, selector = "main") {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate((context) => window.axe.run(context, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }), selector);
+  return result.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => `${node.target.join(" ")}: ${node.failureSummary}`).join(", ")})`);
+}
+
+// The steps of one test, each a subtest that needs the ones before it: after a failure the rest
+// are skipped, not timed out. onFailure(slug) takes the failing step's screenshot, slug being the
+// step's name made fit for a file name; its own failure does not hide the step's.
+export function stepper(root, onFailure) {
+  let failed = false;
+  return (name, fn) =>
+    root.test(name, { skip: failed && "an earlier step failed" }, async () => {
+      try {
+        await fn();
+      } catch (error) {
+        failed = true;
+        try {
+          await onFailure(name.slice(0, 40).replace(/\W+/g, "-"));
+        } catch {
+          /* the step's own error is the one to report */
+        }
+        throw error;
+      }
+    });
 }

@@ -11,14 +11,12 @@
 //   E2E_SCREENSHOTS=../docs/images/web-app       where the strategy-*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { apiLogin, REPO, startServer, fullPageShot } from "./server.mjs";
+import { accessibilityProblems, apiLogin, REPO, startServer, fullPageShot, stepper } from "./server.mjs";
 
-const AXE_SOURCE = createRequire(import.meta.url)("axe-core").source;
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
@@ -60,26 +58,8 @@ async function shot(name) {
   await fullPageShot(page, join(shots, `${name}.png`));
 }
 
-async function accessibilityProblems() {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(() => window.axe.run("main", { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }));
-  return result.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => `${node.target.join(" ")}: ${node.failureSummary}`).join(", ")})`);
-}
-
 test("a trader sets up the NSE strategy, runs the analysis and reads the scanner", async (root) => {
-  let failed = false;
-  const step = (name, fn) =>
-    root.test(name, { skip: failed && "an earlier step failed" }, async () => {
-      try {
-        await fn();
-      } catch (error) {
-        failed = true;
-        await shot(`strategy-failed-${name.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
-        throw error;
-      }
-    });
+  const step = stepper(root, (slug) => shot(`strategy-failed-${slug}`));
 
   await step("the demo trader has a Kotak simulator account and logs in", async () => {
     const access = await apiLogin(server, trader.email, trader.password);
@@ -123,7 +103,7 @@ test("a trader sets up the NSE strategy, runs the analysis and reads the scanner
   });
 
   await step("the strategy page passes axe's WCAG 2 A/AA rules", async () => {
-    assert.deepEqual(await accessibilityProblems(), []);
+    assert.deepEqual(await accessibilityProblems(page), []);
   });
 
   await step("Run now on the analysis queues it and its outcome lands in the tasks table", async () => {

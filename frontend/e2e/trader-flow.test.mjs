@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 import { AUTH_KEY, secretHits, watchConsole } from "./secret-scan.mjs";
-import { apiLogin, startServer, fullPageShot } from "./server.mjs";
+import { apiLogin, startServer, fullPageShot, stepper } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -88,20 +88,8 @@ async function choose(label, option) {
 
 test("a new trader trades through the web app, live, from webhook to take-profit", async (root) => {
   // Each step needs the ones before it: after a failure the rest are skipped, not timed out.
-  let failed = false;
-  const t = {
-    test: (name, fn) =>
-      root.test(name, { skip: failed && "an earlier step failed" }, async () => {
-        try {
-          await fn();
-        } catch (error) {
-          failed = true;
-          await shot(`failed-${name.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => undefined);
-          throw error;
-        }
-      }),
-  };
-  await t.test("the login page is served at / and a new trader registers", async () => {
+  const step = stepper(root, (slug) => shot(`failed-${slug}`));
+  await step("the login page is served at / and a new trader registers", async () => {
     await page.goto(server.base + "/");
     await page.waitForURL(/\/login$/);
     await shot("login");
@@ -117,7 +105,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.evaluate(() => (window.__sameLoad = true));
   });
 
-  await t.test("adds a simulator account, validated in the background", async () => {
+  await step("adds a simulator account, validated in the background", async () => {
     await page.getByRole("button", { name: "Add account" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByRole("button", { name: "Add account" }).click();
@@ -126,7 +114,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     assert.match(await page.getByTestId("accounts-table").innerText(), /simulator/);
   });
 
-  await t.test("creates a DCA configuration with a live grid preview", async () => {
+  await step("creates a DCA configuration with a live grid preview", async () => {
     await nav("DCA configurations");
     await page.getByRole("link", { name: "New configuration" }).click();
     await page.getByTestId("grid-preview").waitFor();
@@ -141,7 +129,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
   });
 
   let webhook;
-  await t.test("the webhook page builds the alert messages for the account and grid", async () => {
+  await step("the webhook page builds the alert messages for the account and grid", async () => {
     await nav("Webhook setup");
     const url = await page.getByTestId("webhook-url").innerText();
     assert.match(url, /\/api\/v1\/webhooks\//);
@@ -163,7 +151,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
   });
 
   let positionId;
-  await t.test("the strategy message as pasted, filled as TradingView fills it for an entry order, opens a position live", async () => {
+  await step("the strategy message as pasted, filled as TradingView fills it for an entry order, opens a position live", async () => {
     await nav("Positions");
     await page.getByText("No positions here yet.").waitFor();
     const response = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 1" });
@@ -175,7 +163,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await shot("positions");
   });
 
-  await t.test("the detail page shows the filled entry, the pending legs and the chart", async () => {
+  await step("the detail page shows the filled entry, the pending legs and the chart", async () => {
     await page.locator(`[data-position-id="${positionId}"]`).getByRole("link", { name: "BTC/USDT" }).click();
     await page.waitForURL(new RegExp(`/positions/${positionId}$`));
     await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
@@ -187,7 +175,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await shot("position-detail-open");
   });
 
-  await t.test("the simulator price rises past the target and the take-profit closes it, live", async () => {
+  await step("the simulator price rises past the target and the take-profit closes it, live", async () => {
     const admin = await apiLogin(server, "admin@tradefleet.local", server.adminPassword);
     const average = Number((await page.getByTestId("stat-average-entry").innerText()).replace(/,/g, ""));
     const target = (average * 1.03).toFixed(2);
@@ -207,7 +195,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.locator(`[data-position-id="${positionId}"][data-status="closed"]`).waitFor();
   });
 
-  await t.test("a test alert from the Webhook setup page opens a position; Close position closes it", async () => {
+  await step("a test alert from the Webhook setup page opens a position; Close position closes it", async () => {
     await nav("Webhook setup");
     await page.getByRole("button", { name: "Test: an opening order" }).click();
     const result = page.getByTestId("test-strategy-result");
@@ -221,7 +209,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.locator('[data-status="closed"]').first().waitFor({ timeout: 30_000 });
   });
 
-  await t.test("the same message, filled for the strategy's exit order, closes the position it opened", async () => {
+  await step("the same message, filled for the strategy's exit order, closes the position it opened", async () => {
     await nav("Positions");
     const opened = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 3" });
     assert.equal(opened.status, 202, await opened.text());
@@ -236,7 +224,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     assert.match(await page.getByTestId("close-reason").innerText(), /exit|signal/i);
   });
 
-  await t.test("a refused alert raises a toast within a second and shows its reason on the Signals page", async () => {
+  await step("a refused alert raises a toast within a second and shows its reason on the Signals page", async () => {
     const tenMinutesAgo = new Date(Date.now() - 600_000);
     const refused = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Late 4", timenow: tenMinutesAgo });
     assert.equal(refused.status, 422, await refused.text());
@@ -258,7 +246,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.getByTestId("refused-signals").waitFor();
   });
 
-  await t.test("the trader's Logs page tells every step of every position", async () => {
+  await step("the trader's Logs page tells every step of every position", async () => {
     await nav("Logs");
     const table = page.getByTestId("log-table");
     const story = [
@@ -283,14 +271,14 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await shot("logs-story");
   });
 
-  await t.test("nothing secret is left in the server's output, its files or the browser", async () => {
+  await step("nothing secret is left in the server's output, its files or the browser", async () => {
     const { access, refresh } = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), AUTH_KEY));
     const secrets = { password: trader.password, "webhook secret": webhook.secret, "access token": access, "refresh token": refresh };
     const hits = await secretHits({ server, page, consoleLines, secrets, tokens: ["access token", "refresh token"] });
     assert.deepEqual(hits, []);
   });
 
-  await t.test("every page renders, in both themes and on a phone", async () => {
+  await step("every page renders, in both themes and on a phone", async () => {
     const pages = [
       ["dashboard", "/"],
       ["queue", "/queue"],
@@ -323,7 +311,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
-  await t.test("an admin sees the admin area: users, audit trail, health", async () => {
+  await step("an admin sees the admin area: users, audit trail, health", async () => {
     await page.getByRole("button", { name: "Account menu" }).click();
     await page.getByRole("menuitem", { name: "Log out" }).click();
     await page.waitForURL(/\/login/);
