@@ -616,6 +616,7 @@ def main() -> None:
         help="measure each rate twice: the ml worker idle, then while it trains a heavy job",
     )
     parser.add_argument("--ml-nice", type=int, default=0, help="run the ml worker under `nice -n N`")
+    parser.add_argument("--training-jobs", type=int, default=8, help="jobs queued for each training run")
     args = parser.parse_args()
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -648,17 +649,17 @@ def main() -> None:
             f"warm-up: {sum(1 for r in rows.values() if r['acked'])} of {len(records)} acknowledged",
             flush=True,
         )
-        if args.training:
-            stack.ml_worker()
         runs = [(float(r), False) for r in args.rates.split(",") if r]
         if args.training:
             runs = [(rate, training) for rate, _ in runs for training in (False, True)]
         for rate, training in runs:
             time.sleep(args.cooldown)
-            job_id = ""
-            if training:  # the job is underway (loading candles, training) before the first signal
-                job_id = ml_load.start_training(args.python, stack.env)
-                ml_load.wait_running(DB_URL, job_id)
+            job_ids: list[str] = []
+            if training:  # the ml worker is training (loading candles, fitting) before the first signal
+                ml_load.jobs_end(DB_URL)
+                stack.ml_worker()
+                job_ids = ml_load.start_training(args.python, stack.env, args.training_jobs)
+                ml_load.wait_running(DB_URL, job_ids[0])
                 time.sleep(5)
             for path in (WORK / "trace").glob("*.tsv"):
                 path.write_text("")
@@ -676,11 +677,12 @@ def main() -> None:
                 ml_nice=args.ml_nice,
             )
             if training:
-                status, progress = ml_load.job_state(DB_URL, job_id)
-                res["training_job"] = {"id": job_id, "status_after": status, "progress_after": progress}
-                print(f"   training job after the measurement: {status} at {progress} %", flush=True)
-                stack.stop("ml")  # the job dies with it; a fresh ml worker for the next rate
-                stack.ml_worker()
+                res["training_jobs"] = ml_load.jobs_trained(DB_URL, job_ids)
+                print(f"   training jobs after the measurement: {res['training_jobs']}", flush=True)
+                if "pending" not in res["training_jobs"]:
+                    print("   WARNING: the ml worker ran out of jobs during the measurement", flush=True)
+                stack.stop("ml")  # the running job dies with it
+                ml_load.jobs_end(DB_URL)
             results.append(res)
             print_result(res)
             sys.stdout.flush()

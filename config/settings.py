@@ -582,6 +582,9 @@ ML_ARTIFACTS_DIR = env.str("ML_ARTIFACTS_DIR", default=str(var_dir() / "ml-artif
 # then the hard limit kills the task two minutes later.
 ML_TRAINING_SOFT_TIME_LIMIT = env.int("ML_TRAINING_SOFT_TIME_LIMIT", default=3600)
 ML_TRAINING_TIME_LIMIT = ML_TRAINING_SOFT_TIME_LIMIT + 120
+# The CPU priority (nice, 0-19) a worker process trains at: order placement on the same host comes
+# first. Not applied in embedded mode, whose worker threads share the web process.
+ML_TRAINING_NICE = env.int("ML_TRAINING_NICE", default=19)
 # A job still `running` well past the hard limit lost its worker process: the sweeper fails it.
 CELERY_BEAT_SCHEDULE["ml-sweep-jobs"] = {
     "task": "mlops.tasks.sweep_training_jobs",

@@ -19,6 +19,7 @@ from mlops import dataset
 from mlops.backtest import Judged, walk_forward_folds, with_and_without
 from mlops.models import JobStatus, ModelType, TrainingJob
 from mlops.services import estimators
+from mlops.services.priority import training_priority_lower
 from mlops.services.progress import job_step
 from mlops.services.registry import LoadedModel, model_register
 from mlops.services.schedules import schedule_job_succeeded
@@ -242,7 +243,10 @@ def training_job_run(*, job_id: Any) -> None:
     if job is None:
         logger.info("ML job %s is not pending (taken, cancelled or done): nothing to do", job_id)
         return
-    job_step(job, progress=1, message=f"Started on {socket.gethostname()}")
+    lowered = training_priority_lower()
+    job_step(
+        job, progress=1, message=f"Started on {socket.gethostname()}" + (f"; {lowered}" if lowered else "")
+    )
     try:
         _train(job)
     except JobCancelled:

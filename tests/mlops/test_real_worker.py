@@ -70,7 +70,9 @@ def test_a_real_worker_trains_reports_progress_and_registers_the_model(
     )
     job = _finished(job, ml_worker)
     assert (job.status, job.progress, job.error) == (JobStatus.SUCCEEDED, 100, ""), job.log[-3:]
-    assert any(line["message"].startswith("Started on ") for line in job.log)
+    started = next(line["message"] for line in job.log if line["message"].startswith("Started on "))
+    # A worker of the ml queue alone trains below the order workers: its process and its group.
+    assert started.endswith("CPU priority lowered for training (nice 19, its scheduling group too)"), started
     assert job.task_id in ml_worker.output()  # this worker ran it
 
     updates = [e["data"] for e in take() if e["type"] == "ml.job.updated" and e["data"]["id"] == str(job.pk)]

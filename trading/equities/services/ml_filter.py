@@ -26,6 +26,7 @@ from trading.runtime.journal import trade_log
 from trading.settings.models import UserTradingConfig
 
 CONFIDENCE_PLACES = Decimal("0.0001")
+logger = logging.getLogger("tradefleet.trading.equities")
 
 
 def ml_filter_apply(
@@ -49,14 +50,20 @@ def ml_filter_apply(
     model, why = model_for_use(ModelType.VERDICT_CLASSIFIER, config.ml_model_version)
     if model is not None and tuple(model.features) != FEATURE_NAMES:
         why, model = f"model v{model.version} was trained on other features than this release computes", None
+    verdicts: list[tuple[str, float]] = []
+    if model is not None:
+        try:
+            verdicts = model.predict_verdicts([features_at(bars_of(rec.symbol), params) for rec in planned])
+        except Exception as exc:  # a model this process cannot run: the buys must not depend on it
+            logger.exception("ML model v%s failed to predict for %s", model.version, user_id)
+            why, model = f"model v{model.version} failed to give its verdicts ({type(exc).__name__})", None
     if model is None:
         summary["note"] = f"ML filter on, but {why}: the rules alone decided"
         trade_log(user_id, f"NSE strategy: {summary['note']}.", level=logging.WARNING, day=day.isoformat())
         return summary
     summary["model_version"] = model.version
-    rows = [features_at(bars_of(rec.symbol), params) for rec in planned]
     dropped: list[str] = []
-    for rec, (label, confidence) in zip(planned, model.predict_verdicts(rows), strict=True):
+    for rec, (label, confidence) in zip(planned, verdicts, strict=True):
         # Decided on the confidence as recorded, so the record explains the decision exactly.
         recorded = Decimal(str(confidence)).quantize(CONFIDENCE_PLACES)
         rec.ml_model_version, rec.ml_verdict, rec.ml_confidence = model.version, label, recorded

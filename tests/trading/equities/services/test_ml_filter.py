@@ -157,3 +157,32 @@ def _planned_without_ml(nse: Nse, user: Any) -> list[Recommendation]:
     recs = _planned(user)
     Recommendation.objects.filter(user=user).delete()
     return recs
+
+
+def test_a_model_that_cannot_predict_leaves_the_rules_alone(nse: Nse, settings: Any, tmp_path: Path) -> None:
+    """Registered with this release's features, but fitted on two columns: predicting fails."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from mlops.dataset import FEATURE_NAMES
+    from mlops.models import TrainingJob
+    from mlops.services.registry import model_register
+
+    settings.ML_ARTIFACTS_DIR = str(tmp_path / "ml-artifacts")
+    job = TrainingJob.objects.create(model_type="verdict_classifier", data_source="csv", symbols=["AAPL"])
+    broken = model_register(
+        job=job,
+        estimator=DecisionTreeClassifier().fit([[0.0, 0.0], [1.0, 1.0]], [0, 1]),
+        features=FEATURE_NAMES,
+        metrics={},
+        classes=["avoid", "buy"],
+    )
+    model_activate(model=broken, actor=None)
+    nse.at(MONDAY_16)
+    user = _trader_on(nse, RULES, nse.user)
+    _opt_in(user, ml_combine="require_both", ml_min_confidence="0.99")
+    run = analysis_run(user_id=user.pk)
+    assert run.status == "succeeded" and all(r.status == "planned" for r in _planned(user))
+    assert run.ml["note"] == (
+        f"ML filter on, but model v{broken.version} failed to give its verdicts (ValueError): "
+        "the rules alone decided"
+    )
