@@ -106,6 +106,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("POST", f"{V1}/ml/jobs/{{pk}}/cancel"): (Role.ADMIN, {200}),
     ("POST", f"{V1}/ml/models/{{pk}}/activate"): (Role.ADMIN, {200}),
     ("POST", f"{V1}/ml/models/rollback"): (Role.ADMIN, {200}),
+    ("POST", f"{V1}/ml/sample-data"): (Role.ADMIN, {200}),
     ("POST", f"{V1}/ml/schedules"): (Role.ADMIN, {201}),
     ("PATCH", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {200}),
     ("DELETE", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {204}),
