@@ -237,13 +237,14 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def training_job_run(*, job_id: Any) -> None:
-    """Run the job `job_id` to its end: succeeded, failed (with the reason), or cancelled."""
+def training_job_run(*, job_id: Any, lower_priority: bool = True) -> None:
+    """Run the job `job_id` to its end: succeeded, failed (with the reason), or cancelled; in a
+    worker process first lowered to the training priority (mlops/services/priority.py)."""
     job = _claim(job_id)
     if job is None:
         logger.info("ML job %s is not pending (taken, cancelled or done): nothing to do", job_id)
         return
-    lowered = training_priority_lower()
+    lowered = training_priority_lower() if lower_priority else ""
     job_step(
         job, progress=1, message=f"Started on {socket.gethostname()}" + (f"; {lowered}" if lowered else "")
     )

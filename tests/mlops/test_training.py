@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from typing import Any
 
 import pytest
@@ -57,8 +58,10 @@ def test_a_job_reaches_100_percent_with_progress_on_the_admins_socket(
 ) -> None:
     take = live_events(admin_user)
     client = client_for(admin_user)
+    priority = os.getpriority(os.PRIO_PROCESS, 0)
     with django_capture_on_commit_callbacks(execute=True):
         job_id = start(client).json()["id"]
+    assert os.getpriority(os.PRIO_PROCESS, 0) == priority  # run in the caller: its priority is kept
 
     job = client.get(f"{JOBS}/{job_id}").json()
     assert (job["status"], job["progress"], job["error"]) == ("succeeded", 100, "")
