@@ -1,6 +1,10 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// A page that renders in 100 ms alone can take seconds on a CI machine running the whole suite:
+// findBy* waits up to 5 s (it returns as soon as the element is there).
+configure({ asyncUtilTimeout: 5000 });
 
 // What Mantine needs from a browser that jsdom does not have.
 if (!window.matchMedia) {
