@@ -459,6 +459,33 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tradefleet <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications (notifications/: e-mail above, Telegram below) ------------------------------
+# The Telegram bot that sends notifications: its token from @BotFather (empty: Telegram is off),
+# the Bot API's base URL (a local fake in tests), its username for the t.me link shown with a link
+# code, and the secret path segment of the webhook Telegram calls with `/start <code>` messages
+# (empty: the webhook answers 404). The webhook is registered with the Bot API's setWebhook.
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org").rstrip("/")
+TELEGRAM_BOT_USERNAME = env.str("TELEGRAM_BOT_USERNAME", default="").lstrip("@")
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+# Sends to the Bot API per second, fleet-wide (Telegram allows about 30 messages/s per bot).
+NOTIFY_TELEGRAM_RATE = env.float("NOTIFY_TELEGRAM_RATE", default=25.0)
+NOTIFY_TELEGRAM_TIMEOUT_SECONDS = env.float("NOTIFY_TELEGRAM_TIMEOUT_SECONDS", default=10.0)
+NOTIFY_TELEGRAM_LINK_MINUTES = env.int("NOTIFY_TELEGRAM_LINK_MINUTES", default=15)
+# Notifications with a group key (a tick's fills) wait this long, then go out as one message.
+NOTIFY_GROUP_WINDOW_SECONDS = env.float("NOTIFY_GROUP_WINDOW_SECONDS", default=5.0)
+# Tries per delivery on 5xx answers and timeouts (waits 1, 2, 4 ... s between), then `failed`.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+# A pending delivery this late lost its message: the sweeper sends it again (the claim makes a
+# copy harmless). A delivery claimed this long ago lost its worker mid-send: it is taken as sent,
+# never sent twice (notifications/services/delivery.py).
+NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=120)
+NOTIFY_SENDING_LEASE_SECONDS = env.int("NOTIFY_SENDING_LEASE_SECONDS", default=300)
+# How long a process reuses a user's preferences for notify() (the engine's hot path).
+NOTIFY_PREFERENCES_CACHE_SECONDS = env.float("NOTIFY_PREFERENCES_CACHE_SECONDS", default=30.0)
+# One schema enum for the four levels, wherever they appear (a notification, each channel's minimum).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationLevelEnum"] = "notifications.models.Level"
+
 # --- Exchanges --------------------------------------------------------------------------------
 # The built-in exchange simulator (brokers/simulator): where it listens, the token of its control
 # API, and whether `make run` starts it inside its own process (embedded mode does by default).
@@ -591,6 +618,14 @@ CELERY_BEAT_SCHEDULE["ml-sweep-jobs"] = {
     "schedule": 600.0,
     "options": {"expires": 540},
 }
+
+# Notifications: held deliveries released when quiet hours end, lost deliveries swept, daily summaries.
+for _name, _task in (
+    ("notifications-release-held", "notifications.tasks.release_held"),
+    ("notifications-sweep-deliveries", "notifications.tasks.sweep_deliveries"),
+    ("notifications-daily-summaries", "notifications.tasks.send_daily_summaries"),
+):
+    CELERY_BEAT_SCHEDULE[_name] = {"task": _task, "schedule": 60.0, "options": {"expires": 55}}
 
 # --- Trading engine ---------------------------------------------------------------------------
 # Defaults until per-user trading configuration lands (issue 5): the pool size, how old a

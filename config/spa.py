@@ -34,6 +34,7 @@ SPA_ROUTES = (
     r"trading-config",
     r"webhook",
     r"logs",
+    r"notifications(?:/[\w-]+)?",  # /notifications and /notifications/settings
     r"manage(?:/[\w-]+)*",
 )
 

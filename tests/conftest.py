@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import asyncio
+import copy
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.sessions import session_start
+from notifications.events import group_for_user
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -99,3 +105,32 @@ def client_for(db: None) -> Callable[[User], APIClient]:
 @pytest.fixture
 def api(client_for: Callable[[User], APIClient], trader: User) -> APIClient:
     return client_for(trader)
+
+
+@pytest.fixture
+def live_events(settings: Any) -> Callable[[Any], Callable[[], list[dict[str, Any]]]]:
+    """`take = live_events(user)`; later `take()` returns the events that reached the user's group."""
+    settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)  # a fresh layer per test
+    layer = get_channel_layer()
+
+    def listen(user: Any) -> Callable[[], list[dict[str, Any]]]:
+        channel = async_to_sync(layer.new_channel)()
+        async_to_sync(layer.group_add)(group_for_user(user.pk), channel)
+
+        def take() -> list[dict[str, Any]]:
+            received: list[dict[str, Any]] = []
+
+            async def drain() -> None:
+                while True:
+                    try:
+                        message = await asyncio.wait_for(layer.receive(channel), 0.3)
+                    except TimeoutError:
+                        return
+                    received.append(message["event"])
+
+            async_to_sync(drain)()
+            return received
+
+        return take
+
+    return listen

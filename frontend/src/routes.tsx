@@ -32,6 +32,8 @@ const StrategyPage = lazy(() => import("./features/strategy/StrategyPage"));
 const ScannerPage = lazy(() => import("./features/strategy/ScannerPage"));
 const StrategyHoldingsPage = lazy(() => import("./features/strategy/HoldingsPage"));
 const StrategyImportPage = lazy(() => import("./features/strategy/ImportPage"));
+const NotificationsPage = lazy(() => import("./features/notifications/NotificationsPage"));
+const NotificationSettingsPage = lazy(() => import("./features/notifications/NotificationSettingsPage"));
 
 function Page({ children }: { children: ReactNode }) {
   return (
@@ -102,6 +104,8 @@ export function AppRoutes() {
             <Route path="/trading-config" element={<TradingConfigPage />} />
             <Route path="/webhook" element={<WebhookPage />} />
             <Route path="/logs" element={<LogsPage />} />
+            <Route path="/notifications" element={<NotificationsPage />} />
+            <Route path="/notifications/settings" element={<NotificationSettingsPage />} />
             <Route path="/manage/*" element={<AdminPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>

@@ -43,6 +43,8 @@ def built(tmp_path, monkeypatch):
         "/trading-config",
         "/webhook/",
         "/strategy",
+        "/notifications",
+        "/notifications/settings",
         "/strategy/scanner",
     ],
 )

@@ -3,21 +3,16 @@ the `csv` source's candles, eager Celery, and a listener on a user's live events
 
 from __future__ import annotations
 
-import asyncio
-import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from brokers.marketdata import services as marketdata
 from brokers.simulator.replay_data import load_stocks
 from config.celery import app as celery_app
 from mlops.services.registry import forget_loaded_models
-from notifications.events import group_for_user
 
 # Two symbols, the last ~6 years of bokeh-sampledata's history (2000-2013): enough candidates
 # for a small forest and a test set, quick to store.
@@ -54,32 +49,3 @@ def daily_history(db: None) -> tuple[str, ...]:
         ]
         marketdata.csv_upload(data=("\n".join(lines) + "\n").encode(), symbol=symbol)
     return SYMBOLS
-
-
-@pytest.fixture
-def live_events(settings: Any) -> Callable[[Any], Callable[[], list[dict[str, Any]]]]:
-    """`take = live_events(user)`; later `take()` returns the events that reached the user's group."""
-    settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)  # a fresh layer per test
-    layer = get_channel_layer()
-
-    def listen(user: Any) -> Callable[[], list[dict[str, Any]]]:
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(group_for_user(user.pk), channel)
-
-        def take() -> list[dict[str, Any]]:
-            received: list[dict[str, Any]] = []
-
-            async def drain() -> None:
-                while True:
-                    try:
-                        message = await asyncio.wait_for(layer.receive(channel), 0.3)
-                    except TimeoutError:
-                        return
-                    received.append(message["event"])
-
-            async_to_sync(drain)()
-            return received
-
-        return take
-
-    return listen

@@ -19,6 +19,7 @@ from auditlog.models import AuditLog
 from auditlog.models_logs import ErrorLog, LogLevel, ServiceLog
 from auditlog.services import record
 from brokers.models import ExchangeConfig
+from notifications.models import Notification
 from tests.trading.factories import (
     ExchangeConfigFactory,
     SignalFactory,
@@ -68,6 +69,7 @@ class Estate:
     unknown_order: UnknownExchangeOrder
     analysis_run: AnalysisRun
     legacy_import: LegacyImport
+    notification: Notification
 
     def rows(self) -> list[Model]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -114,6 +116,9 @@ def estate_build(user: User, *, account: ExchangeConfig | None = None, symbol: s
     unknown_order = UnknownExchangeOrderFactory(user=user, account=account)
     analysis_run = AnalysisRun.objects.create(user=user, day=date(2026, 11, 23), status="succeeded")
     legacy_import = LegacyImport.objects.create(user=user, created_by=user, files=["pending_orders.json"])
+    notification = Notification.objects.create(
+        user=user, type="leg_filled", level="info", title="Leg 2 filled"
+    )
     return Estate(
         user,
         account,
@@ -128,6 +133,7 @@ def estate_build(user: User, *, account: ExchangeConfig | None = None, symbol: s
         unknown_order,
         analysis_run,
         legacy_import,
+        notification,
     )
 
 
@@ -142,6 +148,7 @@ ROW_BY_PREFIX = {
     "/api/v1/risk/groups/": "group",
     "/api/v1/signals/": "signal",
     "/api/v1/equities/legacy-imports/": "legacy_import",
+    "/api/v1/notifications/": "notification",
 }
 
 
@@ -163,5 +170,6 @@ def path_values(route: str, estate: Estate, *, other: User) -> dict[str, str]:
         "days_old": 3650,
         "run_id": estate.analysis_run.pk,
         "task": "analysis",
+        "secret": "not-the-bots-secret",  # the Telegram webhook's: a wrong one answers 404
     }
     return {name: str(value) for name, value in values.items() if f"{{{name}}}" in route}

@@ -107,6 +107,14 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("POST", f"{V1}/ml/models/{{pk}}/activate"): (Role.ADMIN, {200}),
     ("POST", f"{V1}/ml/models/rollback"): (Role.ADMIN, {200}),
     ("POST", f"{V1}/ml/sample-data"): (Role.ADMIN, {200}),
+    # Notifications are everyone's own (docs/user-guide/notifications.md); the bot's webhook
+    # carries its secret in the path.
+    ("POST", f"{V1}/notifications/{{pk}}/read"): (Role.VIEWER, {200}),
+    ("POST", f"{V1}/notifications/read-all"): (Role.VIEWER, {200}),
+    ("POST", f"{V1}/notifications/test"): (Role.VIEWER, {202}),
+    ("POST", f"{V1}/notifications/telegram/link"): (Role.VIEWER, {201, 409}),
+    ("PUT", f"{V1}/notification-preferences"): (Role.VIEWER, {200}),
+    ("POST", f"{V1}/notifications/telegram/webhook/{{secret}}"): (PUBLIC, {404}),
     ("POST", f"{V1}/ml/schedules"): (Role.ADMIN, {201}),
     ("PATCH", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {200}),
     ("DELETE", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {204}),
@@ -142,6 +150,7 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
                 "name": "conservative",
                 "days_old": 30,
                 "task": "analysis",
+                "secret": "not-the-bots-secret",
                 "pk": _pk(route, c),
             }.items()
             if f"{{{name}}}" in route
@@ -187,6 +196,8 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
             "symbols": ["AAPL"],
         },
         "ml/schedules/{pk}": {"enabled": False},
+        "notifications/test": {"channel": "in_app"},
+        "notification-preferences": {"timezone": "Asia/Kolkata"},
     }
     if route == f"{V1}/trading-config" and method == "PUT":
         return path, c.client.get(path).json()["config"]
@@ -197,6 +208,12 @@ def _pk(route: str, c: Caller) -> object:
     e = c.estate
     if route.startswith(f"{V1}/ml/"):
         return _ml_rows(route)
+    if route.startswith(f"{V1}/notifications/"):
+        from notifications.models import Notification
+
+        return Notification.objects.create(
+            user=c.user, type="leg_filled", level="info", title="Leg filled"
+        ).pk
     if route.startswith(f"{V1}/equities/legacy-imports/"):
         return _legacy_import(c.user, applied=route.endswith("/rollback")).pk
     if route.startswith(f"{V1}/market-data/series/"):

@@ -34,6 +34,8 @@ A_VALUE = {
     # admin's: a trader gets 403); any of A's ids proves nothing of A's comes back.
     "a": lambda a: a.group.pk,
     "b": lambda a: a.group.pk,
+    # Telegram's chat id is set only by linking through the bot: a PUT naming any other is refused.
+    "telegram_chat_id": lambda a: 424242,
 }
 ID_NAMES = {"user", "user_id", "account", "dca_config", "group", "signal", "resource_id", "order", "session"}
 

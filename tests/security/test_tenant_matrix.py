@@ -58,6 +58,7 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("POST", f"{V1}/queue/{{pk}}/force-add"): 404,
     ("POST", f"{V1}/queue/{{pk}}/promote"): 404,
     ("POST", f"{V1}/risk/groups/{{pk}}/skip-once"): 404,
+    ("POST", f"{V1}/notifications/{{pk}}/read"): 404,
     ("POST", f"{V1}/risk/groups/{{pk}}/block"): 404,
     ("DELETE", f"{V1}/risk/groups/{{pk}}/block"): 404,
     ("GET", f"{V1}/equities/analysis/runs/{{run_id}}"): 404,
@@ -80,6 +81,7 @@ NOT_USER_OWNED = {
     ("GET", f"{V1}/markets/{{exchange}}"),
     ("GET", f"{V1}/markets/{{exchange}}/{{symbol}}"),
     ("POST", f"{V1}/market-data/series/{{pk}}/refresh"),  # shared series; admins only
+    ("POST", f"{V1}/notifications/telegram/webhook/{{secret}}"),  # the bot's, by its secret
 }
 
 # The estate's row each `{pk}` names, by the route's first segment.
@@ -95,6 +97,7 @@ PK_OWNER = {
     "risk": "group",
     "equities": "legacy_import",  # equities/legacy-imports/{pk}
     "ml": "user",  # admin routes, refused before any lookup: any id of the right kind does
+    "notifications": "notification",
 }
 
 
@@ -111,6 +114,7 @@ def path_for(route: str, a: Estate) -> str:
         "name": "conservative",
         "run_id": a.analysis_run.pk,
         "task": "analysis",
+        "secret": "not-the-bots-secret",
     }
     if "{pk}" in route:
         values["pk"] = getattr(a, PK_OWNER[segment]).pk

@@ -304,3 +304,17 @@ def test_safety_orders_cancelled_beyond_the_cancel_level_are_told(engine, trader
     )
     line = next(row for row in story(trader) if row.message.startswith("Cancelling"))
     assert line.context["order_ids"] == [str(leg.pk) for leg in engine.legs()[1:]]
+
+
+def test_a_take_profit_and_a_stop_reach_the_trader_as_notifications(engine, trader, other_trader):
+    from notifications.models import Notification
+
+    engine.config(levels=ONE_LEG, tp_mode="aggregate", tp_aggregate_percent="1")
+    engine.signal(price="100")
+    engine.price("BTC/USDT", "101")
+    engine.monitor()
+    hit = Notification.objects.get(user=trader)
+    assert (hit.type, hit.level, hit.title) == ("take_profit_hit", "info", "Take-profit: long BTC/USDT 1h")
+    assert hit.message.startswith("Position long BTC/USDT 1h closed (take-profit): realized PnL +")
+    assert hit.link == f"/positions/{hit.data['position_id']}" and hit.read_at is None
+    assert not Notification.objects.filter(user=other_trader).exists()

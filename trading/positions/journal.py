@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from notifications.services.notify import notify
 from trading.positions.models import DCAOrder, GroupStatus, OrderRole, PositionGroup, Pyramid
 from trading.runtime.journal import amount, signed, trade_log
 
@@ -31,6 +32,9 @@ REASONS = {
     "closed": "nothing left to sell",
 }
 
+
+# Close reasons a trader is told of as a take-profit (the rest: `position_closed`).
+TAKE_PROFIT_REASONS = frozenset({"take_profit", "trailing_take_profit", "pyramid_take_profit"})
 
 # Exit orders that sell part of a position and leave the rest open.
 PARTIAL_REASONS = frozenset({"risk_offset", "reduce_signal", "trailing_take_profit", "pyramid_take_profit"})
@@ -120,12 +124,9 @@ def position_closed_log(group: PositionGroup) -> None:
     }
     label = position_label(group)
     if group.status == GroupStatus.FAILED:
-        trade_log(
-            group.user_id,
-            f"Position {label} failed ({reason_text(group.close_reason)}): nothing was bought.",
-            level=logging.WARNING,
-            **context,
-        )
+        message = f"Position {label} failed ({reason_text(group.close_reason)}): nothing was bought."
+        trade_log(group.user_id, message, level=logging.WARNING, **context)
+        _notify_closed(group, message, level="warning")
         return
     if not group.bought_quantity:
         message = f"Position {label} closed before anything filled ({reason_text(group.close_reason)})."
@@ -135,3 +136,18 @@ def position_closed_log(group: PositionGroup) -> None:
             f"{money(group, group.realized_pnl)}, fees {amount(group.fees)} included."
         )
     trade_log(group.user_id, message, **context)
+    _notify_closed(group, message)
+
+
+def _notify_closed(group: PositionGroup, message: str, *, level: str | None = None) -> None:
+    """The trader's notification of a close (take-profit or otherwise), after the close commits."""
+    take_profit = group.close_reason in TAKE_PROFIT_REASONS
+    notify(
+        group.user_id,
+        "take_profit_hit" if take_profit else "position_closed",
+        title=f"{'Take-profit' if take_profit else 'Closed'}: {position_label(group)}",
+        message=message,
+        level=level,
+        link=f"/positions/{group.pk}",
+        data={"position_id": str(group.pk), "close_reason": group.close_reason},
+    )

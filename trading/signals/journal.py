@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from notifications.services.notify import notify
 from trading.runtime.journal import trade_log
 from trading.signals.models import Signal
 
@@ -13,6 +14,14 @@ from trading.signals.models import Signal
 def refusal_told(signal: Signal) -> None:
     what = " ".join(part for part in (signal.side, signal.symbol, signal.timeframe) if part) or "an alert"
     code = f" ({signal.reason_code})" if signal.reason_code else ""
+    notify(
+        signal.user_id,
+        "signal_refused",
+        title=f"Signal refused: {what}",
+        message=f"The webhook refused the alert for {what}{code}: {signal.reason}",
+        link=f"/signals/{signal.pk}",
+        data={"signal_id": str(signal.pk), "reason_code": signal.reason_code},
+    )
     trade_log(
         signal.user_id,
         f"Signal for {what} refused by the webhook{code}: {signal.reason}",

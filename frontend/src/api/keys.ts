@@ -31,7 +31,15 @@ export const keys = {
   strategy: ["strategy"] as const, // the NSE strategy pages (features/strategy/api.ts)
   serviceStatus: ["service", "status"] as const,
   serviceLogs: ["service", "logs"] as const,
+  // Notifications (features/notifications): the lists and the bell's count share a prefix, so a
+  // reconnect or "mark all read" refreshes both; the preferences live apart (the live
+  // `notification.created` event leaves them alone).
   notifications: ["notifications"] as const,
+  notificationLists: ["notifications", "list"] as const,
+  notificationList: (filters: { unread_only?: boolean; type?: string; page?: number; page_size?: number }) =>
+    ["notifications", "list", filters] as const,
+  notificationUnread: ["notifications", "unread-count"] as const,
+  notificationPreferences: ["notification-preferences"] as const,
   // The ML area (features/ml): jobs pages and one job's detail apart, so the live
   // `ml.job.updated` event can patch each without refetching the other.
   ml: ["ml"] as const,

@@ -1103,6 +1103,147 @@ export interface paths {
         patch: operations["ml_schedules_partial_update"];
         trace?: never;
     };
+    "/api/v1/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notification preferences */
+        get: operations["notification_preferences_retrieve"];
+        /** Change your notification preferences (the fields sent; all or nothing, audited) */
+        put: operations["notification_preferences_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notifications, newest first */
+        get: operations["notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a notification read */
+        post: operations["notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all your notifications read */
+        post: operations["notifications_read_all_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/telegram/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time code to link a Telegram chat: send `/start <code>` to the bot */
+        post: operations["notifications_telegram_link_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/telegram/webhook/{secret}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The Telegram bot's webhook (Telegram calls it; `/start <code>` links a chat)
+         * @description Called by Telegram, not by users: the secret in the path is the authentication. Answers
+         *     200 to every update it accepted (Telegram would retry anything else), 404 to a wrong secret.
+         */
+        post: operations["notifications_telegram_webhook_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test notification on one channel now */
+        post: operations["notifications_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many notifications you have not read */
+        get: operations["notifications_unread_count_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/performance": {
         parameters: {
             query?: never;
@@ -2062,18 +2203,41 @@ export interface components {
             /** Format: decimal */
             readonly volume: string;
         };
+        CatalogueEntry: {
+            admin_only: boolean;
+            category: components["schemas"]["CatalogueEntryCategoryEnum"];
+            default_level: components["schemas"]["NotificationLevelEnum"];
+            label: string;
+            type: string;
+        };
         /**
-         * @description * `SECURITY` - Security
-         *     * `TRADING` - Trading
-         *     * `SYSTEM` - System
-         *     * `RISK` - Risk
-         *     * `API` - Api
+         * @description * `trading` - trading
+         *     * `service` - service
+         *     * `system` - system
+         *     * `admin` - admin
          * @enum {string}
          */
-        CategoryEnum: "SECURITY" | "TRADING" | "SYSTEM" | "RISK" | "API";
+        CatalogueEntryCategoryEnum: "trading" | "service" | "system" | "admin";
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        /**
+         * @description * `in_app` - In-app
+         *     * `email` - E-mail
+         *     * `telegram` - Telegram
+         * @enum {string}
+         */
+        ChannelEnum: "in_app" | "email" | "telegram";
+        ChannelSwitches: {
+            email: boolean;
+            in_app: boolean;
+            telegram: boolean;
+        };
+        ChannelSwitchesRequest: {
+            email: boolean;
+            in_app: boolean;
+            telegram: boolean;
         };
         Chart: {
             candles: components["schemas"]["ChartCandle"][];
@@ -2727,15 +2891,6 @@ export interface components {
              */
             weight_percent: string;
         };
-        /**
-         * @description * `DEBUG` - Debug
-         *     * `INFO` - Info
-         *     * `WARNING` - Warning
-         *     * `ERROR` - Error
-         *     * `CRITICAL` - Critical
-         * @enum {string}
-         */
-        LevelEnum: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
         LevelRequest: {
             /**
              * Format: decimal
@@ -2758,6 +2913,10 @@ export interface components {
             email: string;
             password: string;
         };
+        Marked: {
+            /** @description How many were unread and are read now */
+            marked: number;
+        };
         Market: {
             base: string;
             /** Format: decimal */
@@ -2770,6 +2929,16 @@ export interface components {
             symbol: string;
             /** Format: decimal */
             tick_size: string;
+        };
+        MinLevel: {
+            email: components["schemas"]["NotificationLevelEnum"];
+            in_app: components["schemas"]["NotificationLevelEnum"];
+            telegram: components["schemas"]["NotificationLevelEnum"];
+        };
+        MinLevelRequest: {
+            email: components["schemas"]["NotificationLevelEnum"];
+            in_app: components["schemas"]["NotificationLevelEnum"];
+            telegram: components["schemas"]["NotificationLevelEnum"];
         };
         MLMetricComparison: {
             /** Format: double */
@@ -2844,6 +3013,28 @@ export interface components {
          * @enum {string}
          */
         NameEnum: "conservative" | "moderate" | "aggressive";
+        Notification: {
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly data: unknown;
+            /** Format: uuid */
+            readonly id: string;
+            readonly level: components["schemas"]["NotificationLevelEnum"];
+            readonly link: string;
+            readonly message: string;
+            /** Format: date-time */
+            readonly read_at: string | null;
+            readonly title: string;
+            readonly type: string;
+        };
+        /**
+         * @description * `info` - Info
+         *     * `warning` - Warning
+         *     * `error` - Error
+         *     * `critical` - Critical
+         * @enum {string}
+         */
+        NotificationLevelEnum: "info" | "warning" | "error" | "critical";
         /**
          * @description * `pending` - Pending
          *     * `submitting` - Submitting
@@ -2974,6 +3165,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["MLModel"][];
+        };
+        PaginatedNotificationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Notification"][];
         };
         PaginatedPositionList: {
             /** @example 123 */
@@ -3535,6 +3741,54 @@ export interface components {
          * @enum {string}
          */
         PositionStatusEnum: "waiting" | "live" | "partially_filled" | "active" | "closing" | "closed" | "failed";
+        Preferences: {
+            /** @description Every type a user may switch, in order */
+            catalogue: components["schemas"]["CatalogueEntry"][];
+            critical_through_quiet?: boolean;
+            /** @description "18:30" or null */
+            daily_summary_time?: string | null;
+            /** @description Blank: the account's */
+            email_address?: string;
+            email_enabled?: boolean;
+            min_level?: components["schemas"]["MinLevel"];
+            /** @description "07:00", local time */
+            quiet_hours_end?: string | null;
+            /** @description "22:00", local time */
+            quiet_hours_start?: string | null;
+            /** @description Set by the link flow; null unlinks, anything else is refused */
+            telegram_chat_id?: string | null;
+            /** @description Needs a linked chat */
+            telegram_enabled?: boolean;
+            /** @description IANA name, e.g. Asia/Kolkata */
+            timezone?: string;
+            /** @description {type: {in_app, email, telegram}} */
+            types?: {
+                [key: string]: components["schemas"]["ChannelSwitches"];
+            };
+        };
+        PreferencesInputRequest: {
+            critical_through_quiet?: boolean;
+            /** @description "18:30" or null */
+            daily_summary_time?: string | null;
+            /** @description Blank: the account's */
+            email_address?: string;
+            email_enabled?: boolean;
+            min_level?: components["schemas"]["MinLevelRequest"];
+            /** @description "07:00", local time */
+            quiet_hours_end?: string | null;
+            /** @description "22:00", local time */
+            quiet_hours_start?: string | null;
+            /** @description Set by the link flow; null unlinks, anything else is refused */
+            telegram_chat_id?: string | null;
+            /** @description Needs a linked chat */
+            telegram_enabled?: boolean;
+            /** @description IANA name, e.g. Asia/Kolkata */
+            timezone?: string;
+            /** @description {type: {in_app, email, telegram}} */
+            types?: {
+                [key: string]: components["schemas"]["ChannelSwitchesRequest"];
+            };
+        };
         Preset: {
             changes_from_default: {
                 [key: string]: unknown;
@@ -4041,10 +4295,10 @@ export interface components {
             state: components["schemas"]["ServiceStatus"];
         };
         ServiceLog: {
-            readonly category: components["schemas"]["CategoryEnum"];
+            readonly category: components["schemas"]["ServiceLogCategoryEnum"];
             readonly context: unknown;
             readonly id: number;
-            readonly level: components["schemas"]["LevelEnum"];
+            readonly level: components["schemas"]["ServiceLogLevelEnum"];
             readonly message: string;
             readonly module: string;
             /** Format: date-time */
@@ -4052,6 +4306,24 @@ export interface components {
             /** Format: uuid */
             readonly user: string | null;
         };
+        /**
+         * @description * `SECURITY` - Security
+         *     * `TRADING` - Trading
+         *     * `SYSTEM` - System
+         *     * `RISK` - Risk
+         *     * `API` - Api
+         * @enum {string}
+         */
+        ServiceLogCategoryEnum: "SECURITY" | "TRADING" | "SYSTEM" | "RISK" | "API";
+        /**
+         * @description * `DEBUG` - Debug
+         *     * `INFO` - Info
+         *     * `WARNING` - Warning
+         *     * `ERROR` - Error
+         *     * `CRITICAL` - Critical
+         * @enum {string}
+         */
+        ServiceLogLevelEnum: "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
         ServiceStatus: {
             error_count: number;
             /** @description Running, and a worker wrote the heartbeat within 3 intervals */
@@ -4596,6 +4868,17 @@ export interface components {
             queued: boolean;
             task: string;
         };
+        TelegramLink: {
+            /**
+             * Format: uri
+             * @description https://t.me/<bot>?start=<code>, when known
+             */
+            bot_url: string | null;
+            /** @description Send `/start <code>` to the bot within expires_at */
+            code: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         /**
          * @description * `strategy` - strategy
          *     * `entry` - entry
@@ -4603,6 +4886,12 @@ export interface components {
          * @enum {string}
          */
         TemplateEnum: "strategy" | "entry" | "exit";
+        TestRequestRequest: {
+            channel: components["schemas"]["ChannelEnum"];
+        };
+        TestResult: {
+            sent: boolean;
+        };
         TokenPair: {
             access: string;
             refresh: string;
@@ -4905,6 +5194,10 @@ export interface components {
             readonly side: string;
             readonly status: string;
             readonly symbol: string;
+        };
+        UnreadCount: {
+            /** @description Unread notifications (at most 1000: 1000 means 1000 or more) */
+            unread: number;
         };
         UploadResult: {
             series: components["schemas"]["TrackedSeries"];
@@ -10059,6 +10352,560 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notification_preferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notification_preferences_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreferencesInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Only this type (see the preferences' catalogue) */
+                type?: string;
+                /** @description Only notifications not read yet */
+                unread_only?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNotificationList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_read_all_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Marked"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_telegram_link_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TelegramLink"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Telegram is not configured on this server (telegram_not_configured) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_telegram_webhook_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong secret, or the webhook is off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The channel is not set up (email_disabled, telegram_not_configured, telegram_not_linked, telegram_disabled) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_unread_count_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
                 };
             };
             /** @description Not authenticated, or the credentials are wrong or expired. */

@@ -79,3 +79,30 @@ describe("a live signal event, on any page", () => {
     expect(screen.queryByText(/BTC\/USDT/)).toBeNull();
   });
 });
+
+describe("a live notification, on any page", () => {
+  const notice = { id: "n7", type: "key_invalid", level: "error", title: "Your Binance key failed validation", message: "Invalid API-key, IP, or permissions.", link: "/signals/s9", created_at: "2026-12-06T10:00:00Z", unread_count: 4 };
+
+  it("raises a toast for warning and up, linking to what it is about", async () => {
+    const { send } = renderLive();
+    send({ type: "notification.created", data: notice });
+    expect(await screen.findByText("Your Binance key failed validation")).toBeInTheDocument();
+    const toast = screen.getByTestId("notification-toast");
+    expect(toast).toHaveAttribute("data-notification-id", "n7");
+    expect(toast).toHaveTextContent("Invalid API-key, IP, or permissions.");
+    expect(screen.getByTestId("alerts")).toHaveTextContent("Your Binance key failed validation — Invalid API-key, IP, or permissions.");
+    await userEvent.click(screen.getByRole("link", { name: "See the details" }));
+    expect(await screen.findByText("signal page s9")).toBeInTheDocument();
+  });
+
+  it("raises none for info, and none for a signal whose own toast already says it", async () => {
+    const { send } = renderLive();
+    send({ type: "notification.created", data: { ...notice, id: "n8", level: "info", title: "Leg 2 filled" } });
+    send({ type: "signal.received", data: { id: "s2", outcome: "refused", symbol: "ETH/USDT", side: "long", reason: "no DCA configuration" } });
+    send({ type: "notification.created", data: { ...notice, id: "n9", type: "signal_refused", level: "warning", title: "Signal refused: ETH/USDT long" } });
+    expect(await screen.findByTestId("signal-toast")).toBeInTheDocument();
+    expect(screen.queryByTestId("notification-toast")).toBeNull();
+    expect(screen.queryByText("Leg 2 filled")).toBeNull();
+    expect(screen.getByTestId("alerts").textContent?.match(/Signal refused/g)).toHaveLength(1);
+  });
+});

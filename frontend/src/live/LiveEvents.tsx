@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Anchor, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useNavigate } from "react-router";
+import { notificationToast } from "@/features/notifications/notificationToast";
 import { signalToast } from "@/features/signals/signalView";
 import { readAuth, refreshAccess } from "@/auth/tokens";
 import { applyEvent } from "./applyEvent";
@@ -39,10 +40,57 @@ function alertFrom(event: LiveEvent): Alert | null {
     return null;
   }
   if (event.type === "risk.action") return { id, level: "warning", message: String(data.message ?? data.action ?? "Risk engine acted"), at };
-  if (event.type === "notification.created") {
-    return { id, level: "info", message: String(data.title ?? data.message ?? "Notification"), at };
-  }
   return null;
+}
+
+interface LinkedToast {
+  id: string;
+  color: string;
+  title: string;
+  message: string;
+  href: string | null;
+  linkLabel: string;
+  autoClose: number | false;
+  /** The toast body's data-testid and data-* attributes, for the tests. */
+  testId: string;
+  attributes?: Record<string, string>;
+}
+
+/** A toast that may link into the app: signals refused or queued, notifications of warning and up. */
+function showLinkedToast(toast: LinkedToast, navigate: (href: string) => void): void {
+  const href = toast.href;
+  notifications.show({
+    id: toast.id,
+    color: toast.color,
+    title: toast.title,
+    autoClose: toast.autoClose,
+    message: (
+      // Toasts render outside the router: a real link, followed in-app on a plain click. Their
+      // text and link are darker than Mantine's toast defaults (gray-6, blue-6), for AA contrast.
+      <div data-testid={toast.testId} {...toast.attributes}>
+        {toast.message && (
+          <Text size="sm" c="var(--mantine-color-text)">
+            {toast.message}
+          </Text>
+        )}
+        {href && (
+          <Anchor
+            href={href}
+            size="sm"
+            c="light-dark(var(--mantine-color-blue-9), var(--mantine-color-blue-3))"
+            onClick={(e) => {
+              if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+              e.preventDefault();
+              notifications.hide(toast.id);
+              navigate(href);
+            }}
+          >
+            {toast.linkLabel}
+          </Anchor>
+        )}
+      </div>
+    ),
+  });
 }
 
 /** The tab's one live-events connection; mounted once inside the logged-in shell. */
@@ -63,41 +111,29 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
       onState: setState,
       onEvent: (event) => {
         applyEvent(client, event);
-        const toast = event.type === "signal.received" ? signalToast(event.data) : null;
-        if (toast) {
+        const at = event.ts ?? new Date().toISOString();
+        const signal = event.type === "signal.received" ? signalToast(event.data) : null;
+        if (signal) {
           // A refused or queued signal: the trader may be on any page, TradingView never shows it.
-          const at = event.ts ?? new Date().toISOString();
-          setAlerts((current) => [{ id: `${toast.id}:${at}`, level: toast.color === "red" ? "error" : "warning", message: `${toast.title} — ${toast.message}`, at, signalId: toast.signalId } satisfies Alert, ...current].slice(0, 20));
-          const href = `/signals/${toast.signalId}`;
-          notifications.show({
-            id: toast.id,
-            color: toast.color,
-            title: toast.title,
-            autoClose: 10_000,
-            message: (
-              // Toasts render outside the router: a real link, followed in-app on a plain click.
-              <div data-testid="signal-toast" data-signal-id={toast.signalId}>
-                <Text size="sm">{toast.message}</Text>
-                <Anchor
-                  href={href}
-                  size="sm"
-                  onClick={(e) => {
-                    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-                    e.preventDefault();
-                    notifications.hide(toast.id);
-                    go.current(href);
-                  }}
-                >
-                  See the signal
-                </Anchor>
-              </div>
-            ),
-          });
+          setAlerts((current) => [{ id: `${signal.id}:${at}`, level: signal.color === "red" ? "error" : "warning", message: `${signal.title} — ${signal.message}`, at, signalId: signal.signalId } satisfies Alert, ...current].slice(0, 20));
+          showLinkedToast(
+            { id: signal.id, color: signal.color, title: signal.title, message: signal.message, href: `/signals/${signal.signalId}`, linkLabel: "See the signal", autoClose: 10_000, testId: "signal-toast", attributes: { "data-signal-id": signal.signalId } },
+            (href) => go.current(href),
+          );
+        }
+        // Notifications of warning and up (info ones only count on the bell).
+        const notice = event.type === "notification.created" ? notificationToast(event.data) : null;
+        if (notice) {
+          setAlerts((current) => [{ id: `${notice.id}:${at}`, level: notice.level, message: notice.message ? `${notice.title} — ${notice.message}` : notice.title, at } satisfies Alert, ...current].slice(0, 20));
+          showLinkedToast(
+            { id: notice.id, color: notice.color, title: notice.title, message: notice.message, href: notice.href, linkLabel: "See the details", autoClose: notice.autoClose, testId: "notification-toast", attributes: { "data-notification-id": notice.notificationId } },
+            (href) => go.current(href),
+          );
         }
         const alert = alertFrom(event);
         if (alert) {
           setAlerts((current) => [alert, ...current].slice(0, 20));
-          if (alert.level !== "info" || event.type === "notification.created") {
+          if (alert.level !== "info") {
             notifications.show({ color: alert.level === "error" ? "red" : alert.level === "warning" ? "yellow" : "blue", message: alert.message });
           }
         }

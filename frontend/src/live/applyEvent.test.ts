@@ -4,6 +4,8 @@ import { keys } from "@/api/keys";
 import type { Page, Position, PositionDetail, ServiceLog } from "@/api/types";
 import type { TrainingJob, TrainingJobDetail } from "@/features/ml/types";
 import { jobFixture } from "@/features/ml/testFixtures";
+import { notificationFixture } from "@/features/notifications/testFixtures";
+import type { NotificationPage } from "@/features/notifications/types";
 import { detail, position } from "@/test/fixtures";
 import { applyEvent, LOG_TAIL_MAX, RECENT_LOGS_SIZE } from "./applyEvent";
 
@@ -152,5 +154,40 @@ describe("live events in the query cache", () => {
     applyEvent(d, { type: "ml.job.updated", data: { id: "other", status: "running", progress: 5, log: null, error: "" } });
     expect(stale(d, keys.mlJobsPage(1))).toBe(true);
     expect(stale(d, keys.mlModels)).toBe(false);
+  });
+
+  it("a new notification sets the bell's count and tops the first page of the lists it belongs to, without a refetch", () => {
+    const c = client();
+    const list = (results: ReturnType<typeof notificationFixture>[], next: string | null = null): NotificationPage => ({ count: results.length, next, previous: null, results });
+    c.setQueryData(keys.notificationUnread, { unread: 2 });
+    c.setQueryData(keys.notificationList({ unread_only: true, page_size: 2 }), list([notificationFixture({ id: "a" }), notificationFixture({ id: "b" })]));
+    c.setQueryData(keys.notificationList({ page: 1, page_size: 25 }), list([notificationFixture({ id: "a" })]));
+    c.setQueryData(keys.notificationList({ type: "key_invalid", page: 1, page_size: 25 }), list([]));
+    c.setQueryData(keys.notificationList({ page: 2, page_size: 25 }), list([notificationFixture({ id: "z" })]));
+    const event = { id: "n9", type: "leg_filled", level: "info", title: "Leg 3 filled", message: "at 99", link: "/positions/g1", created_at: "2026-12-06T11:00:00Z", unread_count: 3 };
+
+    applyEvent(c, { type: "notification.created", data: event });
+    applyEvent(c, { type: "notification.created", data: event });
+
+    expect(c.getQueryData(keys.notificationUnread)).toEqual({ unread: 3 });
+    const bell = c.getQueryData<NotificationPage>(keys.notificationList({ unread_only: true, page_size: 2 }))!;
+    expect(bell.results.map((n) => n.id)).toEqual(["n9", "a"]);
+    expect(bell.results[0]).toMatchObject({ title: "Leg 3 filled", level: "info", read_at: null, link: "/positions/g1" });
+    const all = c.getQueryData<NotificationPage>(keys.notificationList({ page: 1, page_size: 25 }))!;
+    expect(all.results.map((n) => n.id)).toEqual(["n9", "a"]);
+    expect(all.count).toBe(2);
+    expect(c.getQueryData<NotificationPage>(keys.notificationList({ type: "key_invalid", page: 1, page_size: 25 }))!.results).toEqual([]);
+    expect(stale(c, keys.notificationList({ page: 1, page_size: 25 }))).toBe(false);
+    expect(stale(c, keys.notificationUnread)).toBe(false);
+    expect(stale(c, keys.notificationList({ page: 2, page_size: 25 }))).toBe(true);
+  });
+
+  it("a notification event without a count reads the count again", () => {
+    const c = client();
+    c.setQueryData(keys.notificationUnread, { unread: 1 });
+    c.setQueryData(keys.notificationPreferences, { email_enabled: true });
+    applyEvent(c, { type: "notification.created", data: { id: "n2", type: "service_stopped", level: "warning" } });
+    expect(stale(c, keys.notificationUnread)).toBe(true);
+    expect(stale(c, keys.notificationPreferences)).toBe(false);
   });
 });

@@ -4,6 +4,8 @@ import type { QueryClient } from "@tanstack/react-query";
 import { keys } from "@/api/keys";
 import type { Page, Position, PositionDetail, PositionLeg, ServiceLog } from "@/api/types";
 import type { LogLine, TrainingJob, TrainingJobDetail } from "@/features/ml/types";
+import { levelOf } from "@/features/notifications/levels";
+import type { Notification, NotificationPage, UnreadCount } from "@/features/notifications/types";
 import type { LiveEvent } from "./socket";
 
 export const LOG_TAIL_MAX = 500;
@@ -187,6 +189,41 @@ export function applyMlJobEvent(client: QueryClient, data: Record<string, unknow
   }
 }
 
+/** `notification.created`: the bell's count is the event's own; the new row goes on top of the
+ * first page of every cached list it belongs to (the bell's, the page's), without a refetch, since
+ * a busy tick sends dozens at once. Later pages shift by one, so they are read again. */
+export function applyNotificationEvent(client: QueryClient, data: Record<string, unknown>): void {
+  if (typeof data.unread_count === "number") {
+    client.setQueryData<UnreadCount>(keys.notificationUnread, { unread: data.unread_count });
+  } else {
+    void client.invalidateQueries({ queryKey: keys.notificationUnread });
+  }
+  const id = String(data.id ?? "");
+  if (!id) return;
+  const row: Notification = {
+    id,
+    type: String(data.type ?? ""),
+    level: levelOf(data.level),
+    title: String(data.title ?? ""),
+    message: String(data.message ?? ""),
+    link: typeof data.link === "string" ? data.link : "",
+    data: {},
+    read_at: null,
+    created_at: String(data.created_at ?? new Date().toISOString()),
+  };
+  for (const [key, page] of client.getQueriesData<NotificationPage>({ queryKey: keys.notificationLists })) {
+    const filters = (key[2] ?? {}) as { type?: string; page?: number; page_size?: number };
+    if (filters.type && filters.type !== row.type) continue;
+    if ((filters.page ?? 1) > 1) {
+      void client.invalidateQueries({ queryKey: key, exact: true });
+      continue;
+    }
+    if (!isPage<Notification>(page) || page.results.some((item) => item.id === id)) continue;
+    const keep = filters.page_size ?? (page.next ? page.results.length : page.results.length + 1);
+    client.setQueryData<NotificationPage>(key, { ...page, count: page.count + 1, results: [row, ...page.results].slice(0, keep) });
+  }
+}
+
 export function applyEvent(client: QueryClient, event: LiveEvent): void {
   const data = event.data ?? {};
   switch (event.type) {
@@ -219,7 +256,7 @@ export function applyEvent(client: QueryClient, event: LiveEvent): void {
       void client.invalidateQueries({ queryKey: keys.service });
       break;
     case "notification.created":
-      void client.invalidateQueries({ queryKey: keys.notifications });
+      applyNotificationEvent(client, data);
       break;
     case "ml.job.updated":
       applyMlJobEvent(client, data);

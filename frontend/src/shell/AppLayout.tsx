@@ -2,6 +2,7 @@ import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Text, Title
 import { useDisclosure } from "@mantine/hooks";
 import { NavLink as RouterLink, Outlet, useLocation } from "react-router";
 import { hasRole, useAuth } from "@/auth/AuthProvider";
+import { NotificationBell } from "@/features/notifications/NotificationBell";
 import { ConnectionIndicator } from "./ConnectionIndicator";
 import { ThemeToggle } from "./ThemeToggle";
 
@@ -36,6 +37,7 @@ const NAV: { section: string; items: Item[] }[] = [
   {
     section: "Monitor",
     items: [
+      { to: "/notifications", label: "Notifications" },
       { to: "/logs", label: "Logs" },
       { to: "/manage", label: "Admin", admin: true },
     ],
@@ -60,6 +62,7 @@ export function AppLayout() {
           </Group>
           <Group gap="sm" wrap="nowrap">
             <ConnectionIndicator />
+            <NotificationBell />
             <ThemeToggle />
             <Menu position="bottom-end">
               <Menu.Target>

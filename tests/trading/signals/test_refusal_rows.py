@@ -61,6 +61,12 @@ def test_a_refusal_is_told_in_the_traders_logs_only(
     assert str(trader.webhook_secret) not in str(line)
     others = client_for(other_trader).get("/api/v1/logs", {"page_size": 50}).json()["results"]
     assert not [row for row in others if "refused by the webhook" in row["message"]]
+    # ... and the bell: the trader's notification links to the refused signal.
+    [note] = client_for(trader).get("/api/v1/notifications").json()["results"]
+    assert (note["type"], note["level"]) == ("signal_refused", "warning")
+    assert "(no_account)" in note["message"] and note["link"].startswith("/signals/")
+    assert str(trader.webhook_secret) not in str(note)
+    assert client_for(other_trader).get("/api/v1/notifications").json()["count"] == 0
 
 
 def test_a_field_with_control_characters_is_refused_and_left_out_of_the_row(trader, post) -> None:  # noqa: F811

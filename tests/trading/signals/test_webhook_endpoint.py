@@ -335,11 +335,17 @@ def test_a_refused_alert_names_the_field_and_is_logged_rejected(
     assert signal.reason.startswith(f"{field}: ")
     assert '"secret": "***"' in signal.raw_body
     assert (signal.reason_code, signal.reason_field) == (code, field)
-    # Nothing is enqueued; what is sent is the live event that raises the trader's toast and the
-    # refusal's line in the trader's log (trading/signals/journal.py).
+    # Nothing is enqueued; what is sent is the live event that raises the trader's toast, the
+    # refusal's line in the trader's log (trading/signals/journal.py) and its notification.
     [pushed] = [callback for callback in callbacks if getattr(callback, "func", None) is send]
-    [told] = [callback for callback in callbacks if callback is not pushed]
-    assert told.func.__module__ == "trading.runtime.journal"
+    rest = [callback for callback in callbacks if callback is not pushed]
+    [told] = [
+        c for c in rest if getattr(getattr(c, "func", c), "__module__", "") == "trading.runtime.journal"
+    ]
+    noted = [c for c in rest if c is not told]
+    assert noted and all(
+        getattr(getattr(c, "func", c), "__module__", "").startswith("notifications.") for c in noted
+    ), noted
     assert told.args[1].startswith("Signal for ") and f"refused by the webhook ({code})" in told.args[1]
     event = pushed.args[1]["event"]
     assert event["type"] == "signal.received"
