@@ -1,4 +1,5 @@
-"""Use cases of the service and error logs: capture, resolve, export, delete, retention."""
+"""Use cases of the service and error logs: capture, resolve, export, delete, retention, and the
+admins' error-spike check."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from .log_handler import logs_root, redact_text, redact_value
@@ -253,3 +254,47 @@ def logs_retention() -> dict[str, int]:
     }
     logger.info("logs retention: %s", counts, extra={"category": "SYSTEM", **counts})
     return counts
+
+
+# --- error spikes ---------------------------------------------------------------------------------
+ERROR_SPIKE_LEVELS = ("ERROR", "CRITICAL")
+ERROR_SPIKE_MODULES = 3  # the loudest loggers named in the message
+
+
+def error_spike_check(*, now: datetime | None = None) -> int | None:
+    """Every minute (beat): the ERROR and CRITICAL service-log rows of the last
+    ERROR_SPIKE_WINDOW_MINUTES, every user's and the system's. At ERROR_SPIKE_THRESHOLD or more
+    the admins are told (`error_spike`), at most once per window (the cache holds the once-only).
+    Returns the count when it told them, else None."""
+    # Imported here: notifications imports auditlog (its audit records), and this module loads early.
+    from notifications.services.notify import notify_admins
+
+    now = now or timezone.now()
+    minutes = max(1, int(settings.ERROR_SPIKE_WINDOW_MINUTES))
+    threshold = max(1, int(settings.ERROR_SPIKE_THRESHOLD))
+    recent = ServiceLog.objects.filter(
+        level__in=ERROR_SPIKE_LEVELS, timestamp__gt=now - timedelta(minutes=minutes), timestamp__lte=now
+    )
+    count = recent.count()
+    if count < threshold or not cache.add("notify:error-spike", 1, minutes * 60):
+        return None
+    loudest = list(
+        recent.values("module").annotate(n=Count("id")).order_by("-n", "module")[:ERROR_SPIKE_MODULES]
+    )
+    named = ", ".join(f"{row['module'] or 'unnamed'} ({row['n']})" for row in loudest)
+    with transaction.atomic():
+        notify_admins(
+            "error_spike",
+            title=f"Error spike: {count} errors in {minutes} min",
+            message=(
+                f"{count} ERROR or CRITICAL log lines in the last {minutes} minutes "
+                f"(the alarm is at {threshold}). Loudest: {named}."
+            ),
+            link="/logs?tab=errors",
+            data={"count": count, "window_minutes": minutes, "threshold": threshold, "modules": loudest},
+        )
+    # WARNING, not ERROR: this line must not count towards the next spike.
+    logger.warning(
+        "error spike: %d errors in %d min; admins told", count, minutes, extra={"category": "SYSTEM"}
+    )
+    return count

@@ -1,4 +1,4 @@
-# ruff: noqa: S108, S603  (a local benchmark: our own servers, a scratch dir, made-up prices)
+# ruff: noqa: S108  (a local benchmark: our own servers, a scratch dir, made-up prices)
 """Benchmark P3: one fill tick and one take-profit tick over 1,000 users x 10 live groups on 100
 symbols, on 2 worker processes (docs/benchmarks.md).
 
@@ -43,7 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.procs import start_celery_worker, stop_group
+from bench.procs import fresh_database, start_celery_worker, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,6 +76,7 @@ def env(args: argparse.Namespace) -> dict[str, str]:
         "TRADEFLEET_VAR_DIR": str(WORK / "var"),
         "PROMETHEUS_MULTIPROC_DIR": str(WORK / "prom"),
         "P3_PROBE_KEY": PROBE_KEY,
+        "P3_NOTIFICATIONS": args.notifications,
         # The fleet-wide limiter follows Binance's weights (ccxt's costs). Binance counts weight
         # per minute, so a bucket of one minute's allowance (6,000) is what the exchange allows;
         # the shipped default (1 s) is stricter. --burst 1 measures with the default.
@@ -85,15 +86,7 @@ def env(args: argparse.Namespace) -> dict[str, str]:
 
 
 def prepare(python: str) -> None:
-    import psycopg
-    import redis
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-    for n in REDIS_DBS:
-        redis.Redis.from_url(f"redis://127.0.0.1:6379/{n}").flushdb()
+    fresh_database(python=python, db_name=DB_NAME, redis_dbs=REDIS_DBS)
 
 
 # --- seed -------------------------------------------------------------------------------------
@@ -525,6 +518,12 @@ def main() -> None:
     parser.add_argument("--sim-port", type=int, default=9063)
     parser.add_argument("--burst", type=float, default=60, help="RATELIMIT_BURST_SECONDS (see env())")
     parser.add_argument("--out", default=str(WORK / "p3.json"))
+    parser.add_argument(
+        "--notifications",
+        choices=("on", "off"),
+        default="on",
+        help="off: notify() does nothing in the workers (the tick without notifications)",
+    )
     args = parser.parse_args()
     for sub in ("var", "prom"):
         (WORK / sub).mkdir(parents=True, exist_ok=True)

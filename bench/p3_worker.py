@@ -7,6 +7,8 @@ to that Redis list (the broker's database): `{"task", "t0", "t1", "pid", "result
 seconds, the task's return value when it is a number or a small dict). One RPUSH per task.
 With P3_PROFILE_DIR set too, each batch task runs under cProfile and leaves
 `<dir>/<task>-<pid>-<n>.prof` (slower: for finding where the time goes, not for timing).
+With P3_NOTIFICATIONS=off, notify() does nothing in the worker (P3 without notifications, to
+compare the tick with and without them: docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -26,6 +28,25 @@ PROBE_KEY = os.environ.get("P3_PROBE_KEY", "")
 PROFILE_DIR = os.environ.get("P3_PROFILE_DIR", "")
 if PROFILE_DIR:
     os.makedirs(PROFILE_DIR, exist_ok=True)  # a missing directory would silently drop the probe's lines
+
+if os.environ.get("P3_NOTIFICATIONS") == "off":
+    _silenced: list[bool] = []
+
+    @signals.task_prerun.connect
+    def _notifications_off(**_: Any) -> None:
+        # Every module that imported notify() gets a no-op in its place (once per process).
+        if _silenced:
+            return
+        import sys
+
+        from notifications.services import notify as module
+
+        real = module.notify
+        for loaded in list(sys.modules.values()):
+            if getattr(loaded, "notify", None) is real:
+                loaded.notify = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+        _silenced.append(True)
+
 
 if PROBE_KEY:
     import redis

@@ -1,4 +1,4 @@
-# ruff: noqa: S108, S603  (a local benchmark: our own servers, a scratch dir, made-up prices)
+# ruff: noqa: S108  (a local benchmark: our own servers, a scratch dir, made-up prices)
 """Benchmark P6: the NSE strategy's 16:00 analysis for 1,000 traders x 50 symbols, on 2 worker
 processes (docs/benchmarks.md).
 
@@ -51,7 +51,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.procs import start_celery_worker, stop_group
+from bench.procs import fresh_database, start_celery_worker, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -98,15 +98,7 @@ def env() -> dict[str, str]:
 
 
 def prepare(python: str) -> None:
-    import psycopg
-    import redis
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-    for n in REDIS_DBS:
-        redis.Redis.from_url(f"redis://127.0.0.1:6379/{n}").flushdb()
+    fresh_database(python=python, db_name=DB_NAME, redis_dbs=REDIS_DBS)
 
 
 # --- seed -------------------------------------------------------------------------------------

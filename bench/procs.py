@@ -11,6 +11,20 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def fresh_database(*, python: str, db_name: str, redis_dbs: tuple[int, ...]) -> None:
+    """Drop and create the benchmark's PostgreSQL database, migrate it with `python` (the
+    environment's DATABASE_URL must name it), and flush its Redis databases."""
+    import psycopg
+    import redis
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {db_name}")
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)  # noqa: S603
+    for n in redis_dbs:
+        redis.Redis.from_url(f"redis://127.0.0.1:6379/{n}").flushdb()
+
+
 def start_celery_worker(
     *, python: str, app: str, concurrency: int, name: str, log: IO[bytes]
 ) -> subprocess.Popen[bytes]:

@@ -40,11 +40,15 @@ class BadSymbol(BrokerError):
 
 
 class RateLimited(BrokerError):
-    """The exchange asked us to slow down (HTTP 429/418). `retry_after` is in seconds."""
+    """The exchange asked us to slow down (HTTP 429/418). `retry_after` is in seconds. `limiter`:
+    raised by our own fleet-wide limiter (brokers/ratelimit.py) before sending, not an answer."""
 
-    def __init__(self, message: str = "", *, exchange: str = "", retry_after: float = 1.0) -> None:
+    def __init__(
+        self, message: str = "", *, exchange: str = "", retry_after: float = 1.0, limiter: bool = False
+    ) -> None:
         super().__init__(message, exchange=exchange)
         self.retry_after = retry_after
+        self.limiter = limiter
 
 
 class ExchangeUnavailable(BrokerError):

@@ -15,6 +15,12 @@ than `max_wait` reserves nothing and gets RateLimited: a worker is never parked 
 
 A 429/418 from the exchange blocks the whole exchange (every process, every user) until the time
 the exchange named (Retry-After, or binance's "banned until"), or a default back-off.
+
+Whose work a request is (`working_for(account)`, or a throttle's `owner`) decides who is told
+when the limiter holds it back for long (`rate_limited`, brokers/notices.py): one hold of
+NOTIFY_RATE_LIMITED_SECONDS or more (a sleep, a request refused for a wait that long, a 429/418
+back-off that long), or RATE_LIMITED_ANSWERS rate-limit answers to the account's requests within
+one such window. Once per account per window.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,6 +99,60 @@ class Reservation:
     granted: bool
     wait: float  # seconds: sleep this long before sending (granted), or the wait that was refused
     blocked: bool = False  # refused because the exchange is blocked (429/418)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The exchange account whose work a request is: its owner is told when it is held back."""
+
+    user_id: str
+    account_id: str
+    exchange: str
+    label: str
+
+    @classmethod
+    def of(cls, config: Any) -> Owner:
+        return cls(str(config.user_id), str(config.pk), str(config.exchange), str(config.label))
+
+
+@dataclass
+class _Work:
+    owner: Owner
+    answers: int = 0  # rate-limit answers seen through a throttle inside this `working_for`
+
+
+_work: ContextVar[_Work | None] = ContextVar("ratelimit_work", default=None)
+
+
+@contextmanager
+def working_for(config: Any) -> Iterator[Owner]:
+    """Requests made inside are the work of `config`'s account (an ExchangeConfig): held back for
+    long, its owner is told. A RateLimited that leaves the block and that no throttle saw (a
+    broker that answers 429 without our limiter, Kotak Neo) counts as an answer and a hold of its
+    `retry_after`."""
+    work = _Work(Owner.of(config))
+    token = _work.set(work)
+    try:
+        yield work.owner
+    except RateLimited as exc:
+        if not exc.limiter and not work.answers:
+            _held(work.owner, exc.retry_after, answer=True, exchange=exc.exchange or work.owner.exchange)
+        raise
+    finally:
+        _work.reset(token)
+
+
+def _held(owner: Owner | None, seconds: float, *, answer: bool = False, exchange: str = "") -> None:
+    """Report a hold (and whether it came with a rate-limit answer) of `owner`'s work. Never
+    raises: the request goes on (or fails) as it would without it."""
+    if owner is None or (seconds <= 0 and not answer):
+        return
+    try:
+        from .notices import rate_limited_held
+
+        rate_limited_held(owner, seconds=seconds, answer=answer, exchange=exchange)
+    except Exception:
+        logger.warning("could not report a rate-limit hold", exc_info=True)
 
 
 class Backend(Protocol):
@@ -219,6 +281,14 @@ class Throttle:
         self.backend = backend or default_backend()
         self._sleep = sleep
         self.exchange = exchange or block
+        # Whose work every request of this throttle is (an account's adapter); else `working_for`.
+        self.owner: Owner | None = None
+
+    def _owner(self) -> Owner | None:
+        if self.owner is not None:
+            return self.owner
+        work = _work.get()
+        return work.owner if work is not None else None
 
     def wait(self, cost: float = 1.0) -> float:
         """Take `cost` units, sleeping until they may be spent. Returns the seconds slept; raises
@@ -229,16 +299,20 @@ class Throttle:
             res = self._reserve(cost, budget)
             if res.granted:
                 if res.wait > 0:
+                    self._held(res.wait)
                     self._sleep(res.wait)
                 return waited + res.wait
             if res.wait > budget:
                 why = "backing off after a rate-limit answer" if res.blocked else "request budget exhausted"
+                self._held(res.wait)  # refused: the work waits that long before it may try again
                 raise RateLimited(
                     f"{self.exchange}: {why}; retry in {res.wait:.1f} s",
                     exchange=self.exchange,
                     retry_after=res.wait,
+                    limiter=True,
                 )
             # Blocked, but the block ends within our budget: wait it out, then queue normally.
+            self._held(res.wait)
             self._sleep(res.wait)
             waited += res.wait
 
@@ -246,7 +320,16 @@ class Throttle:
         """Block every process from this exchange for `seconds` (a 429/418 answer)."""
         remaining = self._call(lambda b: b.block(self.block_name, seconds))
         logger.warning("rate limited by %s: all workers back off for %.1f s", self.exchange, remaining)
+        work = _work.get()
+        if work is not None:
+            work.answers += 1  # the RateLimited this answer becomes is counted here, not again
+        self._held(remaining, answer=True)
         return remaining
+
+    def _held(self, seconds: float, *, answer: bool = False) -> None:
+        owner = self._owner()
+        if owner is not None:  # most requests are nobody's in particular (public market data)
+            _held(owner, seconds, answer=answer, exchange=self.exchange)
 
     def _reserve(self, cost: float, budget: float) -> Reservation:
         return self._call(

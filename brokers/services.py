@@ -17,8 +17,10 @@ from config.tasks import task_named
 from notifications import events
 
 from .adapters.session_cache import broker_session_forget
-from .errors import BrokerError
+from .errors import AuthenticationFailed, BrokerError
 from .models import ExchangeConfig, Mode
+from .notices import key_invalid_tell
+from .ratelimit import working_for
 
 logger = logging.getLogger(__name__)
 
@@ -169,24 +171,34 @@ def _enqueue_validation(config: ExchangeConfig) -> None:
 
 def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | None = None) -> ExchangeConfig:
     """Connect with the stored key: trading permission, withdrawals (a warning), balance. The
-    result is stored on the account; a failure also goes to the owner's live events."""
+    result is stored on the account; a failure also goes to the owner's live events, and keys
+    the exchange refused (not a network error, not a rate limit) to their notifications, once
+    per refusal (the periodic validation does not repeat it while the keys stay refused)."""
     from .adapters.registry import adapter_for
 
     warnings: list[str] = []
     error = ""
+    refused = False
     can_withdraw: bool | None = None
     try:
-        adapter = adapter_for(config)
-        try:
-            check = adapter.check_account()
-        finally:
-            adapter.close()
+        with working_for(config):
+            adapter = adapter_for(config)
+            try:
+                check = adapter.check_account()
+            finally:
+                adapter.close()
         can_withdraw = check.can_withdraw
         warnings = list(check.warnings)
         if not check.can_trade:
             error = "The key has no trading permission; enable spot trading for it on the exchange."
+            refused = True
+    except AuthenticationFailed as exc:  # the key, its signature or the broker login refused
+        error = exc.message or type(exc).__name__
+        refused = True
     except BrokerError as exc:
         error = exc.message or type(exc).__name__
+    # New: the account was fine (or never checked), or failed another way, before this check.
+    newly_refused = refused and (config.is_validated or config.last_error != error)
     now = timezone.now()
     with transaction.atomic():
         ExchangeConfig.objects.filter(pk=config.pk).update(
@@ -217,6 +229,8 @@ def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | N
                     "message": f"{config.exchange} ({config.label}): {error}",
                 },
             )
+        if newly_refused:
+            key_invalid_tell(config, error)
     if warnings:
         logger.info("exchange account %s validated with warnings: %s", config.pk, "; ".join(warnings))
     return config

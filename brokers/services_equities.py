@@ -11,6 +11,7 @@ from .adapters.cache import cached_adapter_for
 from .adapters.equities import EquitiesBrokerAdapter, EquityOrder, Funds, Holding, Position
 from .adapters.registry import EQUITIES, asset_class_of
 from .models import ExchangeConfig
+from .ratelimit import working_for
 
 T = TypeVar("T")
 
@@ -29,7 +30,8 @@ def _read(config: ExchangeConfig, call: Callable[[EquitiesBrokerAdapter], T]) ->
     adapter = cached_adapter_for(config)
     if not isinstance(adapter, EquitiesBrokerAdapter):  # a registered kind that says equities wrongly
         raise NotEquities(f"{config.exchange} does not serve equities reads")
-    return call(adapter)
+    with working_for(config):  # a broker's 429s on these reads count for the account (rate_limited)
+        return call(adapter)
 
 
 def equities_holdings(*, config: ExchangeConfig) -> list[Holding]:

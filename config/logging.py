@@ -15,6 +15,8 @@ _PATTERNS = [
     # password=..., api_secret=..., token: ...
     re.compile(rf"(?i)(\b\w*{_SECRET_KEYS}\w*\s*[=:]\s*)[^&\s,\"']+()"),
     re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+()"),
+    # A Telegram bot token in a Bot API URL: https://api.telegram.org/bot123456:AA.../sendMessage
+    re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+()"),
     # A bare JWT (header.payload.signature, the header always starts eyJ).
     re.compile(r"()\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*()"),
 ]
@@ -115,6 +117,10 @@ def logging_config(
         "loggers": {
             **loggers,
             "django.db.backends": {"level": "WARNING"},
+            # httpx and httpcore log every request's URL at INFO: a line per notification sent, and
+            # the Bot API's URL carries the bot's token (redacted above all the same).
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
             # uvicorn's loggers go through the same redacting handler: its WebSocket lines carry the
             # URL, and the URL carries the access token.
             "uvicorn": {"handlers": ["console"], "level": level, "propagate": False},

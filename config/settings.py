@@ -474,6 +474,9 @@ NOTIFY_TELEGRAM_TIMEOUT_SECONDS = env.float("NOTIFY_TELEGRAM_TIMEOUT_SECONDS", d
 NOTIFY_TELEGRAM_LINK_MINUTES = env.int("NOTIFY_TELEGRAM_LINK_MINUTES", default=15)
 # Notifications with a group key (a tick's fills) wait this long, then go out as one message.
 NOTIFY_GROUP_WINDOW_SECONDS = env.float("NOTIFY_GROUP_WINDOW_SECONDS", default=5.0)
+# Deliveries per `deliver_many` task: a worker drains a chunk with one Celery round trip and two
+# reads, and claims each message on its own just before it leaves.
+NOTIFY_DRAIN_CHUNK = env.int("NOTIFY_DRAIN_CHUNK", default=100)
 # Tries per delivery on 5xx answers and timeouts (waits 1, 2, 4 ... s between), then `failed`.
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
 # A pending delivery this late lost its message: the sweeper sends it again (the claim makes a
@@ -667,5 +670,17 @@ ERROR_LOG_RETENTION_DAYS = env.int("ERROR_LOG_RETENTION_DAYS", default=90)
 ERROR_LOG_MERGE_SECONDS = env.int("ERROR_LOG_MERGE_SECONDS", default=3600)
 ERROR_LOG_WRITES_PER_CAUSE = env.int("ERROR_LOG_WRITES_PER_CAUSE", default=30)
 ERROR_LOG_CAPTURES_PER_CLIENT = env.int("ERROR_LOG_CAPTURES_PER_CLIENT", default=20)
+# Raised notifications (brokers/notices.py, auditlog/services_logs.py): an account whose work the
+# exchange's rate limit holds back this long in one go (or answers 429/418 three times within
+# this long) tells its owner, once per this long; the admins are told when this many ERROR or
+# CRITICAL log lines land within this many minutes, once per window.
+NOTIFY_RATE_LIMITED_SECONDS = env.float("NOTIFY_RATE_LIMITED_SECONDS", default=30.0)
+ERROR_SPIKE_WINDOW_MINUTES = env.int("ERROR_SPIKE_WINDOW_MINUTES", default=5)
+ERROR_SPIKE_THRESHOLD = env.int("ERROR_SPIKE_THRESHOLD", default=50)
+CELERY_BEAT_SCHEDULE["logs-error-spike"] = {
+    "task": "auditlog.tasks_logs.error_spike_check",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 logging.getLogger(__name__).debug("settings loaded in %s mode", MODE)

@@ -14,11 +14,13 @@ import json
 import logging
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.ws_auth import aauthenticate_access_token
 
 from . import events
+from .services.inbox import unread_count
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         events.note_server_loop()
+        self.user_id = user.pk
         groups = [events.group_for_user(user.pk)]
         if self.scope.get("session_id"):
             groups.append(events.group_for_session(self.scope["session_id"]))
@@ -69,7 +72,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     # --- channel-layer messages -------------------------------------------------------------------
     async def event_message(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event.get("type") == events.NOTIFICATION_CREATED:
+            # The bell's count is read here, for the users who are watching, not by notify() in
+            # the tick that raised it (a thousand fills, most of their users not online).
+            count = await database_sync_to_async(unread_count)(self.user_id)
+            event = {**event, "data": {**event["data"], "unread_count": count}}
+        await self.send_json(event)
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)

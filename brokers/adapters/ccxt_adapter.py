@@ -142,13 +142,16 @@ class CcxtAdapter(BrokerAdapter):
     def from_config(cls, config: ExchangeConfig) -> CcxtAdapter:
         from brokers.models import Mode
 
-        return cls(
+        adapter = cls(
             config.exchange,
             api_key=config.api_key or "",
             secret=config.api_secret or "",
             passphrase=config.passphrase or "",
             testnet=config.mode == Mode.TESTNET,
         )
+        # Its requests are this account's work: held back for long, its owner is told (rate_limited).
+        adapter.exchange.tf_throttle.owner = ratelimit.Owner.of(config)
+        return adapter
 
     @classmethod
     def public(cls, exchange_id: str, *, testnet: bool = False) -> CcxtAdapter:

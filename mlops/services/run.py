@@ -19,6 +19,7 @@ from mlops import dataset
 from mlops.backtest import Judged, walk_forward_folds, with_and_without
 from mlops.models import JobStatus, ModelType, TrainingJob
 from mlops.services import estimators
+from mlops.services.notices import job_ended_notify
 from mlops.services.priority import training_priority_lower
 from mlops.services.progress import job_step
 from mlops.services.registry import LoadedModel, model_register
@@ -150,6 +151,11 @@ def _train(job: TrainingJob) -> None:
         finished_at=timezone.now(),
     )
     schedule_job_succeeded(job=job, model=model)
+    job_ended_notify(
+        job,
+        summary=f"Registered {model.model_type} v{model.version}, trained on {len(job.symbols)} symbols "
+        f"from {job.data_source}. {_headline(job.model_type, metrics)}. {_backtest_headline(backtest)}.",
+    )
 
 
 def _fit(job: TrainingJob, train: list[dataset.Sample]) -> estimators.Fitted:
@@ -282,6 +288,8 @@ def training_job_run(*, job_id: Any, lower_priority: bool = True) -> None:
             error=reason,
             finished_at=timezone.now(),
         )
+    if job.status == JobStatus.FAILED:  # succeeded told in _train, with its figures
+        job_ended_notify(job)
 
 
 def training_jobs_sweep() -> int:
@@ -296,5 +304,6 @@ def training_jobs_sweep() -> int:
         ):
             job.refresh_from_db()
             job_step(job, message=reason, level="error")
+            job_ended_notify(job)
             swept += 1
     return swept

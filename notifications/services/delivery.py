@@ -1,10 +1,13 @@
 """Delivering notifications to e-mail and Telegram on the workers: at most once per channel.
 
-`delivery_run(delivery_id)` (the `deliver` task) works in three steps, three SQL statements when
-nothing is contended (a worker drains hundreds a second):
+`deliveries_run(ids)` (the `deliver_many` task, NOTIFY_DRAIN_CHUNK ids a task) works in three
+steps per message; the reads are shared by the whole chunk and the sent rows recorded together,
+so a message costs one UPDATE, the bot's pacing and the provider's answer (a worker drains
+hundreds a second; docs/benchmarks.md):
 
-1. **Claim**: read the delivery with its batch (the other pending deliveries of the same user,
-   channel and batch key) and the user's preferences as they are now, in one query; decide per
+1. **Claim**: read the deliveries with their batches (the other pending deliveries of the same
+   user, channel and batch key) and the users' preferences as they are now, in two queries per
+   chunk; decide per
    row: `skipped` (channel off or not set up, type switched off, below the minimum level),
    `held` until the quiet hours end (unless critical and the user lets critical through), or
    sent. The rows to send are claimed by one conditional UPDATE (`pending` -> `sending`,
@@ -12,10 +15,10 @@ nothing is contended (a worker drains hundreds a second):
    A row that is not `pending` any more (sent, sending, held) means there is nothing to do.
 2. **Send** one message for the claimed rows; no transaction is open and no lock is held while a
    provider answers.
-3. **Finish**, one UPDATE: `sent`; or back to `pending` with `next_attempt_at` and a new task
-   (Telegram's `retry_after` on a 429, which does not use up an attempt; 1, 2, 4 ... s on 5xx,
-   timeouts and connection errors, until NOTIFY_MAX_ATTEMPTS, then `failed`); or `failed` at once
-   on any other 4xx.
+3. **Finish**: `sent` (one UPDATE for the chunk's sent messages, at its end); or back to
+   `pending` with `next_attempt_at` and a new task (Telegram's `retry_after` on a 429, which does
+   not use up an attempt; 1, 2, 4 ... s on 5xx, timeouts and connection errors, until
+   NOTIFY_MAX_ATTEMPTS, then `failed`); or `failed` at once on any other 4xx.
 
 Why at most once, and what a worker killed mid-delivery does: the claim is committed before the
 message leaves, so a second task for the same delivery (a duplicate message, the sweeper, a
@@ -34,13 +37,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -87,28 +91,84 @@ class Claim:
 
 def delivery_run(*, delivery_id: int) -> None:
     """Claim, send and record one delivery (with its batch); safe to run any number of times."""
-    claim = delivery_claim(delivery_id=delivery_id)
-    if claim is None:
-        return
-    outcome = _send(claim)
-    delivery_finish(claim=claim, outcome=outcome)
+    deliveries_run([delivery_id])
+
+
+def deliveries_run(delivery_ids: Iterable[int]) -> int:
+    """Claim, send and record many deliveries, each with its batch, one message at a time: the
+    rows of them all are read in two queries, each message is claimed on its own just before it
+    leaves (so a worker killed mid-chunk loses none of the rest), and the sent ones are recorded
+    together. Returns how many messages were sent. Safe to run any number of times."""
+    sent: list[Claim] = []
+    try:
+        for unit in _units(delivery_ids):
+            claim = _claim(unit)
+            if claim is None:
+                continue
+            outcome = _send(claim)
+            if isinstance(outcome, Sent):
+                sent.append(claim)
+            else:
+                delivery_finish(claim=claim, outcome=outcome)
+    finally:
+        # Also when a later message raised: what left is recorded as sent now, not at the lease.
+        if sent:
+            deliveries_finish_sent(sent)
+    return len(sent)
+
+
+@dataclass
+class _Unit:
+    """A delivery and its batch (the pending rows with its channel and batch key), as read."""
+
+    primary_id: int
+    rows: list[NotificationDelivery]
+
+
+def _units(delivery_ids: Iterable[int]) -> list[_Unit]:
+    """The pending rows of these deliveries and of their batches, grouped per message."""
+    ids = list(dict.fromkeys(delivery_ids))
+    heads = list(
+        NotificationDelivery.objects.filter(pk__in=ids, state=DeliveryState.PENDING).values_list(
+            "pk", "channel", "batch_key"
+        )
+    )
+    single = [pk for pk, _channel, key in heads if not key]
+    batches = {(channel, key): pk for pk, channel, key in heads if key}
+    # The user's preferences as they are now (not notify()'s snapshot), in the same queries.
+    pending = NotificationDelivery.objects.select_related(
+        "notification__user__notification_preference"
+    ).filter(state=DeliveryState.PENDING)
+    # Two indexed reads (by primary key; by batch key, a partial index), not one with an OR across
+    # both: that one scans the whole table, which grows by a row per notification sent.
+    rows = list(pending.filter(pk__in=single)) if single else []
+    if batches:
+        keys = {key for _channel, key in batches}
+        rows += [
+            r
+            for r in pending.filter(batch_key__in=keys).exclude(batch_key="")
+            if (r.channel, r.batch_key) in batches
+        ]
+    grouped: dict[tuple[str, str | int], list[NotificationDelivery]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r.pk):
+        grouped[(row.channel, row.batch_key or row.pk)].append(row)
+    units = [
+        _Unit(primary_id=batches.get((channel, key), key) if isinstance(key, str) else key, rows=unit_rows)
+        for (channel, key), unit_rows in grouped.items()
+    ]
+    return sorted(units, key=lambda u: u.primary_id)
 
 
 def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claim | None:
-    """Step 1 (see the module docstring): the rows this worker is now sending, or None."""
+    """Step 1 (see the module docstring) for one delivery: the rows this worker is now sending."""
+    unit = next((u for u in _units([delivery_id]) if u.primary_id == delivery_id), None)
+    return _claim(unit, now=now) if unit is not None else None
+
+
+def _claim(unit: _Unit, *, now: datetime | None = None) -> Claim | None:
     now = now or timezone.now()
-    head = NotificationDelivery.objects.filter(pk=delivery_id)
-    rows = list(
-        NotificationDelivery.objects
-        # The user's preferences as they are now (not notify()'s snapshot), in the same query.
-        .select_related("notification__user__notification_preference")
-        .filter(state=DeliveryState.PENDING, channel=Subquery(head.values("channel")[:1]))
-        .filter(Q(pk=delivery_id) | (Q(batch_key=Subquery(head.values("batch_key")[:1])) & ~Q(batch_key="")))
-        .order_by("pk")
-    )
-    first = next((row for row in rows if row.pk == delivery_id), None)
-    if first is None:
-        return None  # gone, done, held, or another worker has it
+    rows, delivery_id = unit.rows, unit.primary_id
+    first = next((row for row in rows if row.pk == delivery_id), rows[0])
     channel, batch_key = first.channel, first.batch_key
     prefs, user_email = _preferences(first.notification.user)
     snapshot = snapshot_of(prefs)
@@ -222,7 +282,7 @@ def delivery_finish(*, claim: Claim, outcome: Outcome, now: datetime | None = No
     now = now or timezone.now()
     rows = NotificationDelivery.objects.filter(pk__in=claim.ids, state=DeliveryState.SENDING)
     if isinstance(outcome, Sent):
-        rows.update(state=DeliveryState.SENT, sent_at=now, last_error="", next_attempt_at=None)
+        deliveries_finish_sent([claim], now=now)
     elif isinstance(outcome, Failed):
         rows.update(state=DeliveryState.FAILED, last_error=outcome.error[:1000], next_attempt_at=None)
     elif outcome.after is None and claim.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -233,6 +293,14 @@ def delivery_finish(*, claim: Claim, outcome: Outcome, now: datetime | None = No
         )
     else:
         _reschedule(claim, outcome, rows=rows, now=now)
+
+
+def deliveries_finish_sent(claims: list[Claim], *, now: datetime | None = None) -> None:
+    """Step 3 for messages that left: one UPDATE for them all."""
+    ids = [pk for claim in claims for pk in claim.ids]
+    NotificationDelivery.objects.filter(pk__in=ids, state=DeliveryState.SENDING).update(
+        state=DeliveryState.SENT, sent_at=now or timezone.now(), last_error="", next_attempt_at=None
+    )
 
 
 def _reschedule(claim: Claim, outcome: Retry, *, rows: Any, now: datetime) -> None:

@@ -14,6 +14,7 @@ one message.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
@@ -29,12 +30,16 @@ from notifications import events
 from notifications import types as catalogue
 from notifications.models import Notification, NotificationDelivery
 
-from .inbox import unread_count
 from .preferences import preference_snapshot
 
 logger = logging.getLogger(__name__)
 
-DELIVER_TASK = "notifications.tasks.deliver"
+DELIVER_TASK = "notifications.tasks.deliver_many"
+# Delivery tasks wait behind signals (1), take-profit ticks (3) and order placement (5) on a busy
+# worker: a message may leave a second later, an order may not.
+DELIVER_PRIORITY = 7
+# The delivery tasks a worker's task has caused, held until it ends (deliveries_enqueue_hold).
+_held = threading.local()
 
 
 def notify(
@@ -131,14 +136,47 @@ def deliveries_create(
 
 
 def deliveries_enqueue(delivery_ids: Iterable[int], *, countdown: float = 0) -> None:
-    """Send a delivery task per id now (call it after commit). A broker that refuses is logged:
-    the rows stay pending and the sweeper sends them later."""
+    """Send the delivery tasks for these ids (call it after commit), NOTIFY_DRAIN_CHUNK ids a task.
+    Inside a worker's task (a tick that notifies a thousand traders) they are held and sent when
+    the task ends, so the tick sends a few tasks instead of one per notification and the worker
+    that drains them pays Celery's cost once per chunk."""
+    ids = list(delivery_ids)
+    held: dict[float, list[int]] | None = getattr(_held, "ids", None)
+    if held is None:
+        _enqueue_now(ids, countdown)
+        return
+    held.setdefault(countdown, []).extend(ids)
+    if len(held[countdown]) >= settings.NOTIFY_DRAIN_CHUNK:
+        _enqueue_now(held.pop(countdown), countdown)
+
+
+def deliveries_enqueue_hold() -> None:
+    """From now until deliveries_enqueue_release(), this thread's delivery tasks wait (the
+    worker's task_prerun; config/celery.py)."""
+    _held.ids = {}
+
+
+def deliveries_enqueue_release() -> None:
+    """Send the delivery tasks held since deliveries_enqueue_hold() (the worker's task_postrun).
+    A worker killed before this leaves the rows pending: the sweeper sends them later."""
+    held: dict[float, list[int]] | None = getattr(_held, "ids", None)
+    _held.ids = None
+    for countdown, ids in (held or {}).items():
+        _enqueue_now(ids, countdown)
+
+
+def _enqueue_now(ids: list[int], countdown: float) -> None:
+    """A broker that refuses is logged: the rows stay pending and the sweeper sends them later."""
     task = task_named(DELIVER_TASK)
-    for delivery_id in delivery_ids:
+    chunk = max(1, settings.NOTIFY_DRAIN_CHUNK)
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
         try:
-            task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown or None)
+            task.apply_async(
+                kwargs={"delivery_ids": part}, countdown=countdown or None, priority=DELIVER_PRIORITY
+            )
         except Exception:
-            logger.exception("could not enqueue notification delivery %s; the sweeper will", delivery_id)
+            logger.exception("could not enqueue %d notification deliveries; the sweeper will", len(part))
 
 
 def _after_commit(
@@ -156,7 +194,7 @@ def _after_commit(
                 "message": notification.message,
                 "link": notification.link,
                 "created_at": notification.created_at,
-                "unread_count": unread_count(notification.user_id),
+                # `unread_count` is added by the socket (notifications/consumers.py), per viewer.
             },
         )
     if delivery_ids:

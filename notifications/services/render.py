@@ -11,8 +11,11 @@ from django.conf import settings
 from notifications import types as catalogue
 from notifications.models import Notification
 
-# A batch lists this many and counts the rest: a message stays readable, Telegram's 4096 fit.
+# A batch lists at most this many, in at most this many characters, and counts the rest: the
+# message stays readable and fits Telegram's 4096 with its subject, the "more" line and the footer.
 MAX_LISTED = 30
+MAX_LIST_CHARS = 3500
+MAX_LINE_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -58,18 +61,32 @@ def _many(notifications: Sequence[Notification], *, released: bool) -> Rendered:
         subject = f"{count} notification{'s' if count != 1 else ''} from your quiet hours"
     else:
         subject = f"{count} notifications{what}"
-    lines = []
+    lines: list[str] = []
+    used = 0
+    previous_link = ""
     for n in notifications[:MAX_LISTED]:
-        line = f"• {n.title}"
-        if n.message:
-            line += f": {n.message}"
-        if n.link:
-            line += f" ({absolute_link(n.link)})"
+        # A burst of one position's fills shares its link: printed once, on its first line.
+        line = _listed(n, with_link=n.link != previous_link)
+        if used + len(line) + 1 > MAX_LIST_CHARS:
+            break
         lines.append(line)
-    if count > MAX_LISTED:
-        lines.append(f"… and {count - MAX_LISTED} more: {absolute_link('/notifications')}")
+        used += len(line) + 1
+        previous_link = n.link
+    if count > len(lines):
+        lines.append(f"… and {count - len(lines)} more: {absolute_link('/notifications')}")
     lines += ["", _footer()]
     return Rendered(subject=_prefix(worst) + subject, body="\n".join(lines))
+
+
+def _listed(n: Notification, *, with_link: bool = True) -> str:
+    """One notification's line in a batch: title, message (cut when long) and link (unless the
+    line before has the same)."""
+    text = f"{n.title}: {n.message}" if n.message else n.title
+    link = f" ({absolute_link(n.link)})" if n.link and with_link else ""
+    room = MAX_LINE_CHARS - len(link) - 2
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return f"• {text}{link}"
 
 
 def _prefix(level: str) -> str:

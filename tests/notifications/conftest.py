@@ -109,7 +109,7 @@ def smtp_server(settings: Any) -> Iterator[RecordingHandler]:
 
 @pytest.fixture
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every delivery task sent, as {delivery_id, countdown}; the task still runs (eager or not)."""
+    """Every delivery task sent, as {delivery_ids, countdown}; the task still runs (eager or not)."""
     from config.tasks import task_named
 
     task = task_named(DELIVER_TASK)
@@ -117,7 +117,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
     def apply_async(*args: Any, **kwargs: Any) -> Any:
-        sent.append({"delivery_id": kwargs["kwargs"]["delivery_id"], "countdown": kwargs.get("countdown")})
+        sent.append({"delivery_ids": kwargs["kwargs"]["delivery_ids"], "countdown": kwargs.get("countdown")})
         return original(*args, **kwargs)
 
     monkeypatch.setattr(task, "apply_async", apply_async)

@@ -144,10 +144,10 @@ def test_a_worker_killed_after_sending_before_recording_never_sends_again(linked
     n = refused(linked)
     row = telegram_row(n)
 
-    def killed(**_):
+    def killed(*_args, **_kwargs):
         raise WorkerKilled
 
-    monkeypatch.setattr(delivery_service, "delivery_finish", killed)
+    monkeypatch.setattr(delivery_service, "deliveries_finish_sent", killed)
     with pytest.raises(WorkerKilled):
         delivery_run(delivery_id=row.pk)
     monkeypatch.undo()

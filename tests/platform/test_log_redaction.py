@@ -15,6 +15,10 @@ from config.logging import RedactSecretsFilter, redact
         ("GET /ws/events/?token=eyJhbGciOi.abc.def HTTP/1.1", "eyJhbGciOi.abc.def"),
         ("Authorization: Bearer eyJ0eXAi.payload.sig", "eyJ0eXAi.payload.sig"),
         ("refresh=abc.def.ghi&x=1", "abc.def.ghi"),
+        (
+            'HTTP Request: POST https://api.telegram.org/bot123456:AAH-x_y9/sendMessage "HTTP/1.1 200 OK"',
+            "123456:AAH-x_y9",
+        ),
     ],
 )
 def test_secrets_are_redacted(line, secret):
@@ -47,3 +51,11 @@ def test_keys_that_contain_a_secret_word_and_bare_jwts_are_redacted_too() -> Non
     for leaked in ("s3cr3tv4lue", "t0k3n", "k3yv4lu3", jwt):
         assert leaked not in cleaned
     assert cleaned.endswith("sent [redacted] done")
+
+
+def test_http_client_request_lines_stay_out_of_the_logs() -> None:
+    """httpx logs each request's URL at INFO; a Telegram send's URL holds the bot token."""
+    from django.conf import settings
+
+    for name in ("httpx", "httpcore"):
+        assert settings.LOGGING["loggers"][name]["level"] == "WARNING"

@@ -137,6 +137,22 @@ async def test_users_receive_their_own_events_and_never_another_users(
     assert await their_socket.receive_nothing(timeout=0.05)
 
 
+async def test_a_new_notification_reaches_the_socket_with_the_users_unread_count(
+    sockets: Connect, trader: User, other_trader: User, login: Callable[[User], TokenPair]
+) -> None:
+    from notifications.services.notify import notify
+
+    socket, _ = await sockets((await sync_to_async(login)(trader)).access)
+    await run_in_thread(lambda: notify(other_trader.pk, "signal_refused", title="Theirs", message="x"))
+    for n in (1, 2):
+        await run_in_thread(lambda: notify(trader.pk, "signal_refused", title="Refused", message="Pool full"))
+        received = await socket.receive_json_from(timeout=2)
+        assert received["type"] == "notification.created"
+        assert received["data"]["title"] == "Refused"
+        assert received["data"]["unread_count"] == n  # the bell's count, never another user's
+    assert await socket.receive_nothing(timeout=0.2)
+
+
 async def test_every_socket_of_a_user_receives_the_users_events(
     sockets: Connect, trader: User, login: Callable[[User], TokenPair]
 ) -> None:

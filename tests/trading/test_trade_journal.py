@@ -313,7 +313,8 @@ def test_a_take_profit_and_a_stop_reach_the_trader_as_notifications(engine, trad
     engine.signal(price="100")
     engine.price("BTC/USDT", "101")
     engine.monitor()
-    hit = Notification.objects.get(user=trader)
+    # The entry is told too (position opened, leg filled: tests/notifications/test_raised_trading.py).
+    hit = Notification.objects.exclude(type__in=["position_opened", "leg_filled"]).get(user=trader)
     assert (hit.type, hit.level, hit.title) == ("take_profit_hit", "info", "Take-profit: long BTC/USDT 1h")
     assert hit.message.startswith("Position long BTC/USDT 1h closed (take-profit): realized PnL +")
     assert hit.link == f"/positions/{hit.data['position_id']}" and hit.read_at is None

@@ -21,6 +21,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F
@@ -29,6 +30,7 @@ from django.utils import timezone
 from auditlog.log_handler import redact_text, redact_value
 from auditlog.services_logs import capture_error
 from notifications.events import SERVICE_UPDATED, publish
+from notifications.services.notify import notify
 from trading.runtime.models import ServiceStatus, ServiceTaskExecution, TaskOutcome
 
 logger = logging.getLogger("tradefleet.trading.service")
@@ -37,6 +39,9 @@ HEARTBEAT_BEAT_ENTRY = "trading-service-heartbeat"
 # Healthy: a worker wrote the heartbeat within this many beat intervals.
 HEALTHY_INTERVALS = 3
 MAX_ERROR_MESSAGE = 2000
+# A scheduled task that keeps failing (a monitor runs every minute) tells its trader once in this
+# long; every failure is still in their task history and error log.
+TASK_FAILED_NOTIFY_SECONDS = 3600
 
 
 # --- state ---------------------------------------------------------------------------------------
@@ -107,6 +112,7 @@ def user_task_run(
     fn: Callable[[], Any],
     record: bool | Callable[[Any], bool] = True,
     touch: bool = True,
+    tell: str = "",
 ) -> str:
     """Run `fn()` as one execution of `task_name` for the user. Returns the outcome. A dict
     returned by `fn` becomes the execution's details. Exceptions are recorded, not raised.
@@ -117,6 +123,11 @@ def user_task_run(
     recorded then costs no write at all. Outside a transaction `fn` runs without a savepoint, so
     a batch whose `fn`s write nothing (a pure decision) pays no statement per unit. Failures are
     recorded the same way whatever `touch` says.
+
+    `tell` is the task's name as the trader reads it, for the trader's own scheduled tasks (their
+    task_schedule, the NSE strategy's): a failure then also notifies them (`task_failed`), at
+    most once per task every TASK_FAILED_NOTIFY_SECONDS. The engine's own per-user batches
+    (queue, risk, monitors) leave it empty: their failures are the platform's to fix.
 
     Celery's SoftTimeLimitExceeded is recorded and then raised again: the time limit is the
     batch's, not this user's, so swallowing it would let the batch run on into the hard limit,
@@ -130,10 +141,12 @@ def user_task_run(
         else:
             result = fn()  # as is: fn's own transactions commit as they go
     except SoftTimeLimitExceeded as exc:
-        _record_failure(user_id, task_name, exc, started, time.perf_counter() - clock, timed_out=True)
+        _record_failure(
+            user_id, task_name, exc, started, time.perf_counter() - clock, timed_out=True, tell=tell
+        )
         raise
     except Exception as exc:
-        _record_failure(user_id, task_name, exc, started, time.perf_counter() - clock)
+        _record_failure(user_id, task_name, exc, started, time.perf_counter() - clock, tell=tell)
         return TaskOutcome.FAILED
     elapsed = time.perf_counter() - clock
     kept = record(result) if callable(record) else record
@@ -189,7 +202,14 @@ def service_touch(user_ids: Iterable[Any]) -> int:
 
 
 def _record_failure(
-    user_id: Any, task_name: str, exc: BaseException, started: Any, elapsed: float, *, timed_out: bool = False
+    user_id: Any,
+    task_name: str,
+    exc: BaseException,
+    started: Any,
+    elapsed: float,
+    *,
+    timed_out: bool = False,
+    tell: str = "",
 ) -> None:
     """Never raises: it runs while something is already failing."""
     message = redact_text(f"{type(exc).__name__}: {exc}")[:MAX_ERROR_MESSAGE]
@@ -220,7 +240,7 @@ def _record_failure(
                 last_error_at=now,
                 last_task_execution=now,
             )
-            ServiceTaskExecution.objects.create(
+            execution = ServiceTaskExecution.objects.create(
                 user_id=user_id,
                 task_name=task_name[:100],
                 started_at=started,
@@ -233,8 +253,32 @@ def _record_failure(
                     "timed_out": timed_out,
                 },
             )
+            if tell:
+                _task_failed_notify(user_id, task_name, tell, message, execution)
             status = ServiceStatus.objects.filter(user_id=user_id).first()
             if status is not None:
                 publish(user_id, SERVICE_UPDATED, service_event_data(status))
     except Exception:
         logger.exception("could not record the failure of %s for user %s", task_name, user_id)
+
+
+def _task_failed_notify(
+    user_id: Any, task_name: str, label: str, message: str, execution: ServiceTaskExecution
+) -> None:
+    """The trader's `task_failed` notification, in the failure's transaction; at most once per
+    user and task every TASK_FAILED_NOTIFY_SECONDS (the cache holds the once-only). Never raises:
+    the failure's record matters more than its notification."""
+    try:
+        if not cache.add(f"notify:task-failed:{user_id}:{task_name[:100]}", 1, TASK_FAILED_NOTIFY_SECONDS):
+            return
+        with transaction.atomic():  # a savepoint: a failed INSERT must not cost the record
+            notify(
+                user_id,
+                "task_failed",
+                title=f"Scheduled task failed: {label}",
+                message=message,  # already redacted and cut to MAX_ERROR_MESSAGE
+                link="/service",  # the task history
+                data={"task": task_name[:100], "execution_id": str(execution.pk)},
+            )
+    except Exception:
+        logger.exception("could not notify the failure of %s to user %s", task_name, user_id)

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from brokers.ratelimit import working_for
 from config.tasks import task_named
 from trading.execution.services.exits import open_groups_close
 from trading.execution.services.reconcile import account_reconcile
@@ -72,7 +73,8 @@ def _reconcile(user_id: str) -> dict[str, Any]:
     first_error: Exception | None = None
     for account in _enabled_accounts(user_id):
         try:
-            done[f"{account.exchange}:{account.label}"] = account_reconcile(account_id=str(account.pk))
+            with working_for(account):  # held back for long by the rate limit: its owner is told
+                done[f"{account.exchange}:{account.label}"] = account_reconcile(account_id=str(account.pk))
         except Exception as exc:  # the other accounts are still reconciled; the run fails below
             failed.append(f"{account.exchange}:{account.label}")
             first_error = first_error or exc
@@ -257,4 +259,5 @@ def scheduled_task_run(*, user_id: str, task: str) -> str:
             raise LookupError(f"{task[:100]!r} is not a task you can schedule.")
         return runner(str(user_id))
 
-    return user_task_run(user_id=user_id, task_name=task[:100], fn=run)
+    # A failure tells the trader too (task_failed), naming the task as their task_schedule does.
+    return user_task_run(user_id=user_id, task_name=task[:100], fn=run, tell=task[:100])

@@ -20,10 +20,12 @@ from django.utils import timezone
 from auditlog.services import record
 from config.tasks import task_named
 from notifications.events import SERVICE_UPDATED, publish
+from notifications.services.notify import notify
 from trading.equities.services.schedules import strategy_schedules_sync
 from trading.execution.services.exits import open_groups_close
 from trading.queue.services.queue import queue_clear
 from trading.runtime import task_names as names
+from trading.runtime.journal import trade_log
 from trading.runtime.models import ServiceStatus
 from trading.runtime.services import service_event_data, service_status_for
 from trading.service.schedules import schedules_sync
@@ -57,8 +59,30 @@ def _audit(
     )
 
 
-def service_start(*, user: Any, request: HttpRequest | None = None, actor: Any = None) -> ServiceStatus:
-    """Start the user's service: their schedules enabled and their work dispatched now."""
+def _by_whom(*, user: Any, actor: Any, request: HttpRequest | None, reason: str) -> tuple[str, str]:
+    """Who started or stopped the service, as the trader reads it, and as a code for the data:
+    the trader (API), an admin (Django admin, or any other user acting on them), or the system
+    (no one signed in: a task; `reason` says why)."""
+    acting = actor if actor is not None else getattr(request, "user", None)
+    if acting is None or not getattr(acting, "is_authenticated", False):
+        return (f"by the system ({reason})" if reason else "by the system"), "system"
+    if str(acting.pk) == str(user.pk):
+        return "by you", "user"
+    return "by an administrator", "admin"
+
+
+def _tell(user: Any, kind: str, sentence: str, *, by: str, level: int, **data: Any) -> None:
+    """The trader's journal line and notification of a start or stop (sent once it commits)."""
+    trade_log(user.pk, sentence, level=level, by=by, **data)
+    title = "Trading service started" if kind == "service_started" else "Trading service stopped"
+    notify(user.pk, kind, title=title, message=sentence, link="/service", data={"by": by, **data})
+
+
+def service_start(
+    *, user: Any, request: HttpRequest | None = None, actor: Any = None, reason: str = ""
+) -> ServiceStatus:
+    """Start the user's service: their schedules enabled and their work dispatched now. `reason`
+    is for a start by the system (no request, no actor): the trader's notification says it."""
     with transaction.atomic():
         status = _locked(user)
         if status.running:
@@ -76,6 +100,14 @@ def service_start(*, user: Any, request: HttpRequest | None = None, actor: Any =
             status=status,
             schedules=len(rows),
         )
+        who, by = _by_whom(user=user, actor=actor, request=request, reason=reason)
+        _tell(
+            user,
+            "service_started",
+            f"Trading service started {who}: new entries, queue promotion and scheduled tasks run again.",
+            by=by,
+            level=logging.INFO,
+        )
         user_id = str(user.pk)
         transaction.on_commit(lambda: _dispatch_user_work(user_id))
         publish(user.pk, SERVICE_UPDATED, service_event_data(status))
@@ -83,10 +115,16 @@ def service_start(*, user: Any, request: HttpRequest | None = None, actor: Any =
 
 
 def service_stop(
-    *, user: Any, close_all: bool = False, request: HttpRequest | None = None, actor: Any = None
+    *,
+    user: Any,
+    close_all: bool = False,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    reason: str = "",
 ) -> ServiceStatus:
     """Stop the user's service; with `close_all`, also close every open position and empty the
-    queue. Without it, open positions keep their take-profits and fills are still watched."""
+    queue. Without it, open positions keep their take-profits and fills are still watched.
+    `reason` is for a stop by the system (no request, no actor): the trader's notification says it."""
     with transaction.atomic():
         status = _locked(user)
         if not status.running:
@@ -109,6 +147,24 @@ def service_stop(
             close_all=close_all,
             groups_closing=closing,
             queue_cleared=dequeued,
+        )
+        who, by = _by_whom(user=user, actor=actor, request=request, reason=reason)
+        if close_all:
+            after = (
+                f"{closing} open position(s) closing at market and {dequeued or 0} queued signal(s) "
+                "cancelled."
+            )
+        else:
+            after = "open positions keep their take-profits and fills are still watched."
+        _tell(
+            user,
+            "service_stopped",
+            f"Trading service stopped {who}: no new entries, no queue promotion, no scheduled tasks; {after}",
+            by=by,
+            level=logging.WARNING,
+            close_all=close_all,
+            groups_closing=closing,
+            queue_cleared=dequeued or 0,
         )
         publish(user.pk, SERVICE_UPDATED, service_event_data(status))
     return status

@@ -42,6 +42,7 @@ from trading.equities.models import (
     SymbolAnalysis,
 )
 from trading.equities.services.config import candle_source, candle_symbol, strategy_params
+from trading.equities.services.late_data import DAILY_BARS, market_data_late
 from trading.equities.services.ml_filter import ml_filter_apply
 from trading.equities.strategy.params import StrategyParams
 from trading.equities.strategy.rules import position_capital, position_quantity
@@ -376,6 +377,16 @@ def analysis_run(
         run.status = AnalysisStatus.SUCCEEDED
         run.finished_at = timezone.now()
         run.save(update_fields=["errors", "tradeable_count", "status", "finished_at", "ml"])
+    # Every error here is a stock without the close's candle (missing, or its refresh failed).
+    market_data_late(
+        user_id=user_id,
+        cause=DAILY_BARS,
+        problems=errors,
+        now=now,
+        close=day.isoformat(),
+        needed_by="the analysis",
+        link="/strategy/scanner",
+    )
     return run
 
 

@@ -25,6 +25,7 @@ from trading.equities.models import (
     StrategyPosition,
 )
 from trading.equities.services.buys import _adapter, recommendations_sync, strategy_groups
+from trading.equities.services.late_data import DAILY_BARS, QUOTES, market_data_late
 from trading.equities.services.sells import _closes, _executions, _Seller, _tick
 from trading.equities.strategy.indicators import ema, rsi
 from trading.equities.strategy.rules import exit_price
@@ -51,9 +52,14 @@ def position_monitor(*, user_id: Any, now: datetime | None = None) -> dict[str, 
     tickers = seller.adapter.fetch_tickers(sorted({g.symbol for g in groups}))
     today = now.astimezone(IST).date().isoformat()
     alerts: list[str] = []
+    late: dict[str, dict[str, str]] = {DAILY_BARS: {}, QUOTES: {}}
     for group in groups:
         ticker = tickers.get(group.symbol)
         closes = _closes(seller.source, group.symbol, seller.day, params)
+        if ticker is None:
+            late[QUOTES][group.symbol] = ""
+        if not closes:
+            late[DAILY_BARS][group.symbol] = "no daily candles"
         if ticker is None or not closes:
             continue
         ltp = ticker.last
@@ -97,6 +103,16 @@ def position_monitor(*, user_id: Any, now: datetime | None = None) -> dict[str, 
         if sent != position.last_alerts:
             position.last_alerts = sent
             position.save(update_fields=["last_alerts", "updated_at"])
+    for cause, problems in late.items():
+        market_data_late(
+            user_id=user_id,
+            cause=cause,
+            problems=problems,
+            now=now,
+            close=seller.day.isoformat(),
+            needed_by="the position monitor",
+            link="/strategy/holdings",
+        )
     return {"acted": bool(alerts), "alerts": alerts}
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from auditlog.services import record
 from brokers.nse_calendar import IST, nse_calendar
+from brokers.ratelimit import working_for
 from config.tasks import task_named
 from notifications.events import STRATEGY_UPDATED, publish
 from trading.equities.models import EquitiesStrategy, StrategyTask
@@ -108,7 +109,9 @@ def strategy_task_run(*, user_id: str, task: str, manual: bool = False, now: dat
     acted: list[bool] = []
 
     def run() -> dict[str, Any]:
-        result = RUNNERS[task](user_id=user_id, now=now)
+        # The broker's rate limit holding this run back for long tells the trader (rate_limited).
+        with working_for(strategy.account):
+            result = RUNNERS[task](user_id=user_id, now=now)
         acted.append(bool(result.get("acted", True)))
         return result
 
@@ -118,6 +121,7 @@ def strategy_task_run(*, user_id: str, task: str, manual: bool = False, now: dat
             task_name=execution_name(task),
             fn=run,
             record=(lambda result: bool(result.get("acted", True))) if quiet else True,
+            tell=f"NSE strategy, {StrategyTask(task).label}",
         )
     finally:
         cache.delete(lock)

@@ -28,6 +28,7 @@ from trading.equities.models import EquitiesStrategy, StrategyPosition
 from trading.equities.services.analysis import bars_for, candles_ensure, close_to_analyse
 from trading.equities.services.buys import _adapter, recommendations_sync, strategy_groups
 from trading.equities.services.config import candle_source, strategy_params
+from trading.equities.services.late_data import DAILY_BARS, QUOTES, market_data_late
 from trading.equities.strategy.indicators import ema, rsi
 from trading.equities.strategy.params import StrategyParams
 from trading.equities.strategy.rules import exit_price, rsi_exit, should_skip_exit
@@ -90,6 +91,8 @@ class _Seller:
             "rsi_exits": [],
             "waiting": {},
         }
+        # Stocks whose market data was late: {symbol: why} per cause (told once a day).
+        self.late: dict[str, dict[str, str]] = {DAILY_BARS: {}, QUOTES: {}}
 
     def run(self) -> dict[str, Any]:
         groups = [g for g in strategy_groups(self.strategy.user_id) if g.filled_quantity > 0]
@@ -97,7 +100,7 @@ class _Seller:
         if not groups:
             return self.out
         symbols = sorted({g.symbol for g in groups})
-        candles_ensure(source=self.source, symbols=symbols, day=self.day)
+        self.late[DAILY_BARS].update(candles_ensure(source=self.source, symbols=symbols, day=self.day))
         tickers = self.adapter.fetch_tickers(symbols)
         # What the broker lets us sell now: shares bought today may settle T+1 first (the paper
         # ledger's rule; Kotak's sellable quantity says so too), and open sells hold theirs.
@@ -106,11 +109,22 @@ class _Seller:
             ticker = tickers.get(group.symbol)
             if ticker is None:
                 self.out["waiting"][group.symbol] = "no price"
+                self.late[QUOTES][group.symbol] = ""
                 continue
             try:
                 self.one(group, ticker.last)
             except BrokerError as exc:  # this holding waits for the next minute; the others go on
                 self.out["waiting"][group.symbol] = exc.message or type(exc).__name__
+        for cause, problems in self.late.items():
+            market_data_late(
+                user_id=self.strategy.user_id,
+                cause=cause,
+                problems=problems,
+                now=self.now,
+                close=self.day.isoformat(),
+                needed_by="the EMA9 sells",
+                link="/strategy/holdings",
+            )
         return self.out
 
     def one(self, group: PositionGroup, ltp: Decimal) -> None:
@@ -121,6 +135,7 @@ class _Seller:
         )
         if not closes:
             self._note(position, None, f"no daily candles of {group.symbol} from {self.source}")
+            self.late[DAILY_BARS].setdefault(group.symbol, "no daily candles")
             return
         previous_ema9 = ema(closes, self.params.exit_ema_period)[-1]
         if previous_ema9 is None:

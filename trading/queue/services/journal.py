@@ -12,6 +12,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from notifications.services.notify import notify
 from trading.positions.journal import position_label, quote_of
 from trading.positions.models import PositionGroup
 from trading.queue.models import QueueEntry, QueueStatus
@@ -101,6 +102,15 @@ def signal_outcome_log(
     if reason and kind in (Classification.ENTRY, Classification.PYRAMID):
         message = f"{message} {reason}"  # a promotion from the queue says how it opened
     trade_log(signal.user_id, message, **context)
+    if kind == Classification.ENTRY and group is not None:
+        notify(
+            signal.user_id,
+            "position_opened",
+            title=f"Position opened: {label}",
+            message=message,
+            link=f"/positions/{group.pk}",
+            data={"position_id": str(group.pk), "signal_id": str(signal.pk)},
+        )
 
 
 def queued_log(
@@ -113,14 +123,43 @@ def queued_log(
         head = f"Signal for {key} replaced the queued one (replacement {entry.replacement_count}), at {where}"
     else:
         head = f"Signal for {key} queued at {where}"
+    message = f"{head}: {_lower_first(_sentence(cause))}"
     trade_log(
         signal.user_id,
-        f"{head}: {_lower_first(_sentence(cause))}",
+        message,
         **{**_context(signal, entry.group), "status": "queued"},
         queue_entry_id=entry.pk,
         rank=rank,
         queued=total,
         cause=cause,
+    )
+    notify(
+        signal.user_id,
+        "signal_queued",
+        title=f"Signal queued: {key}",
+        message=message,
+        link="/queue",
+        data={"signal_id": str(signal.pk), "queue_entry_id": str(entry.pk), "rank": rank},
+    )
+
+
+def queue_promoted_told(entry: QueueEntry, group: PositionGroup) -> None:
+    """A queued entry promoted into the pool (`promote.promote_entry`). Its trade-journal line is
+    the signal's own ("Signal accepted as an entry: ... Opened from the queue ..."); the trader
+    is also told the queue moved, with the position it opened or added to."""
+    label = position_label(group)
+    notify(
+        entry.user_id,
+        "queue_promoted",
+        title=f"Queued signal promoted: {label}",
+        message=f"The queued signal for {label} left the queue: {_lower_first(_sentence(entry.reason))}",
+        link=f"/positions/{group.pk}",
+        data={
+            "queue_entry_id": str(entry.pk),
+            "signal_id": str(entry.signal_id) if entry.signal_id else None,
+            "position_id": str(group.pk),
+            "promoted_by": entry.promoted_by,
+        },
     )
 
 

@@ -22,6 +22,7 @@ from trading.positions.selectors import open_groups, pool_groups
 from trading.queue.models import QueueEntry, QueueStatus
 from trading.queue.priority import pick_next
 from trading.queue.services.breaker import queue_breaker
+from trading.queue.services.journal import queue_promoted_told
 from trading.queue.services.processing import queued_signal_open
 from trading.queue.services.queue import entry_close, queue_lock
 from trading.queue.services.ranking import (
@@ -80,6 +81,7 @@ def promote_entry(
     entry.status, entry.promoted_by, entry.done_at = QueueStatus.PROMOTED, by, timezone.now()
     entry.group, entry.reason = group, reason
     entry.save(update_fields=["status", "promoted_by", "done_at", "group", "reason", "updated_at"])
+    queue_promoted_told(entry, group)
     return True
 
 

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brokers.errors import BrokerError
+from notifications.services.notify import notify
 from trading.execution.services.exits import group_close, group_close_quantity
 from trading.execution.services.fills import leg_take_profit_sync
 from trading.execution.services.orders import order_cancel
@@ -291,9 +292,10 @@ def _action_log(action: RiskAction, *, level: int = logging.INFO) -> None:
         {"position_id": row.get("group"), "order_id": row.get("order"), "quantity": row.get("quantity")}
         for row in action.winners or []
     ]
+    message = f"{what} ({_TRIGGERS.get(action.trigger, action.trigger)}): {action.details}"
     trade_log(
         action.user_id,
-        f"{what} ({_TRIGGERS.get(action.trigger, action.trigger)}): {action.details}",
+        message,
         level=level,
         category=RISK,
         risk_action_id=action.pk,
@@ -305,6 +307,21 @@ def _action_log(action: RiskAction, *, level: int = logging.INFO) -> None:
         covered=action.covered,
         winners=winners,
         status=action.status,
+    )
+    failed = action.status != RiskActionStatus.EXECUTED
+    notify(
+        action.user_id,
+        "risk_action",
+        title=f"{what}: {action.symbol} {action.timeframe}",
+        message=message,
+        # A failed offset left the loser open and nothing sold: the trader has to look.
+        level="error" if failed else None,
+        link=f"/positions/{action.loser_id}" if action.loser_id else "/risk",
+        data={
+            "risk_action_id": str(action.pk),
+            "position_id": str(action.loser_id) if action.loser_id else None,
+            "status": action.status,
+        },
     )
 
 

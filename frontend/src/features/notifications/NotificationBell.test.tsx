@@ -51,7 +51,8 @@ describe("the bell in the header", () => {
     renderBell();
 
     await user.click(await screen.findByRole("button", { name: "Notifications: 2 unread" }));
-    const list = await screen.findByRole("list", { name: "Latest unread" });
+    const dialog = await screen.findByRole("dialog", { name: "Unread notifications" });
+    const list = within(dialog).getByRole("list", { name: "Latest unread" });
     expect(within(list).getAllByRole("listitem")).toHaveLength(2);
     expect(within(list).getByText("Signal queued: SOL/USDT long")).toBeInTheDocument();
     expect(within(list).getByText("Warning")).toBeInTheDocument();

@@ -1,5 +1,5 @@
 import { ActionIcon, Anchor, Button, Center, Group, Indicator, Loader, Popover, ScrollArea, Stack, Text } from "@mantine/core";
-import { useState } from "react";
+import { useId, useState } from "react";
 import { Link } from "react-router";
 import { BELL_SIZE, useMarkAllRead, useMarkRead, useNotificationList, useUnreadCount } from "./api";
 import { NotificationItem } from "./NotificationItem";
@@ -23,6 +23,7 @@ export function unreadLabel(count: number): string {
  * the latest unread with "mark all read" and the way to the notifications page. */
 export function NotificationBell() {
   const [opened, setOpened] = useState(false);
+  const titleId = useId();
   const unread = useUnreadCount();
   const count = unread.data?.unread ?? 0;
   // Read when the list opens; live events keep it current while it is cached.
@@ -58,9 +59,13 @@ export function NotificationBell() {
             <BellIcon />
           </ActionIcon>
         </Popover.Target>
-        <Popover.Dropdown p={0} className={styles.page} role="dialog" aria-label="Latest unread notifications">
-          <Group justify="space-between" px="md" py="xs">
-            <Text fw={700}>Notifications</Text>
+        {/* Named by its heading: Mantine's own aria-labelledby (the bell, "Notifications: 3
+            unread") would win over an aria-label. */}
+        <Popover.Dropdown p={0} className={styles.page} role="dialog" aria-labelledby={titleId}>
+          <Group justify="space-between" wrap="nowrap" px="md" py="xs">
+            <Text fw={700} id={titleId}>
+              Unread notifications
+            </Text>
             <Button size="compact-sm" variant="subtle" disabled={count === 0} loading={markAll.isPending} onClick={() => markAll.mutate()}>
               Mark all read
             </Button>

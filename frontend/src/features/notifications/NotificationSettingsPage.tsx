@@ -105,7 +105,7 @@ export default function NotificationSettingsPage() {
         description={
           <>
             Where your notifications go and which ones.{" "}
-            <Anchor component={Link} to="/notifications" size="sm">
+            <Anchor component={Link} to="/notifications" size="sm" underline="always">
               Back to the notifications
             </Anchor>
           </>

@@ -30,7 +30,7 @@ function EmptyState({ filtered, unreadOnly, onClear }: { filtered: boolean; unre
       </Text>
       <Text size="sm" c="dimmed" ta="center" maw={620}>
         Choose which ones also reach you by e-mail or Telegram in{" "}
-        <Anchor component={Link} to="/notifications/settings">
+        <Anchor component={Link} to="/notifications/settings" underline="always">
           notification settings
         </Anchor>
         .

@@ -71,7 +71,7 @@ export function TelegramLinkPanel({ chatId }: { chatId: string | null }) {
                 {code.bot_url ? (
                   <>
                     Open the bot:{" "}
-                    <Anchor href={code.bot_url} target="_blank" rel="noopener noreferrer">
+                    <Anchor href={code.bot_url} target="_blank" rel="noopener noreferrer" underline="always">
                       {code.bot_url.replace(/^https?:\/\//, "").replace(/\?.*$/, "")}
                     </Anchor>{" "}
                     (the link fills in the message for you: press Start).
