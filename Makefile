@@ -34,10 +34,12 @@ else
 	@touch $@
 endif
 
-frontend/.built: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+# The gzip and brotli copies beside each asset are what WhiteNoise serves to browsers that take them.
+frontend/.built: frontend/node_modules/.installed $(FRONTEND_SOURCES) | $(VENV)/.installed
 ifneq ($(NPM),)
 	@echo "Building the web app (frontend/dist)..."
 	cd frontend && npm run --silent build -- --logLevel warn
+	$(PY) -m whitenoise.compress --quiet frontend/dist
 	@touch $@
 endif
 

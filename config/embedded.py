@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import threading
@@ -200,11 +201,40 @@ class EmbeddedBeat:
         return True
 
 
+def _free_url(name: str, what: str, *, default_port: int) -> str:
+    """The setting `name` (a simulator's URL), or, when the environment does not set it and its
+    port is taken (another instance beside this one), the same host on a free port, said in one
+    line. A URL the environment sets is used as it is."""
+    current = str(getattr(settings, name))
+    url = urlsplit(current)
+    host, port = url.hostname or "127.0.0.1", url.port or default_port
+    if os.environ.get(name) or _can_bind(host, port):
+        return current
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        free = int(probe.getsockname()[1])
+    moved = f"{url.scheme or 'http'}://{host}:{free}"
+    logger.warning("port %s is taken: %s listens on %s instead (set %s to choose)", port, what, moved, name)
+    return moved
+
+
+def _can_bind(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        # As the servers bind: a port left in TIME_WAIT by our own last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def start_simulator() -> EmbeddedSimulator:
     """The built-in exchange simulator in background threads of this process, at SIMULATOR_URL,
     with a funded demo key that stays the same across restarts (kept in var/)."""
     from brokers.simulator import SimulatorOptions, start_embedded
 
+    settings.SIMULATOR_URL = _free_url("SIMULATOR_URL", "the exchange simulator", default_port=9009)
     url = urlsplit(settings.SIMULATOR_URL)
     options = SimulatorOptions(
         host=url.hostname or "127.0.0.1",
@@ -234,6 +264,9 @@ def start_kotak_simulator() -> KotakSimulatorServer:
     from brokers.kotak_simulator import KotakSimulatorOptions
     from brokers.nse_calendar import nse_calendar
 
+    settings.KOTAK_SIMULATOR_URL = _free_url(
+        "KOTAK_SIMULATOR_URL", "the Kotak Neo simulator", default_port=9010
+    )
     url = urlsplit(settings.KOTAK_SIMULATOR_URL)
     options = KotakSimulatorOptions(
         host=url.hostname or "127.0.0.1",

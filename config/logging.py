@@ -77,7 +77,12 @@ def _level_number(name: str) -> int:
 
 
 def logging_config(
-    *, level: str, fmt: str, access_level: str, service_log_level: str = "INFO"
+    *,
+    level: str,
+    fmt: str,
+    access_level: str,
+    service_log_level: str = "INFO",
+    console_level: str | None = None,
 ) -> dict[str, Any]:
     """Django's LOGGING: one console handler (text or JSON lines) behind the redaction filter, and
     the service-log handler on SERVICE_LOG_LOGGERS (beside the console: they still propagate)."""
@@ -103,7 +108,14 @@ def logging_config(
             },
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["redact"]},
+            # `console_level` above `level` keeps lines off the console that still reach the
+            # service logs (`make run`: the banner stays in view under the tasks' lines).
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": fmt,
+                "filters": ["redact"],
+                "level": console_level or level,
+            },
             "journal_console": {
                 "class": "logging.StreamHandler",
                 "formatter": fmt,

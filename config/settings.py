@@ -444,6 +444,10 @@ STORAGES = {
 # Embedded mode serves static files straight from the apps, no collectstatic step needed.
 WHITENOISE_USE_FINDERS = EMBEDDED
 if EMBEDDED:
+    # Vite names its built assets `name-<8 characters of hash>.ext`: cached for a year, never
+    # asked again (production's manifest storage marks its own hashed names the same way).
+    WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/app/assets/.+-[0-9A-Za-z_-]{8}\.\w+$"
+if EMBEDDED:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 
 # --- E-mail -------------------------------------------------------------------------------------
@@ -650,7 +654,12 @@ USE_TZ = True
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Logging ------------------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+_LOG_LEVEL_SET = env.str("LOG_LEVEL", default="")
+LOG_LEVEL = (_LOG_LEVEL_SET or "INFO").upper()
+# Embedded mode (`make run`) without LOG_LEVEL: the console shows the banner, the trade journal,
+# warnings and errors; the tasks' and beat's INFO lines (one a second at idle) still reach the
+# service logs (the web app's Logs page) but not the console.
+LOG_CONSOLE_LEVEL = "WARNING" if EMBEDDED and not _LOG_LEVEL_SET else LOG_LEVEL
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if EMBEDDED else "json")
 # --- Service logs (auditlog/log_handler.py, docs/admin-guide/logs.md) ---------------------------
 SERVICE_LOG_LEVEL = env.str("SERVICE_LOG_LEVEL", default="INFO").upper()
@@ -659,6 +668,7 @@ LOGGING = logging_config(
     fmt=LOG_FORMAT,
     access_level=env.str("ACCESS_LOG_LEVEL", default="WARNING"),
     service_log_level=SERVICE_LOG_LEVEL,
+    console_level=LOG_CONSOLE_LEVEL,
 )
 SERVICE_LOG_SYNC = env.bool("SERVICE_LOG_SYNC", default=False)  # tests: write in the caller's thread
 SERVICE_LOG_RETENTION_DAYS = env.int("SERVICE_LOG_RETENTION_DAYS", default=30)

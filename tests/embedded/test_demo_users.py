@@ -13,6 +13,14 @@ from accounts.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def var_dir(tmp_path, monkeypatch):
+    """The demo logins file goes to a scratch var/, never the checkout's."""
+    monkeypatch.setenv("TRADEFLEET_VAR_DIR", str(tmp_path))
+    return tmp_path
+
+
 PASSWORD_LINE = re.compile(r"(\S+@tradefleet\.local)\s+password: (\S+)")
 
 
@@ -64,3 +72,12 @@ def test_a_missing_demo_user_is_created_again_without_touching_the_other(trader:
     output = run()
     assert [email for email, _ in PASSWORD_LINE.findall(output)] == ["trader@tradefleet.local"]
     assert User.objects.get(email="admin@tradefleet.local").password == admin_hash
+
+
+def test_the_logins_are_also_saved_to_a_file_only_the_user_can_read(var_dir) -> None:
+    output = run()
+    saved = var_dir / "demo-logins.txt"
+    assert str(saved) in output  # the banner names it
+    assert saved.stat().st_mode & 0o777 == 0o600
+    assert dict(PASSWORD_LINE.findall(saved.read_text())) == dict(PASSWORD_LINE.findall(output))
+    assert "saved in demo-logins.txt" in run()  # later starts point at it

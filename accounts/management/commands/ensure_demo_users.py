@@ -6,8 +6,10 @@ is no default password. Later runs only say that the users exist and how to set 
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import Role, User
+from config.env import var_dir
 
 RESET_HINT = ".venv/bin/python manage.py changepassword {email}"
 
@@ -58,6 +61,20 @@ def box(lines: list[str]) -> str:
     return "\n".join([rule, *(f"|  {line.ljust(width)}  |" for line in lines), rule])
 
 
+LOGINS_FILE = "demo-logins.txt"
+
+
+def _save_logins(logins: list[str], base_url: str) -> Path:
+    """The demo logins in var/demo-logins.txt, readable by this user only (0600): the console box
+    scrolls away, the file stays until the user deletes it."""
+    path = var_dir() / LOGINS_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file keeps its mode through O_TRUNC
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(["Tradefleet demo logins", "", *logins, "", f"Start page {base_url}/", ""]))
+    return path
+
+
 class Command(BaseCommand):
     help = "Create the demo admin and trader (random passwords, printed once) unless they exist."
 
@@ -84,11 +101,13 @@ class Command(BaseCommand):
 
         base_url = base_url.rstrip("/")
         if created:
-            lines = ["Tradefleet demo logins: shown only this once, save them now", ""]
             width = max(len(user.email) for user, _ in created)
-            lines += [
+            logins = [
                 f"{user.role:<7} {user.email:<{width}}  password: {password}" for user, password in created
             ]
+            saved = _save_logins(logins, base_url)
+            lines = [f"Tradefleet demo logins (also in {saved}, readable only by you)", ""]
+            lines += logins
             lines += [
                 "",
                 f"Start page {base_url}/",
@@ -100,8 +119,13 @@ class Command(BaseCommand):
             self.stdout.write(box(lines))
         if existing:
             names = ", ".join(f"{user.email} ({user.role})" for user in existing)
+            where = (
+                f"saved in {LOGINS_FILE}"
+                if (var_dir() / LOGINS_FILE).exists()
+                else "shown when they were created"
+            )
             self.stdout.write(
-                f"Demo users exist: {names}. Their passwords were shown when they were created; "
+                f"Demo users exist: {names}. Their passwords were {where}; "
                 f"to set a new one: {RESET_HINT.format(email=existing[0].email)}"
             )
         self.stdout.flush()

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config import embedded
 from config.env import local_secret
@@ -86,17 +86,30 @@ class Command(BaseCommand):
 
         def announce() -> None:
             # Printed once the server listens, after the start-up log lines, so it is not missed.
+            self.stdout.write(f"\n{embedded.describe_mode(concurrency=concurrency)}.")
             self.stdout.write(
-                f"\nTradefleet is up: {base_url}/  (API docs {base_url}/api/v1/docs/,"
+                f"Tradefleet is up: {base_url}/  (API docs {base_url}/api/v1/docs/,"
                 f" admin {base_url}/admin/). Ctrl-C stops it.\n"
             )
+            if settings.LOG_CONSOLE_LEVEL != settings.LOG_LEVEL:
+                self.stdout.write(
+                    "The console shows warnings, errors and the trade journal; every task's line is on "
+                    "the Logs page, or here with LOG_LEVEL=INFO make run.\n"
+                )
             if demo.getvalue():
                 self.stdout.write(demo.getvalue())
             self.stdout.flush()
 
-        code = embedded.serve(
-            host=host, port=port, concurrency=concurrency, before_start=create_demo_users, on_ready=announce
-        )
+        try:
+            code = embedded.serve(
+                host=host,
+                port=port,
+                concurrency=concurrency,
+                before_start=create_demo_users,
+                on_ready=announce,
+            )
+        except RuntimeError as exc:  # a simulator's port the environment chose is taken: one line
+            raise CommandError(str(exc)) from None
         if code:
             self.stdout.flush()
             self.stderr.flush()
