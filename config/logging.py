@@ -109,12 +109,13 @@ def logging_config(
         },
         "handlers": {
             # `console_level` above `level` keeps lines off the console that still reach the
-            # service logs (`make run`: the banner stays in view under the tasks' lines).
+            # service logs (`make run`: the banner stays in view under the tasks' lines). Unset,
+            # the handler passes what the loggers let through (a worker's --loglevel included).
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": fmt,
                 "filters": ["redact"],
-                "level": console_level or level,
+                **({"level": console_level} if console_level else {}),
             },
             "journal_console": {
                 "class": "logging.StreamHandler",

@@ -659,7 +659,7 @@ LOG_LEVEL = (_LOG_LEVEL_SET or "INFO").upper()
 # Embedded mode (`make run`) without LOG_LEVEL: the console shows the banner, the trade journal,
 # warnings and errors; the tasks' and beat's INFO lines (one a second at idle) still reach the
 # service logs (the web app's Logs page) but not the console.
-LOG_CONSOLE_LEVEL = "WARNING" if EMBEDDED and not _LOG_LEVEL_SET else LOG_LEVEL
+LOG_CONSOLE_LEVEL: str | None = "WARNING" if EMBEDDED and not _LOG_LEVEL_SET else None
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if EMBEDDED else "json")
 # --- Service logs (auditlog/log_handler.py, docs/admin-guide/logs.md) ---------------------------
 SERVICE_LOG_LEVEL = env.str("SERVICE_LOG_LEVEL", default="INFO").upper()

@@ -91,7 +91,7 @@ class Command(BaseCommand):
                 f"Tradefleet is up: {base_url}/  (API docs {base_url}/api/v1/docs/,"
                 f" admin {base_url}/admin/). Ctrl-C stops it.\n"
             )
-            if settings.LOG_CONSOLE_LEVEL != settings.LOG_LEVEL:
+            if settings.LOG_CONSOLE_LEVEL:
                 self.stdout.write(
                     "The console shows warnings, errors and the trade journal; every task's line is on "
                     "the Logs page, or here with LOG_LEVEL=INFO make run.\n"
