@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { accessibilityProblems, apiLogin, fullPageShot, startServer, stepper } from "./server.mjs";
+import { accessibilityProblems, apiLogin, fullPageShot, startServer, stepper, tradingView } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -81,29 +81,6 @@ async function call(method, path, token, body) {
   return text ? JSON.parse(text) : null;
 }
 
-// What TradingView does when an alert fires: each {{placeholder}} in the pasted message is
-// replaced by text, and the result is posted as text/plain to the webhook URL.
-async function tradingView(url, message, { action, orderId }) {
-  const ticker = await (await fetch(`${server.simulator}/api/v3/ticker/price?symbol=BTCUSDT`)).json();
-  const buy = action === "buy";
-  const values = {
-    "{{timenow}}": new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    "{{ticker}}": "BTCUSDT",
-    "{{interval}}": "60",
-    "{{strategy.order.action}}": action,
-    "{{strategy.market_position}}": buy ? "long" : "flat",
-    "{{strategy.market_position_size}}": buy ? "0.01" : "0",
-    "{{strategy.prev_market_position}}": buy ? "flat" : "long",
-    "{{strategy.prev_market_position_size}}": buy ? "0" : "0.01",
-    "{{strategy.order.price}}": ticker.price,
-    "{{close}}": ticker.price,
-    "{{strategy.order.contracts}}": "0.01",
-    "{{strategy.order.id}}": orderId,
-    "{{strategy.order.comment}}": "",
-  };
-  const body = message.replace(/\{\{[^{}]*\}\}/g, (placeholder) => values[placeholder] ?? placeholder);
-  return fetch(url, { method: "POST", headers: { "Content-Type": "text/plain" }, body });
-}
 
 // The notifications the trader has, newest first, as the API lists them.
 async function listed(token) {
@@ -173,7 +150,7 @@ test("the bell counts what happens to a position, live; the pages list and settl
         for (const node of document.querySelectorAll('[data-testid="notification-toast"]')) window.__toasts.add(node.getAttribute("data-notification-id"));
       }).observe(document.body, { subtree: true, childList: true });
     });
-    const response = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 1" });
+    const response = await tradingView(server, webhook.url, webhook.strategy, { action: "buy", orderId: "Long 1" });
     assert.equal(response.status, 202, await response.text());
     const count = await unreadAbove(before);
     const opened = await notification(token, (row) => row.type === "position_opened");
@@ -212,7 +189,7 @@ test("the bell counts what happens to a position, live; the pages list and settl
 
   await step("an exit alert closes the position: a warning, so a toast too, and the count rises", async () => {
     const count = await unread();
-    const response = await tradingView(webhook.url, webhook.strategy, { action: "sell", orderId: "Close 1" });
+    const response = await tradingView(server, webhook.url, webhook.strategy, { action: "sell", orderId: "Close 1" });
     assert.equal(response.status, 202, await response.text());
     const toast = page.getByTestId("notification-toast");
     await toast.first().waitFor({ timeout: 30_000 });

@@ -150,3 +150,27 @@ export function stepper(root, onFailure) {
       }
     });
 }
+
+// What TradingView does when an alert fires: each {{placeholder}} in the pasted message is
+// replaced by text, and the result is posted as text/plain to the webhook URL.
+export async function tradingView(server, url, message, { action, orderId, timenow = new Date() }) {
+  const ticker = await (await fetch(`${server.simulator}/api/v3/ticker/price?symbol=BTCUSDT`)).json();
+  const buy = action === "buy";
+  const values = {
+    "{{timenow}}": timenow.toISOString().replace(/\.\d+Z$/, "Z"),
+    "{{ticker}}": "BTCUSDT",
+    "{{interval}}": "60",
+    "{{strategy.order.action}}": action,
+    "{{strategy.market_position}}": buy ? "long" : "flat",
+    "{{strategy.market_position_size}}": buy ? "0.01" : "0",
+    "{{strategy.prev_market_position}}": buy ? "flat" : "long",
+    "{{strategy.prev_market_position_size}}": buy ? "0" : "0.01",
+    "{{strategy.order.price}}": ticker.price,
+    "{{close}}": ticker.price,
+    "{{strategy.order.contracts}}": "0.01",
+    "{{strategy.order.id}}": orderId,
+    "{{strategy.order.comment}}": "",
+  };
+  const body = message.replace(/\{\{[^{}]*\}\}/g, (placeholder) => values[placeholder] ?? placeholder);
+  return fetch(url, { method: "POST", headers: { "Content-Type": "text/plain" }, body });
+}

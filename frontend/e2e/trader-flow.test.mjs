@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
 import { AUTH_KEY, secretHits, watchConsole } from "./secret-scan.mjs";
-import { apiLogin, startServer, fullPageShot, stepper } from "./server.mjs";
+import { apiLogin, startServer, fullPageShot, stepper, tradingView } from "./server.mjs";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -57,29 +57,6 @@ const nav = (label) => page.getByRole("navigation").getByRole("link", { name: la
 // would paint the fixed header and menu once per screen height, in the middle of the page).
 async function shot(name) {
   await fullPageShot(page, join(shots, `${name}.png`));
-}
-// What TradingView does when an alert fires: each {{placeholder}} in the pasted message is
-// replaced by text, and the result is posted as text/plain to the webhook URL.
-async function tradingView(url, message, { action, orderId, timenow = new Date() }) {
-  const ticker = await (await fetch(`${server.simulator}/api/v3/ticker/price?symbol=BTCUSDT`)).json();
-  const buy = action === "buy";
-  const values = {
-    "{{timenow}}": timenow.toISOString().replace(/\.\d+Z$/, "Z"),
-    "{{ticker}}": "BTCUSDT",
-    "{{interval}}": "60",
-    "{{strategy.order.action}}": action,
-    "{{strategy.market_position}}": buy ? "long" : "flat",
-    "{{strategy.market_position_size}}": buy ? "0.01" : "0",
-    "{{strategy.prev_market_position}}": buy ? "flat" : "long",
-    "{{strategy.prev_market_position_size}}": buy ? "0" : "0.01",
-    "{{strategy.order.price}}": ticker.price,
-    "{{close}}": ticker.price,
-    "{{strategy.order.contracts}}": "0.01",
-    "{{strategy.order.id}}": orderId,
-    "{{strategy.order.comment}}": "",
-  };
-  const body = message.replace(/\{\{[^{}]*\}\}/g, (placeholder) => values[placeholder] ?? placeholder);
-  return fetch(url, { method: "POST", headers: { "Content-Type": "text/plain" }, body });
 }
 async function choose(label, option) {
   await page.getByRole("textbox", { name: label, exact: true }).click();
@@ -154,7 +131,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
   await step("the strategy message as pasted, filled as TradingView fills it for an entry order, opens a position live", async () => {
     await nav("Positions");
     await page.getByText("No positions here yet.").waitFor();
-    const response = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 1" });
+    const response = await tradingView(server, webhook.url, webhook.strategy, { action: "buy", orderId: "Long 1" });
     assert.equal(response.status, 202, await response.text());
     const row = page.locator("[data-position-id]").first();
     await row.waitFor();
@@ -211,14 +188,14 @@ test("a new trader trades through the web app, live, from webhook to take-profit
 
   await step("the same message, filled for the strategy's exit order, closes the position it opened", async () => {
     await nav("Positions");
-    const opened = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Long 3" });
+    const opened = await tradingView(server, webhook.url, webhook.strategy, { action: "buy", orderId: "Long 3" });
     assert.equal(opened.status, 202, await opened.text());
     const row = page.locator('[data-position-id][data-status="live"], [data-position-id][data-status="waiting"], [data-position-id][data-status="partially_filled"], [data-position-id][data-status="active"]').first();
     await row.waitFor();
     const id = await row.getAttribute("data-position-id");
     await page.locator(`[data-position-id="${id}"]`).getByRole("link", { name: "BTC/USDT" }).click();
     await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
-    const closed = await tradingView(webhook.url, webhook.strategy, { action: "sell", orderId: "Close 3" });
+    const closed = await tradingView(server, webhook.url, webhook.strategy, { action: "sell", orderId: "Close 3" });
     assert.equal(closed.status, 202, await closed.text());
     await page.locator('[data-status="closed"]').first().waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId("close-reason").innerText(), /exit|signal/i);
@@ -226,7 +203,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
 
   await step("a refused alert raises a toast within a second and shows its reason on the Signals page", async () => {
     const tenMinutesAgo = new Date(Date.now() - 600_000);
-    const refused = await tradingView(webhook.url, webhook.strategy, { action: "buy", orderId: "Late 4", timenow: tenMinutesAgo });
+    const refused = await tradingView(server, webhook.url, webhook.strategy, { action: "buy", orderId: "Late 4", timenow: tenMinutesAgo });
     assert.equal(refused.status, 422, await refused.text());
     // Timed from the webhook's answer: the live event is sent when the refusal is stored.
     await page.getByText("Signal refused").first().waitFor({ timeout: 1000 });

@@ -159,12 +159,6 @@ def _units(delivery_ids: Iterable[int]) -> list[_Unit]:
     return sorted(units, key=lambda u: u.primary_id)
 
 
-def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claim | None:
-    """Step 1 (see the module docstring) for one delivery: the rows this worker is now sending."""
-    unit = next((u for u in _units([delivery_id]) if u.primary_id == delivery_id), None)
-    return _claim(unit, now=now) if unit is not None else None
-
-
 def _claim(unit: _Unit, *, now: datetime | None = None) -> Claim | None:
     now = now or timezone.now()
     rows, delivery_id = unit.rows, unit.primary_id
