@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("auditlog.api.urls")),
     path("", include("brokers.api.urls")),
     path("market-data/", include("brokers.marketdata.urls")),
+    path("market/", include("brokers.api.market_urls")),
     path("", include("trading.urls")),
     path("", include("mlops.urls")),
     path("", include("notifications.urls")),

@@ -13,6 +13,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from accounts.sessions import session_start
+from brokers.simulator import SimulatorOptions
+from brokers.simulator.control import EmbeddedSimulator, start_embedded
 from notifications.events import group_for_user
 from tests.factories import PASSWORD, UserFactory
 
@@ -134,3 +136,21 @@ def live_events(settings: Any) -> Callable[[Any], Callable[[], list[dict[str, An
         return take
 
     return listen
+
+
+@pytest.fixture(scope="module")
+def running_simulator() -> Iterator[EmbeddedSimulator]:
+    """The built-in crypto exchange on a free port, one per test module, with an hour of 1m
+    candles; tick_seconds=0: prices move only when a test sets them."""
+    sim = start_embedded(SimulatorOptions(port=0, tick_seconds=0, history_minutes=60))
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def point_at_simulator(settings: Any, running_simulator: EmbeddedSimulator) -> EmbeddedSimulator:
+    """Exchange calls and the admin's price control go to this module's simulator
+    (`pytestmark = pytest.mark.usefixtures("point_at_simulator")` for a whole module)."""
+    settings.SIMULATOR_URL = running_simulator.base_url
+    settings.SIMULATOR_CONTROL_TOKEN = running_simulator.control.token
+    return running_simulator

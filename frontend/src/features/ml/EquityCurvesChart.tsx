@@ -1,8 +1,8 @@
 // Several equity curves on one time axis, drawn with lightweight-charts like the app's other
 // charts (charts/LineChart.tsx draws one series with markers; this needs a series per run).
-import { useComputedColorScheme } from "@mantine/core";
-import { ColorType, createChart, LineSeries, type Time } from "lightweight-charts";
+import { createChart, LineSeries, type Time } from "lightweight-charts";
 import { useEffect, useRef } from "react";
+import { chartTheme, useDarkScheme } from "@/charts/chartTheme";
 import type { EquityPoint } from "./types";
 
 export interface Curve {
@@ -22,16 +22,11 @@ export function chartData(points: EquityPoint[]): { time: Time; value: number }[
 
 export function EquityCurvesChart({ curves, label, height = 300 }: { curves: Curve[]; label: string; height?: number }) {
   const container = useRef<HTMLDivElement>(null);
-  const dark = useComputedColorScheme("light") === "dark";
+  const dark = useDarkScheme();
 
   useEffect(() => {
     if (!container.current) return;
-    const chart = createChart(container.current, {
-      height,
-      autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: "transparent" }, textColor: dark ? "#c9c9c9" : "#333" },
-      grid: { vertLines: { color: dark ? "#2c2e33" : "#eee" }, horzLines: { color: dark ? "#2c2e33" : "#eee" } },
-    });
+    const chart = createChart(container.current, { height, autoSize: true, ...chartTheme(dark) });
     for (const curve of curves) {
       chart
         .addSeries(LineSeries, { color: curve.color, lineWidth: 2, title: curve.label, priceLineVisible: false, lastValueVisible: true })

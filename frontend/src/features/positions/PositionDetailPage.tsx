@@ -1,14 +1,11 @@
-import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import { useEffect, useMemo, useState } from "react";
+import { Anchor, Card, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
-import { LineChart } from "@/charts/LineChart";
 import { ErrorAlert } from "@/lib/ErrorAlert";
-import { formatDecimal, formatMoney, formatPrice, formatSigned, formatTime, pnlColor, toNumber } from "@/lib/format";
+import { formatDecimal, formatMoney, formatPrice, formatSigned, formatTime, pnlColor } from "@/lib/format";
 import { ConfirmButton, PageHeader, QueryState, StatusBadge } from "@/lib/ui";
 import { isOpenStatus, useClosePosition, usePosition } from "./api";
-import { CHART_COLORS, positionChartModel } from "./chartModel";
 import { LegsTable } from "./LegsTable";
-import { recordSample, samplesFor } from "./samples";
+import { PriceChartCard } from "./PriceChartCard";
 
 function Stat({ label, value, color }: { label: string; value: string; color?: string | undefined }) {
   return (
@@ -23,43 +20,15 @@ function Stat({ label, value, color }: { label: string; value: string; color?: s
   );
 }
 
-function Legend() {
-  const items = [
-    ["Entry / pyramid", CHART_COLORS.entry],
-    ["Filled leg", CHART_COLORS.filled],
-    ["Pending leg", CHART_COLORS.pending],
-    ["TP target", CHART_COLORS.tp],
-    ["Average entry", CHART_COLORS.average],
-  ];
-  return (
-    <Group gap="md">
-      {items.map(([label, color]) => (
-        <Group key={label} gap={4}>
-          <div style={{ width: 12, height: 3, background: color }} />
-          <Text size="xs">{label}</Text>
-        </Group>
-      ))}
-    </Group>
-  );
-}
-
 export default function PositionDetailPage() {
   const { id = "" } = useParams();
   const query = usePosition(id);
   const close = useClosePosition(id);
   const detail = query.data;
-  const [samples, setSamples] = useState(() => samplesFor(id));
-
-  useEffect(() => {
-    const price = toNumber(detail?.last_price);
-    if (price !== null && detail && isOpenStatus(detail.status)) setSamples([...recordSample(id, price)]);
-  }, [id, detail?.last_price, detail?.status, detail]);
-
-  const model = useMemo(() => (detail ? positionChartModel(detail, samples) : null), [detail, samples]);
 
   return (
     <QueryState isLoading={query.isLoading} error={query.error}>
-      {detail && model && (
+      {detail && (
         <Stack>
           <Anchor component={Link} to="/positions" size="sm">
             ← Positions
@@ -95,13 +64,7 @@ export default function PositionDetailPage() {
               Close reason: <b>{detail.close_reason}</b>
             </Text>
           )}
-          <Card withBorder>
-            <Group justify="space-between" mb="xs">
-              <Title order={4}>Price</Title>
-              <Legend />
-            </Group>
-            <LineChart points={model.points} markers={model.markers} priceLines={model.priceLines} label={`${detail.symbol} price with entries, legs and targets`} />
-          </Card>
+          <PriceChartCard detail={detail} />
           <Card withBorder>
             <Title order={4} mb="xs">
               Legs ({detail.legs_filled} / {detail.legs_total} filled, pyramids {detail.pyramid_count} / {detail.max_pyramids})

@@ -1,8 +1,8 @@
 // Daily candles with the exit EMA (EMA9) and the trend EMA (EMA200), and RSI in a pane below,
 // drawn with TradingView's lightweight-charts (as the app's other charts are).
-import { useComputedColorScheme } from "@mantine/core";
-import { CandlestickSeries, ColorType, createChart, LineSeries, LineStyle, type IChartApi } from "lightweight-charts";
+import { CandlestickSeries, createChart, LineSeries, LineStyle, type IChartApi } from "lightweight-charts";
 import { useEffect, useRef } from "react";
+import { chartTheme, useDarkScheme } from "@/charts/chartTheme";
 import { toNumber } from "@/lib/format";
 import type { ChartCandle } from "./types";
 
@@ -18,15 +18,16 @@ function line(candles: ChartCandle[], pick: (c: ChartCandle) => string | null) {
 export function CandleChart({ candles, symbol, oversold = 30, height = 460 }: { candles: ChartCandle[]; symbol: string; oversold?: number; height?: number }) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
-  const dark = useComputedColorScheme("light") === "dark";
+  const dark = useDarkScheme();
 
   useEffect(() => {
     if (!container.current) return;
+    const theme = chartTheme(dark);
     const instance = createChart(container.current, {
       height,
       autoSize: true,
-      layout: { background: { type: ColorType.Solid, color: "transparent" }, textColor: dark ? "#c9c9c9" : "#333", panes: { separatorColor: dark ? "#373a40" : "#dee2e6" } },
-      grid: { vertLines: { color: dark ? "#2c2e33" : "#eee" }, horzLines: { color: dark ? "#2c2e33" : "#eee" } },
+      ...theme,
+      layout: { ...theme.layout, panes: { separatorColor: dark ? "#373a40" : "#dee2e6" } },
     });
     chart.current = instance;
     const price = instance.addSeries(CandlestickSeries, { upColor: COLORS.up, downColor: COLORS.down, wickUpColor: COLORS.up, wickDownColor: COLORS.down, borderVisible: false });
@@ -52,7 +53,8 @@ export function CandleChart({ candles, symbol, oversold = 30, height = 460 }: { 
   return (
     <div
       ref={container}
-      role="img"
+      // A figure, not an img: the chart library puts a link (its attribution) inside.
+      role="figure"
       aria-label={`Daily candles of ${symbol} with EMA9 and EMA200, and RSI below${last ? `; last close ${last.close}, RSI ${toNumber(last.rsi)?.toFixed(1) ?? "—"}` : ""}`}
       style={{ width: "100%", height }}
       data-testid="candle-chart"
