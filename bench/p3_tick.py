@@ -77,6 +77,7 @@ def env(args: argparse.Namespace) -> dict[str, str]:
         "PROMETHEUS_MULTIPROC_DIR": str(WORK / "prom"),
         "P3_PROBE_KEY": PROBE_KEY,
         "P3_NOTIFICATIONS": args.notifications,
+        "TRADING_MARK_EVENTS": "true" if args.marks_events == "on" else "false",
         # The fleet-wide limiter follows Binance's weights (ccxt's costs). Binance counts weight
         # per minute, so a bucket of one minute's allowance (6,000) is what the exchange allows;
         # the shipped default (1 s) is stricter. --burst 1 measures with the default.
@@ -523,6 +524,12 @@ def main() -> None:
         choices=("on", "off"),
         default="on",
         help="off: notify() does nothing in the workers (the tick without notifications)",
+    )
+    parser.add_argument(
+        "--marks-events",
+        choices=("on", "off"),
+        default="on",
+        help="off: the take-profit tick sends no positions.marked events (TRADING_MARK_EVENTS)",
     )
     args = parser.parse_args()
     for sub in ("var", "prom"):

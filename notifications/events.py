@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 SIGNAL_RECEIVED = "signal.received"
 ORDER_UPDATED = "order.updated"
 POSITION_UPDATED = "position.updated"
+POSITIONS_MARKED = "positions.marked"
 QUEUE_UPDATED = "queue.updated"
 RISK_ACTION = "risk.action"
 LOG_CREATED = "log.created"
@@ -50,6 +51,7 @@ EVENT_TYPES = frozenset(
         SIGNAL_RECEIVED,
         ORDER_UPDATED,
         POSITION_UPDATED,
+        POSITIONS_MARKED,
         QUEUE_UPDATED,
         RISK_ACTION,
         LOG_CREATED,

@@ -61,6 +61,7 @@ def test_every_documented_event_type_is_known() -> None:
         "signal.received",
         "order.updated",
         "position.updated",
+        "positions.marked",
         "queue.updated",
         "risk.action",
         "log.created",

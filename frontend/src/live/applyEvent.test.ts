@@ -31,6 +31,49 @@ describe("live events in the query cache", () => {
     expect(stale(c, keys.positions({}))).toBe(false);
   });
 
+  it("a tick's marks move every cached row, the open detail and the dashboard's unrealized total in place", () => {
+    const c = client();
+    c.setQueryData(keys.positions({ open: "true", page_size: "100" }), page([position({ unrealized_pnl: "2" }), position({ id: "g2", unrealized_pnl: "-1" })]));
+    c.setQueryData(keys.positions({ status: "closed" }), page([position({ id: "g9", status: "closed", last_price: "90", current_price: null })]));
+    c.setQueryData(keys.position("g1"), detail({ status: "live", unrealized_pnl: "2" }));
+    c.setQueryData(keys.performance(30), { realized_pnl: "10", unrealized_pnl: "1", currency: "USDT" });
+    c.setQueryData(keys.performance(90), { realized_pnl: "0", unrealized_pnl: "7", currency: "INR" });
+    const marks = [
+      { id: "g1", symbol: "BTC/USDT", last_price: "99.22", unrealized_pnl: "-0.78", unrealized_pnl_percent: "-0.78", marked_at: "2026-12-06T08:00:00.000Z" },
+      { id: "g2", symbol: "ETH/USDT", last_price: "3010.5", unrealized_pnl: "0.5", unrealized_pnl_percent: "0.05", marked_at: "2026-12-06T08:00:00.000Z" },
+    ];
+
+    applyEvent(c, { type: "positions.marked", data: { marks } });
+
+    const open = c.getQueryData<Page<Position>>(keys.positions({ open: "true", page_size: "100" }))!.results;
+    expect(open.map((row) => [row.last_price, row.current_price, row.unrealized_pnl, row.unrealized_pnl_percent])).toEqual([
+      ["99.22", "99.22", "-0.78", "-0.78"],
+      ["3010.5", "3010.5", "0.5", "0.05"],
+    ]);
+    const shown = c.getQueryData<PositionDetail>(keys.position("g1"))!;
+    expect([shown.last_price, shown.unrealized_pnl_percent]).toEqual(["99.22", "-0.78"]);
+    expect(c.getQueryData<Page<Position>>(keys.positions({ status: "closed" }))!.results[0]!.last_price).toBe("90");
+    // 1 + (-0.78 - 2) + (0.5 - -1) = -0.28
+    expect(c.getQueryData<{ unrealized_pnl: string }>(keys.performance(30))!.unrealized_pnl).toBe("-0.28");
+    expect(c.getQueryData<{ unrealized_pnl: string }>(keys.performance(90))!.unrealized_pnl).toBe("7"); // another quote
+    for (const key of [keys.positions({ open: "true", page_size: "100" }), keys.position("g1"), keys.performance(30)]) {
+      expect(stale(c, key)).toBe(false); // no refetch every tick
+    }
+  });
+
+  it("marks of a group no cache holds refetch the dashboard's total, since its change is unknown", () => {
+    const c = client();
+    c.setQueryData(keys.positions({ open: "true" }), page([position()]));
+    c.setQueryData(keys.performance(30), { realized_pnl: "0", unrealized_pnl: "1" });
+    applyEvent(c, {
+      type: "positions.marked",
+      data: { marks: [{ id: "elsewhere", symbol: "BTC/USDT", last_price: "1", unrealized_pnl: "5", unrealized_pnl_percent: "1", marked_at: "2026-12-06T08:00:00.000Z" }] },
+    });
+    expect(stale(c, keys.performance(30))).toBe(true);
+    expect(stale(c, keys.positions({ open: "true" }))).toBe(false);
+    expect(c.getQueryData<Page<Position>>(keys.positions({ open: "true" }))!.results[0]!.last_price).toBe(position().last_price);
+  });
+
   it("a new position or a status change refetches the lists, the detail and the performance", () => {
     const c = client();
     c.setQueryData(keys.positions({ open: "true" }), page([position()]));

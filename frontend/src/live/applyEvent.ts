@@ -2,10 +2,12 @@
 // new values; where it cannot (a new row, a changed status), the affected queries are refetched.
 import type { QueryClient } from "@tanstack/react-query";
 import { keys } from "@/api/keys";
-import type { Page, Position, PositionDetail, PositionLeg, ServiceLog } from "@/api/types";
+import type { Page, Performance, Position, PositionDetail, PositionLeg, ServiceLog } from "@/api/types";
+import { isOpenStatus } from "@/features/positions/api";
 import type { LogLine, TrainingJob, TrainingJobDetail } from "@/features/ml/types";
 import { levelOf } from "@/features/notifications/levels";
 import type { Notification, NotificationPage, UnreadCount } from "@/features/notifications/types";
+import { toNumber } from "@/lib/format";
 import type { LiveEvent } from "./socket";
 
 export const LOG_TAIL_MAX = 500;
@@ -65,6 +67,83 @@ export function applyPositionEvent(client: QueryClient, data: Record<string, unk
   if (statusChanged) {
     void client.invalidateQueries({ queryKey: keys.position(id) });
     void client.invalidateQueries({ queryKey: keys.performanceAll });
+  }
+}
+
+/** One group's mark in a `positions.marked` event (amounts as the API gives them). */
+export interface PositionMark {
+  id: string;
+  symbol: string;
+  last_price: string | null;
+  unrealized_pnl: string | null;
+  unrealized_pnl_percent: string | null;
+  marked_at: string;
+}
+
+function markPatch<T extends Position>(row: T, mark: PositionMark): T {
+  return {
+    ...row,
+    last_price: mark.last_price,
+    current_price: isOpenStatus(row.status) ? mark.last_price : row.current_price,
+    unrealized_pnl: mark.unrealized_pnl ?? row.unrealized_pnl,
+    unrealized_pnl_percent: mark.unrealized_pnl_percent ?? row.unrealized_pnl_percent,
+  };
+}
+
+/** USDT of BTC/USDT (and of BTC/USDT:USDT). */
+function quoteOf(symbol: string): string {
+  return (symbol.split("/")[1] ?? "").split(":")[0] ?? "";
+}
+
+/** `positions.marked`: a take-profit tick's new prices and unrealized PnL for the user's open
+ * groups, all in one event. Every cached positions page and open detail takes them in place (no
+ * refetch: this arrives every few seconds). The dashboard's unrealized total (a server sum over
+ * the open groups in its currency) moves by the change of the marked groups; when one of them was
+ * in no cache, its previous value is unknown and the total is read again instead. */
+export function applyMarksEvent(client: QueryClient, data: Record<string, unknown>): void {
+  const marks = new Map<string, PositionMark>();
+  for (const mark of Array.isArray(data.marks) ? (data.marks as PositionMark[]) : []) {
+    if (mark && typeof mark.id === "string") marks.set(mark.id, mark);
+  }
+  if (!marks.size) return;
+  const before = new Map<string, string>(); // id -> unrealized PnL before this event
+
+  for (const [key, page] of client.getQueriesData<Page<Position>>({ queryKey: keys.positionsAll })) {
+    if (!isPage<Position>(page) || !page.results.some((row) => marks.has(row.id))) continue;
+    client.setQueryData<Page<Position>>(key, {
+      ...page,
+      results: page.results.map((row) => {
+        const mark = marks.get(row.id);
+        if (!mark) return row;
+        if (!before.has(row.id)) before.set(row.id, row.unrealized_pnl);
+        return markPatch(row, mark);
+      }),
+    });
+  }
+  for (const mark of marks.values()) {
+    const detail = client.getQueryData<PositionDetail>(keys.position(mark.id));
+    if (!detail) continue;
+    if (!before.has(mark.id)) before.set(mark.id, detail.unrealized_pnl);
+    client.setQueryData<PositionDetail>(keys.position(mark.id), markPatch(detail, mark));
+  }
+
+  const totals = client.getQueriesData<Performance>({ queryKey: keys.performanceAll });
+  if (!totals.some(([, total]) => total)) return;
+  if ([...marks.keys()].some((id) => !before.has(id))) {
+    void client.invalidateQueries({ queryKey: keys.performanceAll });
+    return;
+  }
+  for (const [key, total] of totals) {
+    if (!total) continue;
+    let change = 0; // over the groups in the summary's currency only: quotes are never added up
+    for (const [id, mark] of marks) {
+      if (total.currency && quoteOf(mark.symbol) !== total.currency) continue;
+      change += (toNumber(mark.unrealized_pnl) ?? 0) - (toNumber(before.get(id)) ?? 0);
+    }
+    if (change === 0) continue;
+    const moved = (toNumber(total.unrealized_pnl) ?? 0) + change;
+    // Ten places hold any quote amount; fewer digits than the float carries drop its noise.
+    client.setQueryData<Performance>(key, { ...total, unrealized_pnl: String(Number(moved.toFixed(10))) });
   }
 }
 
@@ -229,6 +308,9 @@ export function applyEvent(client: QueryClient, event: LiveEvent): void {
   switch (event.type) {
     case "position.updated":
       applyPositionEvent(client, data);
+      break;
+    case "positions.marked":
+      applyMarksEvent(client, data);
       break;
     case "order.updated":
       applyOrderEvent(client, data);

@@ -124,7 +124,9 @@ def test_a_mark_equals_what_the_full_evaluation_gives_at_every_price_of_a_walk(
     quiet: list[int] = []
     real_quiet = services_quiet_marks.quiet_marks_write
     monkeypatch.setattr(
-        services_quiet_marks, "quiet_marks_write", lambda *a: quiet.append(real_quiet(*a)) or quiet[-1]
+        services_quiet_marks,
+        "quiet_marks_write",
+        lambda *a, **kw: quiet.append(real_quiet(*a, **kw)) or quiet[-1],
     )
     _groups(engine)
     marked = fired = 0

@@ -12,13 +12,18 @@ evaluation) and a new band, written for the whole batch in one UPDATE without a 
 changed after the batch read it (a fill landed) is not overwritten but evaluated the locked way.
 The groups where something fires go through `evaluate.group_evaluate`, exactly as before.
 Each unit runs in `user_task_run`, so one user's failure never stops the batch.
+
+Every user with an open page then gets one `positions.marked` event with all the marks of the
+tick (trading/takeprofit/events.py): the dispatcher sends those of the accounts it sends no batch
+for, each batch those of its units, quiet marks included. The values come back from the UPDATEs
+that wrote them; nothing is built for users with no socket open.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -47,6 +52,15 @@ from trading.runtime import task_names as names
 from trading.runtime.fanout import fan_out
 from trading.runtime.services import service_touch, user_task_run
 from trading.takeprofit import triggers
+from trading.takeprofit.events import (
+    MarkRow,
+    mark_events_on,
+    marks_publish,
+    returning_watched,
+    rows_read,
+    rows_returned,
+    users_watching,
+)
 from trading.takeprofit.quiet import Quiet, quiet_band
 from trading.takeprofit.services import marks_load as services_marks_load
 from trading.takeprofit.services import quiet_marks as services_quiet_marks
@@ -73,7 +87,11 @@ def take_profit_dispatch() -> int:
         n for source, rows in wanted.items() for symbol, n in rows.items() if symbol in prices.get(source, {})
     )
     marked_at = timezone.now()
-    quiet = services_quiet_marks.quiet_marks_write(prices, marked_at, wanted)
+    quiet_rows: list[MarkRow] | None = [] if mark_events_on() else None
+    watching = users_watching() if quiet_rows is not None else None
+    quiet = services_quiet_marks.quiet_marks_write(
+        prices, marked_at, wanted, marked=quiet_rows, watching=watching
+    )
     accounts = evaluated.exclude(last_evaluated_at=marked_at).values_list(
         "account_id", "user_id", "exchange", "account__price_source", "account__mode"
     )
@@ -84,6 +102,11 @@ def take_profit_dispatch() -> int:
             if prices.get(source_of(exchange, ps, mode))
         }
     )
+    if quiet_rows:
+        # An account with groups to decide has its quiet marks sent by its batch, in the same
+        # event as its other marks; the others' go now.
+        batched = {account for account, _ in units}
+        marks_publish((row for row in quiet_rows if row.account_id not in batched), watching)
     shared = {"tick": tick, "marked_at": marked_at.isoformat()}
     fan_out(
         task_named(names.TAKE_PROFIT_BATCH),
@@ -108,7 +131,8 @@ def take_profit_batch_run(
     lock waits for the rest of the batch. Last, one UPDATE stamps `last_task_execution` of every
     user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`).
     Groups the dispatcher marked in their quiet band at `marked_at` are left out; each mark
-    written here stores the group's new band."""
+    written here stores the group's new band. Each user then gets one `positions.marked` event
+    with the batch's marks, the groups evaluated in full and the units' quiet marks."""
     prices = snapshot_read(tick)
     loaded_at = timezone.now()
     skip = datetime.fromisoformat(marked_at) if marked_at else None
@@ -122,6 +146,8 @@ def take_profit_batch_run(
         prices = {s.scope: rows for s, rows in prices_fetch(wanted).items()}
     counts = {"marked": 0, "evaluated": 0, "failed": 0}
     marks: list[Mark] = []
+    marked: list[MarkRow] | None = [] if mark_events_on() else None
+    watching = users_watching() if marked is not None else None
     fired: list[tuple[str, list[tuple[Loaded, Decimal]]]] = []
     succeeded: set[str] = set()
     failed: set[str] = set()
@@ -139,7 +165,7 @@ def take_profit_batch_run(
             if due:
                 fired.append((user_id, due))
         with transaction.atomic():
-            written, raced = marks_write(marks, loaded_at=loaded_at)
+            written, raced = marks_write(marks, loaded_at=loaded_at, marked=marked, watching=watching)
         counts["marked"] = written
         for mark in raced:  # a fill or a close landed meanwhile: the locked path decides
             fired.append((str(mark.item.user_id), [(mark.item, mark.price)]))
@@ -148,9 +174,35 @@ def take_profit_batch_run(
                 counts["failed"] += 1
                 failed.add(str(user_id))
             counts["evaluated"] += len(due)
+        if marked is not None and watching != set():
+            marked.extend(_rows_beyond_batch(units, skip, fired, watching))
+            marks_publish(marked, watching)
     finally:
         service_touch(succeeded - failed)
     return counts
+
+
+def _rows_beyond_batch(
+    units: Sequence[Sequence[str]],
+    quiet_at: datetime | None,
+    fired: list[tuple[str, list[tuple[Loaded, Decimal]]]],
+    watching: set[str] | None,
+) -> list[MarkRow]:
+    """The marks the batch did not write itself, in one query: the units' groups the dispatcher
+    marked in their quiet band, and the groups evaluated in full (those still open); of the
+    watching users only (None: all)."""
+
+    def watched(user_id: str) -> bool:
+        return watching is None or str(user_id) in watching
+
+    evaluated = [item.pk for user_id, due in fired if watched(user_id) for item, _ in due]
+    accounts = [account_id for account_id, user_id in units if watched(user_id)]
+    if (quiet_at is None or not accounts) and not evaluated:
+        return []
+    wanted = Q(pk__in=evaluated)
+    if quiet_at is not None and accounts:
+        wanted |= Q(account_id__in=accounts, last_evaluated_at=quiet_at)
+    return rows_read(Group.objects.filter(wanted))
 
 
 def _run_unit(user_id: str, fn: Any) -> str:
@@ -197,20 +249,28 @@ class Mark:
     quiet: Quiet | None = None  # the band to store with the mark (PostgreSQL only)
 
 
-def marks_write(marks: Sequence[Mark], *, loaded_at: datetime | None = None) -> tuple[int, list[Mark]]:
+def marks_write(
+    marks: Sequence[Mark],
+    *,
+    loaded_at: datetime | None = None,
+    marked: list[MarkRow] | None = None,
+    watching: Collection[str] | None = None,
+) -> tuple[int, list[Mark]]:
     """Store the marks, up to a thousand rows per UPDATE. A row whose `updated_at` moved since it was
     read (a fill, a close) is left alone. Returns how many rows were written, and the marks of
     the rows left alone. With each mark its quiet band is stored, valid while nothing of the
-    group changes after `loaded_at` (when its rows were read) less the clock margin."""
+    group changes after `loaded_at` (when its rows were read) less the clock margin. With
+    `marked`, the rows written of the `watching` users (None: all) are appended to it as
+    stored (for the live event)."""
     from django.db.models import Case, DecimalField, Value, When
 
-    written, raced = 0, []
+    written, raced = 0, list[Mark]()
     now = timezone.now()
     if connection.vendor == "postgresql":
         since = (loaded_at or now) - timedelta(seconds=settings.TRADING_QUIET_MARGIN_SECONDS)
         for start in range(0, len(marks), MARKS_PER_UPDATE):
             chunk = marks[start : start + MARKS_PER_UPDATE]
-            done = _write_postgresql(chunk, now, since)
+            done = _write_postgresql(chunk, now, since, marked, watching)
             written += len(done)
             raced.extend(mark for mark in chunk if mark.item.pk not in done)
         return written, raced
@@ -238,6 +298,9 @@ def marks_write(marks: Sequence[Mark], *, loaded_at: datetime | None = None) -> 
             )
         )
         written += done
+        if marked is not None and done:  # no RETURNING on SQLite: read back what was written
+            ours = Group.objects.filter(pk__in=[m.item.pk for m in chunk], updated_at=now)
+            marked.extend(rows_read(ours if watching is None else ours.filter(user_id__in=list(watching))))
         if done < len(chunk):
             ours = {m.item.pk: m for m in chunk}
             moved = (
@@ -247,10 +310,17 @@ def marks_write(marks: Sequence[Mark], *, loaded_at: datetime | None = None) -> 
     return written, raced
 
 
-def _write_postgresql(chunk: Sequence[Mark], now: datetime, since: datetime) -> set[Any]:
-    """One UPDATE ... FROM unnest(arrays) for the chunk; returns the ids it wrote. (The ORM's
-    CASE per column costs more to build than the database takes to run it.) A mark without a
-    band stores none (`quiet_seen` NULL never equals `updated_at`)."""
+def _write_postgresql(
+    chunk: Sequence[Mark],
+    now: datetime,
+    since: datetime,
+    marked: list[MarkRow] | None = None,
+    watching: Collection[str] | None = None,
+) -> set[Any]:
+    """One UPDATE ... FROM unnest(arrays) for the chunk; returns the ids it wrote, and appends
+    the watching users' marks to `marked` (events.returning_watched). (The ORM's CASE per
+    column costs more to build than the database takes to run it.) A mark without a band
+    stores none (`quiet_seen` NULL never equals `updated_at`)."""
     table = connection.ops.quote_name(Group._meta.db_table)
     sql = (
         f"UPDATE {table} AS g SET last_price = v.price, unrealized_pnl = v.pnl, "  # noqa: S608  no user input
@@ -262,7 +332,7 @@ def _write_postgresql(chunk: Sequence[Mark], now: datetime, since: datetime) -> 
         "%s::text[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], "
         "%s::timestamptz[]) "
         "AS v(id, seen, price, pnl, pct, scope, low, high, quantity, offset_, cost, until) "
-        "WHERE g.id = v.id AND g.updated_at = v.seen AND g.status = ANY(%s) RETURNING g.id"
+        "WHERE g.id = v.id AND g.updated_at = v.seen AND g.status = ANY(%s)"
     )
     bands = [m.quiet for m in chunk]
     zero = Decimal(0)
@@ -286,5 +356,12 @@ def _write_postgresql(chunk: Sequence[Mark], now: datetime, since: datetime) -> 
         [str(status) for status in EVALUATED_GROUP_STATUSES],
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+        if marked is None:
+            cursor.execute(f"{sql} RETURNING g.id", params)
+        else:
+            users = None if watching is None else list(watching)
+            cursor.execute(returning_watched(sql, every_id=True), [*params, users, users])
+        fetched = cursor.fetchall()
+    if marked is not None:
+        marked.extend(rows_returned(fetched, now))
+    return {row[0] for row in fetched}

@@ -11,7 +11,7 @@ marks in floating point, so there every group is decided in Python.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ from django.db import connection
 from brokers.models import ExchangeConfig
 from trading.execution.prices import Source
 from trading.positions.models import EVALUATED_GROUP_STATUSES, DCAOrder, PositionGroup, Pyramid
+from trading.takeprofit.events import MarkRow, returning_watched, rows_returned
 
 ROWS_PER_UPDATE = 1000  # a statement's row locks are held this long (~50 ms), no longer
 
@@ -30,11 +31,16 @@ def quiet_marks_write(
     prices: Mapping[Source, Mapping[str, Decimal]],
     now: datetime,
     counts: Mapping[Source, Mapping[str, int]] | None = None,
+    *,
+    marked: list[MarkRow] | None = None,
+    watching: Collection[str] | None = None,
 ) -> int:
     """Mark every group whose band holds; their `last_evaluated_at` becomes `now`, so the batches
     leave them out. One UPDATE per ~1,000 groups (`counts`: groups per source and symbol), each
     in its own transaction; rows a fill or an evaluation holds are skipped, not waited for (that
-    group changed: the batches decide it). Returns how many groups were marked."""
+    group changed: the batches decide it). Returns how many groups were marked; with `marked`,
+    the marks of the `watching` users' groups (None: all) are appended to it as the UPDATE
+    returned them (for the live event)."""
     if connection.vendor != "postgresql":
         return 0
     written, chunk, size = 0, [], 0
@@ -43,10 +49,10 @@ def quiet_marks_write(
             chunk.append((source.scope, symbol, price))
             size += (counts or {}).get(source, {}).get(symbol, 1)
             if size >= ROWS_PER_UPDATE:
-                written += _update(chunk, now)
+                written += _update(chunk, now, marked, watching)
                 chunk, size = [], 0
     if chunk:
-        written += _update(chunk, now)
+        written += _update(chunk, now, marked, watching)
     return written
 
 
@@ -57,7 +63,12 @@ def quiet_until(pk: Any, now: datetime) -> datetime:
     return now + timedelta(seconds=settings.TRADING_QUIET_TTL_SECONDS * (1 + spread))
 
 
-def _update(rows: list[tuple[str, str, Decimal]], now: datetime) -> int:
+def _update(
+    rows: list[tuple[str, str, Decimal]],
+    now: datetime,
+    marked: list[MarkRow] | None,
+    watching: Collection[str] | None,
+) -> int:
     models = (PositionGroup, DCAOrder, Pyramid, ExchangeConfig)
     group, order, pyramid, account = (connection.ops.quote_name(m._meta.db_table) for m in models)
     line = "(g.mark_quantity * q.price + g.mark_offset)"
@@ -87,5 +98,11 @@ def _update(rows: list[tuple[str, str, Decimal]], now: datetime) -> int:
         now,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
+        if marked is None:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
+        users = None if watching is None else list(watching)
+        cursor.execute(returning_watched(sql), [*params, users, users])
+        fetched = cursor.fetchall()
+    marked.extend(rows_returned(fetched, now))
+    return int(fetched[0][0])
