@@ -24,6 +24,7 @@ SPA_ROUTES = (
     r"forgot-password",
     r"reset",
     r"positions(?:/[\w-]+)?",
+    r"deals",
     r"signals(?:/[\w-]+)?",
     r"queue",
     r"risk",

@@ -12,8 +12,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Now, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,6 +42,7 @@ from trading.positions.models import (
     Pyramid,
     UnknownExchangeOrder,
 )
+from trading.positions.seconds import SecondsBetween
 from trading.signals.models import Signal
 
 ZERO = Decimal(0)
@@ -50,13 +65,25 @@ def pool_groups(user: User | object) -> QuerySet[PositionGroup]:
 # --- positions ------------------------------------------------------------------------------------
 
 
+AMOUNT = DecimalField(max_digits=36, decimal_places=18)
+
+
 def position_groups(*, user: User | object) -> QuerySet[PositionGroup]:
-    """The user's groups, newest first, with what the list shows in the same query.
+    """The user's groups, newest first, with what the list shows (and sorts on) in the same query.
 
     `legs_total` counts every leg row of every pyramid (whatever its state) and `legs_filled`
     those whose status is `filled`: "3 of 5 legs filled" reads the way a trader expects, and a
-    cancelled leg stays visible as one that never filled."""
+    cancelled leg stays visible as one that never filled.
+
+    `entry_price` is the average entry of what is held, or once nothing is held (a closed group)
+    the average price of every buy, so a closed row still shows what it paid. `invested` is the
+    quote spent on every buy; `current_price` the last price while open; `exit_price` the average
+    fill price of the take-profit and close orders; `duration_seconds` runs to now while the
+    group is open; `realized_pnl_percent` is realized PnL over invested (null while nothing was
+    bought)."""
     legs = DCAOrder.objects.filter(group=OuterRef("pk"), role=OrderRole.LEG)
+    exits = DCAOrder.objects.filter(group=OuterRef("pk"), role__in=EXIT_ROLES, filled_quantity__gt=0)
+    bought = Q(bought_quantity__gt=0)
     return (
         PositionGroup.objects.filter(user=user)
         .select_related("account")
@@ -65,9 +92,96 @@ def position_groups(*, user: User | object) -> QuerySet[PositionGroup]:
             # and each counts through the (group, role) index.
             legs_total=_count(legs),
             legs_filled=_count(legs.filter(status=OrderStatus.FILLED)),
+            exit_price=_average_fill(exits),
+            invested=F("total_invested"),
+            current_price=Case(
+                When(status__in=OPEN_GROUP_STATUSES, then=F("last_price")), output_field=AMOUNT
+            ),
+            entry_price=Coalesce(
+                "avg_entry",
+                Case(When(bought, then=F("total_invested") / F("bought_quantity")), output_field=AMOUNT),
+                output_field=AMOUNT,
+            ),
+            realized_pnl_percent=Case(
+                When(total_invested__gt=0, then=F("realized_pnl") * 100 / F("total_invested")),
+                output_field=AMOUNT,
+            ),
+            duration_seconds=SecondsBetween(Coalesce("closed_at", Now()), "opened_at"),
         )
         .order_by("-opened_at", "-id")
     )
+
+
+def deals(*, user: User | object) -> QuerySet[PositionGroup]:
+    """The user's closed groups that bought something (a group whose orders were all cancelled
+    before a fill is not a deal), most recently closed first, annotated as `position_groups`."""
+    return (
+        position_groups(user=user)
+        .filter(status=GroupStatus.CLOSED, bought_quantity__gt=0)
+        .order_by("-closed_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    deals: int
+    wins: int
+    realized_pnl: Decimal
+    fees: Decimal
+    invested: Decimal
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    deals: int
+    wins: int
+    by_currency: list[CurrencyTotal]
+
+
+def deal_totals(*, deals: QuerySet[PositionGroup]) -> DealTotals:
+    """Count, wins (realized_pnl > 0) and sums of `deals`, one sum per quote currency (USDT and
+    INR are never added together), summed by the database per symbol."""
+    per_symbol = (
+        deals.order_by()
+        .values("symbol", snapshot_quote=KT("market_snapshot__quote"))
+        .annotate(
+            n=Count("id"),
+            won=Count("id", filter=Q(realized_pnl__gt=0)),
+            realized=Sum("realized_pnl"),
+            fees_paid=Sum("fees"),
+            spent=Sum("total_invested"),
+        )
+    )
+    by_currency: dict[str, CurrencyTotal] = {}
+    for row in per_symbol:
+        currency = row["snapshot_quote"] or quote_of(row["symbol"])
+        before = by_currency.get(currency) or CurrencyTotal(currency, 0, 0, ZERO, ZERO, ZERO)
+        by_currency[currency] = CurrencyTotal(
+            currency=currency,
+            deals=before.deals + row["n"],
+            wins=before.wins + row["won"],
+            realized_pnl=before.realized_pnl + (row["realized"] or ZERO),
+            fees=before.fees + (row["fees_paid"] or ZERO),
+            invested=before.invested + (row["spent"] or ZERO),
+        )
+    totals = sorted(by_currency.values(), key=lambda total: (-total.deals, total.currency))
+    return DealTotals(
+        deals=sum(total.deals for total in totals),
+        wins=sum(total.wins for total in totals),
+        by_currency=totals,
+    )
+
+
+def _average_fill(orders: QuerySet[DCAOrder]) -> Subquery:
+    """Quantity-weighted average fill price of `orders` (null when none filled)."""
+    weighted = (
+        orders.order_by()
+        .values("group")
+        .annotate(price=Sum(F("filled_quantity") * F("avg_fill_price")) / Sum("filled_quantity"))
+        .values("price")
+    )
+    return Subquery(weighted, output_field=AMOUNT)
 
 
 def _count(orders: QuerySet[DCAOrder]) -> Coalesce:
@@ -113,6 +227,11 @@ def unknown_orders(*, user: User | object) -> QuerySet[UnknownExchangeOrder]:
 
 
 # --- performance ----------------------------------------------------------------------------------
+
+
+def base_of(symbol: str) -> str:
+    """`BTC/USDT` -> `BTC`; no slash (an equity, `RELIANCE`) -> the symbol itself."""
+    return symbol.split("/", 1)[0].upper()
 
 
 def quote_of(symbol: str) -> str:

@@ -27,6 +27,15 @@ export function position(overrides: Partial<Position> = {}): Position {
     close_reason: "",
     opened_at: "2026-03-01T10:00:00Z",
     closed_at: null,
+    base_currency: "BTC",
+    quote_currency: "USDT",
+    invested: "0",
+    current_price: "100",
+    exit_price: null,
+    realized_pnl_percent: null,
+    exit_reason: "",
+    exit_reason_label: "",
+    duration_seconds: 0,
     ...overrides,
   };
 }

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from rest_framework import serializers
 
+from trading.positions.journal import REASONS
 from trading.positions.models import DCAOrder, Fill, PositionGroup, Pyramid, UnknownExchangeOrder
-from trading.positions.selectors import MAX_PERFORMANCE_DAYS
+from trading.positions.selectors import MAX_PERFORMANCE_DAYS, base_of, quote_of
 from trading.signals.models import Signal
 
 AMOUNT = {"max_digits": 36, "decimal_places": 18, "coerce_to_string": True, "normalize_output": True}
@@ -29,9 +31,51 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
 
 
 class PositionSerializer(ReadOnlyModelSerializer):
+    """A row of the positions list and of the deals (selectors.position_groups annotates it)."""
+
     account_label = serializers.CharField(source="account.label", read_only=True)
     legs_filled = serializers.IntegerField(read_only=True, help_text="DCA legs whose status is filled")
     legs_total = serializers.IntegerField(read_only=True, help_text="Every DCA leg of every pyramid")
+    base_currency = serializers.SerializerMethodField(help_text="What quantities are in: BTC of BTC/USDT")
+    quote_currency = serializers.SerializerMethodField(help_text="What amounts are in: USDT of BTC/USDT")
+    avg_entry = _amount(
+        source="entry_price",
+        allow_null=True,
+        help_text="Average entry of what is held; once nothing is held, the average price of every buy",
+    )
+    invested = _amount(help_text="Quote spent on every filled buy")
+    current_price = _amount(allow_null=True, help_text="Last price seen while open; null once closed")
+    exit_price = _amount(
+        allow_null=True,
+        help_text="Average fill price of the take-profit and close orders; null until one fills",
+    )
+    realized_pnl_percent = serializers.DecimalField(
+        max_digits=36,
+        decimal_places=2,
+        rounding=ROUND_HALF_UP,
+        coerce_to_string=True,
+        read_only=True,
+        allow_null=True,
+        help_text="realized_pnl / invested * 100; null while nothing was bought",
+    )
+    duration_seconds = serializers.IntegerField(
+        read_only=True, help_text="Opened to closed, or to now while open"
+    )
+    exit_reason = serializers.CharField(
+        source="close_reason", read_only=True, help_text="Code, as close_reason"
+    )
+    exit_reason_label = serializers.SerializerMethodField(help_text="The exit reason in words")
+
+    def get_base_currency(self, group: PositionGroup) -> str:
+        return str((group.market_snapshot or {}).get("base") or base_of(group.symbol))
+
+    def get_quote_currency(self, group: PositionGroup) -> str:
+        return str((group.market_snapshot or {}).get("quote") or quote_of(group.symbol))
+
+    def get_exit_reason_label(self, group: PositionGroup) -> str:
+        code = str(group.close_reason)
+        text = REASONS.get(code, code.replace("_", " "))
+        return text[:1].upper() + text[1:]
 
     class Meta:
         model = PositionGroup
@@ -48,21 +92,45 @@ class PositionSerializer(ReadOnlyModelSerializer):
             "max_pyramids",
             "legs_filled",
             "legs_total",
+            "base_currency",
+            "quote_currency",
             "avg_entry",
             "filled_quantity",
+            "invested",
+            "current_price",
+            "exit_price",
             "unrealized_pnl",
             "unrealized_pnl_percent",
             "realized_pnl",
+            "realized_pnl_percent",
             "fees",
             "tp_mode",
             "tp_target_price",
             "trailing_active",
             "last_price",
             "close_reason",
+            "exit_reason",
+            "exit_reason_label",
             "opened_at",
             "closed_at",
+            "duration_seconds",
         )
         read_only_fields = fields
+
+
+class CurrencyTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="The quote currency these sums are in")
+    deals = serializers.IntegerField()
+    wins = serializers.IntegerField(help_text="Deals with realized_pnl > 0")
+    realized_pnl = _amount()
+    fees = _amount()
+    invested = _amount()
+
+
+class DealTotalsSerializer(serializers.Serializer):
+    deals = serializers.IntegerField(help_text="Every deal matching the filters, in every currency")
+    wins = serializers.IntegerField(help_text="Of those, realized_pnl > 0")
+    by_currency = CurrencyTotalSerializer(many=True, help_text="Sums per quote currency, most deals first")
 
 
 class PositionLegSerializer(ReadOnlyModelSerializer):

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, viewsets
 from rest_framework.request import Request
@@ -19,7 +20,9 @@ from accounts.permissions import ReadOrTrade
 from config.api.filters import SymbolFilter
 from trading.positions import selectors
 from trading.positions.api import serializers as s
+from trading.positions.api.performance_serializers import DashboardPerformanceSerializer
 from trading.positions.models import OPEN_GROUP_STATUSES, GroupStatus, PositionGroup, UnknownExchangeOrder
+from trading.positions.performance import dashboard_performance
 
 UUID_REGEX = "[0-9a-fA-F-]{36}"
 
@@ -30,30 +33,75 @@ def position_detail_body(group: PositionGroup) -> dict[str, Any]:
     return s.PositionDetailSerializer(group).data
 
 
-class PositionFilter(django_filters.FilterSet):
+# ?ordering= keys (a leading "-" reverses), as the list and the deals accept them.
+ORDERING_FIELDS = (
+    "opened_at",
+    "closed_at",
+    "symbol",
+    "status",
+    "invested",
+    "realized_pnl",
+    "realized_pnl_percent",
+    "unrealized_pnl",
+    "unrealized_pnl_percent",
+    ("duration_seconds", "duration"),
+)
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """An unknown key is a 400 (a choice error on `ordering`); empty values (an open group's
+    closed_at) sort last both ways, and ties keep a fixed order by id so pages never overlap."""
+
+    def filter(self, qs: QuerySet[Any], value: list[str] | None) -> QuerySet[Any]:
+        if not value:
+            return qs
+        ordering: list[OrderBy] = []
+        for param in value:
+            descending = param.startswith("-")
+            field = F(self.param_map.get(param.lstrip("-"), param.lstrip("-")))
+            ordering.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
+        tiebreak = F("id").desc() if ordering[-1].descending else F("id").asc()
+        return qs.order_by(*ordering, tiebreak)
+
+
+def ordering_filter() -> StableOrderingFilter:
+    return StableOrderingFilter(
+        fields=ORDERING_FIELDS,
+        help_text="Sort key, - for descending; several comma-separated. "
+        + ", ".join(field if isinstance(field, str) else field[1] for field in ORDERING_FIELDS),
+    )
+
+
+class GroupFilter(django_filters.FilterSet):
+    """The filters the positions list and the deals share."""
+
+    symbol = SymbolFilter()
+    exchange = django_filters.CharFilter(method="filter_exchange")
+    account = django_filters.UUIDFilter(field_name="account_id", label="One of your exchange accounts")
+    ordering = ordering_filter()
+
+    def filter_exchange(
+        self, queryset: QuerySet[PositionGroup], name: str, value: str
+    ) -> QuerySet[PositionGroup]:
+        return queryset.filter(exchange=value.strip().lower())
+
+
+class PositionFilter(GroupFilter):
     status = django_filters.ChoiceFilter(choices=GroupStatus.choices)
     open = django_filters.BooleanFilter(
         method="filter_open", label="true: every open status (waiting to closing); false: closed or failed"
     )
-    symbol = SymbolFilter()
-    exchange = django_filters.CharFilter(method="filter_exchange")
     timeframe = django_filters.CharFilter(label="Canonical timeframe, e.g. 1h")
-    account = django_filters.UUIDFilter(field_name="account_id", label="One of your exchange accounts")
 
     class Meta:
         model = PositionGroup
-        fields = ("status", "open", "symbol", "exchange", "timeframe", "account")
+        fields = ("status", "open", "symbol", "exchange", "timeframe", "account", "ordering")
 
     def filter_open(
         self, queryset: QuerySet[PositionGroup], name: str, value: bool
     ) -> QuerySet[PositionGroup]:
         is_open = Q(status__in=OPEN_GROUP_STATUSES)
         return queryset.filter(is_open if value else ~is_open)
-
-    def filter_exchange(
-        self, queryset: QuerySet[PositionGroup], name: str, value: str
-    ) -> QuerySet[PositionGroup]:
-        return queryset.filter(exchange=value.strip().lower())
 
 
 @extend_schema_view(
@@ -85,23 +133,24 @@ class PerformanceView(APIView):
 
     @extend_schema(
         parameters=[s.PerformanceQuerySerializer],
-        responses={200: s.PerformanceSerializer},
+        responses={200: DashboardPerformanceSerializer},
         summary="Realized PnL by day, equity curve, win rate and drawdown over the last N days",
         description=(
             "A group's realized_pnl counts, in full, on the UTC date it closed; days without a close "
             "are zeros. Amounts are in one quote currency (`currency`); `currencies` lists the others "
-            "you trade in, each available with ?currency=."
+            "you trade in, each available with ?currency=. `profit_today` counts the groups closed "
+            "since 00:00 UTC; `by_currency` has the totals of every quote currency side by side."
         ),
     )
     def get(self, request: Request) -> Response:
         query = s.PerformanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        summary = selectors.performance_summary(
+        summary = dashboard_performance(
             user=request.user,
             days=query.validated_data["days"],
             currency=query.validated_data.get("currency"),
         )
-        return Response(s.PerformanceSerializer(summary).data)
+        return Response(DashboardPerformanceSerializer(summary).data)
 
 
 class UnknownOrderFilter(django_filters.FilterSet):

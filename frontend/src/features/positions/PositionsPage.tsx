@@ -1,8 +1,7 @@
-import { Card, Group, Select, TextInput } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
-import { useSearchParams } from "react-router";
+import { Card, Group, Pagination, Select, Text, TextInput } from "@mantine/core";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { usePositions, type PositionFilters } from "./api";
+import { pageParam, pickParams, useListParams } from "./listParams";
 import { PositionsTable } from "./PositionsTable";
 
 const STATUS_OPTIONS = [
@@ -18,29 +17,30 @@ const STATUS_OPTIONS = [
   { value: "failed", label: "Failed" },
 ];
 
+export const PAGE_SIZES = ["25", "50", "100", "200"];
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** The address's filters, sort and page (what a shared link reopens) as the API's query. */
 export function toApiFilters(params: URLSearchParams): PositionFilters {
   const filters: PositionFilters = {};
   const status = params.get("status") ?? "open";
   if (status === "open") filters.open = "true";
   else if (status === "closed_or_failed") filters.open = "false";
   else if (status !== "all") filters.status = status;
-  for (const key of ["symbol", "exchange", "timeframe"]) {
-    const value = params.get(key);
-    if (value) filters[key] = value;
-  }
-  return filters;
+  return { ...filters, ...pickParams(params, ["symbol", "exchange", "timeframe", "ordering"]), ...pageParam(params) };
+}
+
+export function pageSizeOf(params: URLSearchParams): number {
+  const size = params.get("page_size");
+  return size && PAGE_SIZES.includes(size) ? Number(size) : DEFAULT_PAGE_SIZE;
 }
 
 export default function PositionsPage() {
-  const [params, setParams] = useSearchParams();
-  const [debounced] = useDebouncedValue(params.toString(), 250);
-  const query = usePositions(toApiFilters(new URLSearchParams(debounced)));
-  const set = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
+  const { params, settled, page, set } = useListParams();
+  const pageSize = pageSizeOf(settled);
+  const query = usePositions(toApiFilters(settled), pageSize);
+  const count = query.data?.count ?? 0;
+  const pages = Math.max(1, Math.ceil(count / pageSize));
   return (
     <>
       <PageHeader title="Positions" description="Position groups: one per pair, timeframe and side, with its pyramids and DCA legs." />
@@ -52,8 +52,23 @@ export default function PositionsPage() {
           <TextInput label="Timeframe" placeholder="60" value={params.get("timeframe") ?? ""} onChange={(e) => set("timeframe", e.currentTarget.value)} maw={160} />
         </Group>
         <QueryState isLoading={query.isLoading} error={query.error}>
-          <PositionsTable positions={query.data?.results ?? []} />
+          <PositionsTable positions={query.data?.results ?? []} sort={{ ordering: params.get("ordering") ?? "-opened_at", onSort: (o) => set("ordering", o) }} />
         </QueryState>
+        <Group justify="space-between" mt="md" wrap="wrap">
+          <Text size="sm" c="dimmed" data-testid="positions-count">
+            {count} position{count === 1 ? "" : "s"}
+          </Text>
+          <Pagination total={pages} value={Math.min(page, pages)} onChange={(p) => set("page", p > 1 ? String(p) : null)} size="sm" />
+          <Select
+            aria-label="Rows per page"
+            data={PAGE_SIZES.map((v) => ({ value: v, label: `${v} per page` }))}
+            value={String(pageSize)}
+            onChange={(v) => set("page_size", v === String(DEFAULT_PAGE_SIZE) ? null : v)}
+            allowDeselect={false}
+            w={140}
+            size="xs"
+          />
+        </Group>
       </Card>
     </>
   );

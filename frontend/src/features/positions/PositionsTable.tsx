@@ -1,17 +1,47 @@
-import { Anchor, Table, Text } from "@mantine/core";
-import { Link } from "react-router";
+import { Card, Group, Stack, Table, Text } from "@mantine/core";
+import { useMediaQuery } from "@mantine/hooks";
+import type { ReactNode } from "react";
 import type { Position } from "@/api/types";
-import { formatPrice, formatSigned, pnlColor } from "@/lib/format";
+import { formatDecimal, formatSpan } from "@/lib/format";
 import { StatusBadge } from "@/lib/ui";
+import { isOpenStatus } from "./api";
+import { LifetimeCells, LifetimeHeaders, ListTable, Pair, Pnl, SortHeader, withUnit, type SortState } from "./cells";
 
-const TP_LABELS: Record<string, string> = {
-  per_leg: "Per leg",
-  aggregate: "Aggregate",
-  hybrid: "Hybrid",
-  pyramid_aggregate: "Per pyramid",
-};
+/** Phones (under 576 px) get one card per position instead of a wide table. */
+export const PHONE_QUERY = "(max-width: 575px)";
 
-export function PositionsTable({ positions, compact = false }: { positions: Position[]; compact?: boolean }) {
+/** What a row's PnL cell shows: unrealized while open, the realized result once closed. */
+function rowPnl(p: Position): ReactNode {
+  return isOpenStatus(p.status) ? (
+    <Pnl amount={p.unrealized_pnl} percent={p.unrealized_pnl_percent} unit={p.quote_currency} />
+  ) : (
+    <Pnl amount={p.realized_pnl} percent={p.realized_pnl_percent} unit={p.quote_currency} />
+  );
+}
+
+function PositionCard({ p }: { p: Position }) {
+  const open = isOpenStatus(p.status);
+  return (
+    <Card withBorder padding="sm" data-testid="position-card" data-position-id={p.id} data-status={p.status}>
+      <Group justify="space-between" wrap="nowrap" align="flex-start">
+        <div>
+          <Pair p={p} />
+        </div>
+        <StatusBadge status={p.status} />
+      </Group>
+      <Text fw={700} size="lg" mt={4}>
+        {rowPnl(p)}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {open ? "Unrealized" : "Realized"} · invested {withUnit(p.invested, p.quote_currency, formatDecimal)} · {formatSpan(p.duration_seconds)}
+        {!open && p.exit_reason_label ? ` · ${p.exit_reason_label}` : ""}
+      </Text>
+    </Card>
+  );
+}
+
+export function PositionsTable({ positions, compact = false, sort }: { positions: Position[]; compact?: boolean; sort?: SortState }) {
+  const phone = useMediaQuery(PHONE_QUERY);
   if (!positions.length) {
     return (
       <Text c="dimmed" ta="center" p="md">
@@ -19,59 +49,108 @@ export function PositionsTable({ positions, compact = false }: { positions: Posi
       </Text>
     );
   }
+  if (phone) {
+    return (
+      <Stack gap="xs" data-testid="positions-cards">
+        {positions.map((p) => (
+          <PositionCard key={p.id} p={p} />
+        ))}
+      </Stack>
+    );
+  }
+  if (compact) return <CompactTable positions={positions} />;
   return (
-    <Table.ScrollContainer minWidth={compact ? 500 : 900}>
-      <Table striped highlightOnHover verticalSpacing="xs" data-testid="positions-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Pair</Table.Th>
-            <Table.Th>Pyramids</Table.Th>
-            <Table.Th>Legs filled</Table.Th>
-            {!compact && <Table.Th>Avg entry</Table.Th>}
-            <Table.Th>Unrealized</Table.Th>
-            {!compact && <Table.Th>Realized</Table.Th>}
-            {!compact && <Table.Th>TP mode</Table.Th>}
-            <Table.Th>Status</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {positions.map((p) => (
+    <ListTable
+      minWidth={1250}
+      testId="positions-table"
+      head={
+        <>
+          <SortHeader label="Pair" sortKey="symbol" sort={sort} />
+          <SortHeader label="Status" sortKey="status" sort={sort} />
+          <SortHeader label="Invested" sortKey="invested" sort={sort} />
+          <Table.Th>Avg entry</Table.Th>
+          <Table.Th>Price / exit</Table.Th>
+          <SortHeader label="Unrealized" sortKey="unrealized_pnl" sort={sort} />
+          <SortHeader label="Realized" sortKey="realized_pnl" sort={sort} />
+          <LifetimeHeaders sort={sort} />
+          <Table.Th>Exit reason</Table.Th>
+        </>
+      }
+    >
+      <Table.Tbody>
+        {positions.map((p) => {
+          const open = isOpenStatus(p.status);
+          const unit = p.quote_currency;
+          return (
             <Table.Tr key={p.id} data-position-id={p.id} data-status={p.status}>
               <Table.Td>
-                <Anchor component={Link} to={`/positions/${p.id}`} fw={600}>
-                  {p.symbol}
-                </Anchor>{" "}
-                <Text span c="dimmed" size="sm">
-                  {p.timeframe} · {p.side} · {p.exchange}
-                </Text>
+                <Pair p={p} />
               </Table.Td>
-              <Table.Td>
-                {p.pyramid_count} / {p.max_pyramids}
-              </Table.Td>
-              <Table.Td>
-                {p.legs_filled} / {p.legs_total}
-              </Table.Td>
-              {!compact && <Table.Td>{formatPrice(p.avg_entry)}</Table.Td>}
-              <Table.Td>
-                <Text span c={pnlColor(p.unrealized_pnl)} size="sm">
-                  {formatSigned(p.unrealized_pnl_percent, " %")} ({formatSigned(p.unrealized_pnl)})
-                </Text>
-              </Table.Td>
-              {!compact && (
-                <Table.Td>
-                  <Text span c={pnlColor(p.realized_pnl)} size="sm">
-                    {formatSigned(p.realized_pnl)}
-                  </Text>
-                </Table.Td>
-              )}
-              {!compact && <Table.Td>{TP_LABELS[p.tp_mode] ?? p.tp_mode}</Table.Td>}
               <Table.Td>
                 <StatusBadge status={p.status} />
               </Table.Td>
+              <Table.Td style={{ whiteSpace: "nowrap" }}>{withUnit(p.invested, unit, formatDecimal)}</Table.Td>
+              <Table.Td style={{ whiteSpace: "nowrap" }}>{withUnit(p.avg_entry, unit)}</Table.Td>
+              <Table.Td style={{ whiteSpace: "nowrap" }}>
+                {open ? withUnit(p.current_price, unit) : withUnit(p.exit_price, unit)}
+                {!open && p.exit_price !== null && (
+                  <Text span size="xs" c="dimmed">
+                    {" "}
+                    exit
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>{open ? <Pnl amount={p.unrealized_pnl} percent={p.unrealized_pnl_percent} unit={unit} /> : "—"}</Table.Td>
+              <Table.Td>
+                <Pnl amount={p.realized_pnl} percent={p.realized_pnl_percent} unit={unit} />
+              </Table.Td>
+              <LifetimeCells p={p} />
+              <Table.Td>{open ? "—" : p.exit_reason_label || "—"}</Table.Td>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+          );
+        })}
+      </Table.Tbody>
+    </ListTable>
+  );
+}
+
+/** The dashboard's short list of open positions. */
+function CompactTable({ positions }: { positions: Position[] }) {
+  return (
+    <ListTable
+      minWidth={500}
+      testId="positions-table"
+      head={
+        <>
+          <Table.Th>Pair</Table.Th>
+          <Table.Th>Pyramids</Table.Th>
+          <Table.Th>Legs filled</Table.Th>
+          <Table.Th>Unrealized</Table.Th>
+          <Table.Th>Status</Table.Th>
+        </>
+      }
+    >
+      <Table.Tbody>
+        {positions.map((p) => (
+          <Table.Tr key={p.id} data-position-id={p.id} data-status={p.status}>
+            <Table.Td>
+              <Pair p={p} />
+            </Table.Td>
+            <Table.Td>
+              {p.pyramid_count} / {p.max_pyramids}
+            </Table.Td>
+            <Table.Td>
+              {p.legs_filled} / {p.legs_total}
+            </Table.Td>
+            <Table.Td>
+              <Pnl amount={p.unrealized_pnl} percent={p.unrealized_pnl_percent} unit={p.quote_currency} />
+            </Table.Td>
+            <Table.Td>
+              <StatusBadge status={p.status} />
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </ListTable>
   );
 }
