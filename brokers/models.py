@@ -47,6 +47,11 @@ class ExchangeConfig(models.Model):
     last_validated = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     can_withdraw = models.BooleanField(null=True, blank=True)
+    # What the last successful validation read: {"USDT": {"free": "900", "total": "1000"}} for
+    # every asset with a non-zero total, amounts as decimal strings. A failed check keeps the
+    # previous reading; `balances_at` says when it was taken.
+    balances = models.JSONField(default=dict, blank=True, editable=False)
+    balances_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

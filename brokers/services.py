@@ -17,6 +17,7 @@ from config.tasks import task_named
 from notifications import events
 
 from .adapters.session_cache import broker_session_forget
+from .balances import balances_to_json
 from .errors import AuthenticationFailed, BrokerError
 from .models import ExchangeConfig, Mode
 from .notices import key_invalid_tell
@@ -180,6 +181,7 @@ def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | N
     error = ""
     refused = False
     can_withdraw: bool | None = None
+    balances: dict[str, dict[str, str]] | None = None  # None: not read, keep the last reading
     try:
         with working_for(config):
             adapter = adapter_for(config)
@@ -188,6 +190,7 @@ def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | N
             finally:
                 adapter.close()
         can_withdraw = check.can_withdraw
+        balances = balances_to_json(check.balances)
         warnings = list(check.warnings)
         if not check.can_trade:
             error = "The key has no trading permission; enable spot trading for it on the exchange."
@@ -200,12 +203,14 @@ def exchange_config_validate(*, config: ExchangeConfig, request: HttpRequest | N
     # New: the account was fine (or never checked), or failed another way, before this check.
     newly_refused = refused and (config.is_validated or config.last_error != error)
     now = timezone.now()
+    read = {} if balances is None else {"balances": balances, "balances_at": now}
     with transaction.atomic():
         ExchangeConfig.objects.filter(pk=config.pk).update(
             is_validated=not error,
             last_validated=now,
             last_error=error,
             can_withdraw=can_withdraw,
+            **read,
         )
         config.refresh_from_db()
         record(

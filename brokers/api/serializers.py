@@ -1,14 +1,37 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brokers.models import ExchangeConfig, Mode
+
+
+class AssetBalanceSerializer(serializers.Serializer):
+    asset = serializers.CharField()
+    free = serializers.DecimalField(
+        max_digits=36, decimal_places=18, coerce_to_string=True, normalize_output=True, read_only=True
+    )
+    total = serializers.DecimalField(
+        max_digits=36, decimal_places=18, coerce_to_string=True, normalize_output=True, read_only=True
+    )
 
 
 class ExchangeConfigSerializer(serializers.ModelSerializer):
     """An account as its owner sees it: the key masked, the secret never."""
 
     api_key = serializers.CharField(source="masked_key", read_only=True)
+    balances = serializers.SerializerMethodField(
+        help_text="Non-zero balances as the last successful validation read them (balances_at)"
+    )
+
+    @extend_schema_field(AssetBalanceSerializer(many=True))
+    def get_balances(self, config: ExchangeConfig) -> list[dict[str, str]]:
+        stored = config.balances if isinstance(config.balances, dict) else {}
+        return [
+            {"asset": asset, "free": amounts.get("free", "0"), "total": amounts.get("total", "0")}
+            for asset, amounts in sorted(stored.items())
+            if isinstance(amounts, dict)
+        ]
 
     class Meta:
         model = ExchangeConfig
@@ -25,6 +48,8 @@ class ExchangeConfigSerializer(serializers.ModelSerializer):
             "last_validated",
             "last_error",
             "can_withdraw",
+            "balances",
+            "balances_at",
             "created_at",
         )
         read_only_fields = fields

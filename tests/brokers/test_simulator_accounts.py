@@ -3,27 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from auditlog.models import AuditLog
 from brokers.models import ExchangeConfig
-from brokers.simulator import SimulatorOptions
-from brokers.simulator.control import EmbeddedSimulator, start_embedded
 
-
-@pytest.fixture(scope="module")
-def running_simulator() -> Iterator[EmbeddedSimulator]:
-    sim = start_embedded(SimulatorOptions(port=0, tick_seconds=0, history_minutes=60))
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture(autouse=True)
-def _point_at_simulator(settings, running_simulator: EmbeddedSimulator) -> None:
-    settings.SIMULATOR_URL = running_simulator.base_url
-    settings.SIMULATOR_CONTROL_TOKEN = running_simulator.server.app.control_token
+pytestmark = pytest.mark.usefixtures("point_at_simulator")
 
 
 @pytest.mark.django_db

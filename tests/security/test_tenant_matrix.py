@@ -49,6 +49,7 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("PUT", f"{V1}/dca-configs/{{pk}}"): 404,
     ("PATCH", f"{V1}/dca-configs/{{pk}}"): 404,
     ("DELETE", f"{V1}/dca-configs/{{pk}}"): 404,
+    ("GET", f"{V1}/dca-configs/{{pk}}/stats"): 404,
     ("GET", f"{V1}/signals/{{pk}}"): 404,
     ("GET", f"{V1}/positions/{{pk}}"): 404,
     ("POST", f"{V1}/positions/{{pk}}/close"): 404,

@@ -5,9 +5,23 @@ import type { Exchange, ExchangeAccount } from "@/api/types";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { formatTime } from "@/lib/format";
 import { ConfirmButton, PageHeader, QueryState } from "@/lib/ui";
+import { AccountBalances } from "./AccountBalances";
 import { AddAccountForm } from "./AddAccountForm";
 import { useAccountActions, useAccounts, useExchanges } from "./api";
-import { ASSET_CLASS_LABELS, equityAccountPath, isEquities } from "./catalog";
+import { ASSET_CLASS_LABELS, equityAccountPath, isEquities, isKeyless } from "./catalog";
+
+/** What tells this account apart, e.g. "main · used when an alert names no account · Crypto":
+ * the label only when the user chose one, and "default" said in words. */
+export function accountSubtitle(account: ExchangeAccount, exchange: Exchange | undefined): string {
+  return [
+    account.label !== "default" ? account.label : null,
+    account.is_default ? "used when an alert names no account" : null,
+    account.price_source ? `prices from ${account.price_source}` : null,
+    exchange ? (ASSET_CLASS_LABELS[exchange.asset_class] ?? exchange.asset_class) : null,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
 
 function AccountRow({ account, exchange }: { account: ExchangeAccount; exchange: Exchange | undefined }) {
   const { validate, setMode, remove } = useAccountActions();
@@ -16,11 +30,11 @@ function AccountRow({ account, exchange }: { account: ExchangeAccount; exchange:
   return (
     <Table.Tr data-account={`${account.exchange}:${account.label}`} data-asset-class={exchange?.asset_class}>
       <Table.Td>
-        <Text fw={600}>{account.exchange}</Text>
-        <Text size="xs" c="dimmed">
-          {account.label}
-          {account.is_default ? " · default" : ""}
-          {exchange ? ` · ${ASSET_CLASS_LABELS[exchange.asset_class] ?? exchange.asset_class}` : ""}
+        <Text fw={600} title={account.exchange}>
+          {exchange?.name ?? account.exchange}
+        </Text>
+        <Text size="xs" c="dimmed" data-testid="account-subtitle">
+          {accountSubtitle(account, exchange)}
         </Text>
       </Table.Td>
       <Table.Td>
@@ -37,9 +51,15 @@ function AccountRow({ account, exchange }: { account: ExchangeAccount; exchange:
         )}
       </Table.Td>
       <Table.Td>
-        <Text ff="monospace" size="sm">
-          {account.api_key || "—"}
-        </Text>
+        {exchange && isKeyless(exchange) ? (
+          <Text size="xs" c="dimmed" data-testid="no-key">
+            built in, no key
+          </Text>
+        ) : (
+          <Text ff="monospace" size="sm">
+            {account.api_key || "—"}
+          </Text>
+        )}
       </Table.Td>
       <Table.Td>
         {account.is_validated ? (
@@ -56,6 +76,9 @@ function AccountRow({ account, exchange }: { account: ExchangeAccount; exchange:
         <Text size="xs" c="dimmed">
           {formatTime(account.last_validated)}
         </Text>
+      </Table.Td>
+      <Table.Td>
+        <AccountBalances account={account} />
       </Table.Td>
       <Table.Td>
         <Group gap="xs" wrap="nowrap">
@@ -103,7 +126,7 @@ export default function AccountsPage() {
       <Card withBorder>
         <QueryState isLoading={accounts.isLoading} error={accounts.error}>
           {rows.length ? (
-            <Table.ScrollContainer minWidth={880}>
+            <Table.ScrollContainer minWidth={1040}>
               <Table verticalSpacing="sm" data-testid="accounts-table">
                 <Table.Thead>
                   <Table.Tr>
@@ -111,6 +134,7 @@ export default function AccountsPage() {
                     <Table.Th>Mode</Table.Th>
                     <Table.Th>Key</Table.Th>
                     <Table.Th>Validation</Table.Th>
+                    <Table.Th>Balance</Table.Th>
                     <Table.Th />
                   </Table.Tr>
                 </Table.Thead>

@@ -136,4 +136,21 @@ describe("the add-account form", () => {
       body: { mode: "live", label: "default", api_key: "ck-123", api_secret: "cs-secret", mobile_number: "+919876543210", ucc: "AB123", mpin: "12", totp_secret: "not base32!", password: "" },
     });
   });
+
+  it("never asks for a key or secret for the built-in simulator or a paper account, whatever the catalogue lists", async () => {
+    const keyFields = CATALOG[1]!.credential_fields;
+    const catalog: Exchange[] = [
+      { ...CATALOG[0]!, credential_fields: keyFields },
+      { id: "paper", name: "Paper trading", kind: "paper", modes: ["testnet"], asset_class: "crypto", credential_fields: keyFields },
+      CATALOG[1]!,
+    ];
+    renderPage(<AddAccountForm exchanges={catalog} onDone={() => {}} />);
+    expect(screen.queryByLabelText("API key")).not.toBeInTheDocument();
+    expect(screen.queryByLabelText("API secret")).not.toBeInTheDocument();
+    await chooseExchange("Paper trading (paper)");
+    expect(screen.queryByLabelText("API secret")).not.toBeInTheDocument();
+    expect(screen.getByLabelText("Price source")).toBeInTheDocument();
+    await chooseExchange("Binance (ccxt)");
+    expect(screen.getByLabelText("API secret")).toBeInTheDocument();
+  });
 });

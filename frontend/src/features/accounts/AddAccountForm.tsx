@@ -41,7 +41,8 @@ export function AddAccountForm({ exchanges, onDone }: { exchanges: Exchange[]; o
   const [credentials, setCredentials] = useState<Record<string, string>>({});
   const [priceSource, setPriceSource] = useState("");
   const chosen = exchanges.find((e) => e.id === exchange);
-  const fields = chosen?.credential_fields ?? [];
+  // The built-in simulators and paper accounts are made for the user: never ask them for a key.
+  const fields = chosen && !isKeyless(chosen) ? chosen.credential_fields : [];
   const shownFields = [...FORM_FIELDS, ...fields.map((field) => field.name)];
   const refusedAtFields = create.error && !formError(create.error, shownFields);
 

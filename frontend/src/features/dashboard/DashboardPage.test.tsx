@@ -1,5 +1,6 @@
-import { screen, within } from "@testing-library/react";
+import { act, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { keys } from "@/api/keys";
 import type { Signal } from "@/api/types";
 import { writeAuth } from "@/auth/tokens";
 import { jsonResponse, renderPage, USER } from "@/test/render";
@@ -66,5 +67,80 @@ describe("the dashboard's signals", () => {
     const refused = requests.find((url) => url.pathname.endsWith("/signals") && url.searchParams.get("status") === "rejected")!;
     expect(refused.searchParams.get("page_size")).toBe("1");
     expect(Date.now() - Date.parse(refused.searchParams.get("received_after")!)).toBeGreaterThan(23.9 * 3600_000);
+  });
+});
+
+const PERFORMANCE = {
+  currency: "USDT",
+  currencies: ["BTC", "USDT"],
+  realized_pnl: "110",
+  unrealized_pnl: "4",
+  equity_curve: [],
+  win_rate: "66.67",
+  max_drawdown: "0",
+  today_start: "2026-12-06T00:00:00Z",
+  profit_today: "10",
+  completed_today: 2,
+  by_currency: [
+    { currency: "BTC", realized_pnl: "0.5", completed_deals: 1, unrealized_pnl: "-0.1", open_groups: 1, profit_today: "0.5", completed_today: 1 },
+    { currency: "USDT", realized_pnl: "110", completed_deals: 3, unrealized_pnl: "4", open_groups: 2, profit_today: "10", completed_today: 2 },
+  ],
+};
+
+describe("the dashboard's PnL cards", () => {
+  it("shows realized and unrealized apart, today's profit in UTC and the completed deals, per quote currency", async () => {
+    const requests: URL[] = [];
+    const base = serve(requests);
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: string) => (String(input).includes("/api/v1/performance") ? jsonResponse(PERFORMANCE) : base(input))),
+    );
+    renderPage(<DashboardPage />);
+
+    const realized = await screen.findByTestId("realized-pnl");
+    expect(realized).toHaveTextContent("Realized PnL (30 d)");
+    await within(realized).findByText(/\+110\.00 USDT/);
+    // The summary's own currency first, the others after it, never added together.
+    const lines = realized.querySelectorAll("[data-currency]");
+    expect([...lines].map((line) => line.getAttribute("data-currency"))).toEqual(["USDT", "BTC"]);
+    expect(realized).toHaveTextContent("+0.50 BTC");
+
+    const unrealized = screen.getByTestId("unrealized-pnl");
+    expect(unrealized).toHaveTextContent("+4.00 USDT · 2 open");
+    expect(unrealized).toHaveTextContent("-0.10 BTC · 1 open");
+
+    const today = screen.getByTestId("profit-today");
+    expect(today).toHaveTextContent("+10.00 USDT · 2 closed");
+    expect(today).toHaveTextContent("since 00:00 UTC (2026-12-06)");
+
+    const deals = screen.getByTestId("completed-deals");
+    expect(deals).toHaveTextContent("3 in USDT");
+    expect(deals).toHaveTextContent("1 in BTC");
+    expect(deals).toHaveTextContent("win rate 66.67 % in USDT");
+    expect(screen.queryByTestId("total-pnl")).not.toBeInTheDocument();
+  });
+
+  it("moves the unrealized card with the live price marks, which patch the summary's own total", async () => {
+    const requests: URL[] = [];
+    const base = serve(requests);
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: string) => (String(input).includes("/api/v1/performance") ? jsonResponse(PERFORMANCE) : base(input))),
+    );
+    const { client } = renderPage(<DashboardPage />);
+    const unrealized = await screen.findByTestId("unrealized-pnl");
+    await within(unrealized).findByText(/\+4\.00 USDT/);
+    act(() => client.setQueryData(keys.performance(30), { ...PERFORMANCE, unrealized_pnl: "-1.5" }));
+    expect(await within(unrealized).findByText(/-1\.50 USDT/)).toBeInTheDocument();
+    expect(unrealized).toHaveTextContent("-0.10 BTC");
+  });
+
+  it("shows zeros in the summary's currency for a user without any deal", async () => {
+    const requests: URL[] = [];
+    vi.stubGlobal("fetch", serve(requests));
+    renderPage(<DashboardPage />);
+    const today = await screen.findByTestId("profit-today");
+    await within(today).findByText(/0\.00 USDT/);
+    expect(screen.getByTestId("completed-deals")).toHaveTextContent("0 in USDT");
   });
 });

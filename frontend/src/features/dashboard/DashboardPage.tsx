@@ -7,7 +7,7 @@ import type { QueueSummary, ServiceStatus } from "@/api/contract";
 import { keys } from "@/api/keys";
 import type { ErrorLog, Page, Performance, Signal, TradingConfig } from "@/api/types";
 import { useLiveState } from "@/live/LiveEvents";
-import { formatSigned, pnlColor, timeAgo, toNumber } from "@/lib/format";
+import { formatSigned, timeAgo } from "@/lib/format";
 import { useOptionalQuery } from "@/lib/useSoftQuery";
 import { PageHeader } from "@/lib/ui";
 import { usePositions } from "@/features/positions/api";
@@ -15,26 +15,8 @@ import { PositionsTable } from "@/features/positions/PositionsTable";
 import { SignalReason } from "@/features/signals/SignalParts";
 import { OUTCOME_COLORS } from "@/features/signals/signalView";
 import { EquityCurve } from "./EquityCurve";
-
-function Tile({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
-  return (
-    <Card withBorder padding="md" data-testid={testId}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={700} mb={4}>
-        {label}
-      </Text>
-      {children}
-    </Card>
-  );
-}
-
-/** Total PnL (realized over the window plus unrealized now) and as a percent of the capital. */
-export function totalPnl(performance: Performance | undefined, capital: string | undefined) {
-  const realized = toNumber(performance?.realized_pnl) ?? 0;
-  const unrealized = toNumber(performance?.unrealized_pnl) ?? 0;
-  const total = realized + unrealized;
-  const base = toNumber(capital);
-  return { total, percent: base ? (total / base) * 100 : null };
-}
+import { PnlCards } from "./PnlCards";
+import { Tile } from "./Tile";
 
 export default function DashboardPage() {
   const live = useLiveState();
@@ -50,7 +32,6 @@ export default function DashboardPage() {
   // The queue's summary counts the pool as the engine does; without it, open groups.
   const counted = summary.data?.open_groups ?? groups.length;
   const max = summary.data?.max_open_groups ?? config.data?.config.max_open_groups ?? 0;
-  const pnl = totalPnl(performance.data, config.data?.config.user_capital);
   const currency = performance.data?.currency ?? "";
   const signal = lastSignal.data?.results[0];
   const since = useState(() => new Date(Date.now() - 24 * 3600 * 1000).toISOString())[0];
@@ -68,7 +49,7 @@ export default function DashboardPage() {
   return (
     <Stack>
       <PageHeader title="Dashboard" description="Your live groups, the pool and how the last 30 days went." />
-      <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
+      <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }}>
         <Tile label="Pool usage" testId="pool-usage">
           <Text fw={700} size="lg">
             {counted} / {max || "—"}
@@ -88,14 +69,6 @@ export default function DashboardPage() {
               Open the queue
             </Anchor>
           )}
-        </Tile>
-        <Tile label={`Total PnL (30 d)`} testId="total-pnl">
-          <Text fw={700} size="lg" c={pnlColor(pnl.total)}>
-            {formatSigned(pnl.total)} {currency}
-          </Text>
-          <Text size="xs" c={pnlColor(pnl.total)}>
-            {pnl.percent === null ? "set your capital for a %" : `${formatSigned(pnl.percent, " %")} of capital`}
-          </Text>
         </Tile>
         <Tile label="Last webhook" testId="last-webhook">
           <Text fw={700} size="lg">
@@ -147,6 +120,7 @@ export default function DashboardPage() {
           </Anchor>
         </Tile>
       </SimpleGrid>
+      <PnlCards performance={performance.data} days={30} />
 
       {refusedCount > 0 && latestRefused && (
         <Alert color="red" title={`${refusedCount} signal${refusedCount === 1 ? " was" : "s were"} refused in the last 24 hours`} data-testid="refused-signals">
@@ -207,7 +181,7 @@ export default function DashboardPage() {
 
       <Card withBorder>
         <Group justify="space-between" mb="xs">
-          <Title order={4}>Equity curve (realized, 30 days)</Title>
+          <Title order={4}>Equity curve (realized, 30 days{currency ? `, ${currency}` : ""})</Title>
           {performance.data && (
             <Text size="sm" c="dimmed">
               win rate {performance.data.win_rate === null ? "—" : `${formatSigned(performance.data.win_rate)} %`} · max drawdown {formatSigned(performance.data.max_drawdown)} {currency}
