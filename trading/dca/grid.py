@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypedDict, Unpack
 
 from brokers.precision import floor_to
 
@@ -52,6 +52,20 @@ def _decimal(name: str, value: object) -> Decimal:
 def _check_side(side: str) -> None:
     if side not in SIDES:
         raise GridError(f"side must be 'long' or 'short', got {side!r}")
+
+
+def plain(value: Decimal) -> str:
+    """A number as a trader writes it in a message: "110", not "110.0000000000" (the API's
+    10-place quantization) nor "1.1E+2" (what `normalize` alone prints)."""
+    return format(value.normalize(), "f")
+
+
+def _amount_text(value: Decimal, tick: Decimal) -> str:
+    # An allocation such as 1000 * 33.33 % has 28 digits; a quote amount reads best on the
+    # market's tick (never fewer than cents), rounded down so a short amount never reads as enough.
+    exponent = tick.normalize().as_tuple().exponent
+    places = max(-exponent, 2) if isinstance(exponent, int) else 2
+    return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN), "f")
 
 
 @dataclass(frozen=True)
@@ -113,76 +127,98 @@ def validate_levels(levels: Sequence[Level], *, side: Side = "long") -> None:
     if not levels:
         raise GridError("a grid needs at least one level (the entry)")
     if levels[0].gap_percent != 0:
-        raise GridError(f"level 0 is the entry and must have gap 0, got {levels[0].gap_percent}")
+        raise GridError(f"level 0 is the entry and must have gap 0, got {plain(levels[0].gap_percent)}")
     previous_gap = Decimal(0)
     for index, level in enumerate(levels):
         where = f"level {index}"
         if index > 0 and not Decimal(-100) < level.gap_percent < 0:
-            raise GridError(f"{where}: gap_percent must be between -100 and 0, got {level.gap_percent}")
+            raise GridError(
+                f"{where}: gap_percent must be between -100 and 0, got {plain(level.gap_percent)}"
+            )
         if level.gap_percent > previous_gap:
             raise GridError(
-                f"{where}: gap_percent {level.gap_percent} is above the previous level's "
-                f"{previous_gap}; gaps must not increase"
+                f"{where}: gap_percent {plain(level.gap_percent)} is above the previous level's "
+                f"{plain(previous_gap)}; gaps must not increase"
             )
         previous_gap = level.gap_percent
         if not 0 < level.weight_percent <= HUNDRED:
-            raise GridError(f"{where}: weight_percent must be in (0, 100], got {level.weight_percent}")
+            raise GridError(f"{where}: weight_percent must be in (0, 100], got {plain(level.weight_percent)}")
         # A short's target is below the fill: 100 % or more would be a price of zero or less.
         tp_ok = 0 < level.tp_percent < HUNDRED if side == "short" else 0 < level.tp_percent <= MAX_TP_PERCENT
         if not tp_ok:
             bound = "below 100" if side == "short" else f"at most {MAX_TP_PERCENT}"
             raise GridError(
-                f"{where}: tp_percent must be positive and {bound} for a {side}, got {level.tp_percent}"
+                f"{where}: tp_percent must be positive and {bound} for a {side}, "
+                f"got {plain(level.tp_percent)}"
             )
     total = sum((level.weight_percent for level in levels), Decimal(0))
     if abs(total - HUNDRED) > WEIGHT_TOLERANCE:
-        raise GridError(f"weights sum to {total}, not 100 (±{WEIGHT_TOLERANCE})")
+        raise GridError(f"weights sum to {plain(total)} %, not 100 % (±{WEIGHT_TOLERANCE})")
 
 
-def levels_from_3commas(
-    *,
-    base_order: Decimal,
-    safety_order: Decimal,
-    safety_orders: int,
-    step_percent: Decimal,
-    step_scale: Decimal,
-    volume_scale: Decimal,
-    tp_percent: Decimal,
-) -> tuple[Level, ...]:
-    """Expand the 3Commas parametric form. Safety order n (1-based) sits at total deviation
-    d * (1 + s + ... + s^(n-1)) % below entry with volume v * m^(n-1); weights are each order's
-    share of base + all safety volumes. 3Commas has one take-profit, measured from the average
-    entry; the page gives no per-level value, so every level gets `tp_percent` (pass the
-    config's `tp_aggregate_percent`): with tp_mode `aggregate` it is the group target, with
-    `per_leg` each leg aims for the same move. `active_safety_orders` limits how many rest on
-    the book at once, which is the engine's business, not the grid's."""
+class ThreeCommasBot(TypedDict):
+    """A 3Commas bot's orders as its settings page names them: absolute quote amounts for the
+    base and first safety order, the safety orders' count, price step and the two scales."""
+
+    base_order: Decimal
+    safety_order: Decimal
+    safety_orders: int
+    step_percent: Decimal
+    step_scale: Decimal
+    volume_scale: Decimal
+
+
+def _3commas_orders(bot: ThreeCommasBot) -> tuple[Decimal, list[Decimal], list[Decimal]]:
+    """(base order, total deviations, volumes) of the safety orders, 1-based n: deviation
+    d * (1 + s + ... + s^(n-1)) %, volume v * m^(n-1) in quote currency."""
+    base = _decimal("base_order", bot["base_order"])
+    if base <= 0:
+        raise GridError(f"base_order must be positive, got {plain(base)}")
+    safety_orders: object = bot["safety_orders"]
     if isinstance(safety_orders, bool) or not isinstance(safety_orders, int) or safety_orders < 0:
         raise GridError(f"safety_orders must be a whole number >= 0, got {safety_orders!r}")
-    base = _decimal("base_order", base_order)
-    volume = _decimal("safety_order", safety_order)
-    d = _decimal("step_percent", step_percent)
-    s = _decimal("step_scale", step_scale)
-    m = _decimal("volume_scale", volume_scale)
-    tp = _decimal("tp_percent", tp_percent)
-    if base <= 0:
-        raise GridError(f"base_order must be positive, got {base}")
+    volume = _decimal("safety_order", bot["safety_order"])
+    d = _decimal("step_percent", bot["step_percent"])
+    s = _decimal("step_scale", bot["step_scale"])
+    m = _decimal("volume_scale", bot["volume_scale"])
     if safety_orders and (volume <= 0 or d <= 0 or s <= 0 or m <= 0):
         raise GridError("safety_order, step_percent, step_scale and volume_scale must be positive")
-
     deviations: list[Decimal] = []
     volumes: list[Decimal] = []
     deviation, step, size = Decimal(0), d, volume
     for n in range(1, safety_orders + 1):
         deviation += step  # d * (1 + s + ... + s^(n-1)), accumulated term by term
         if deviation >= HUNDRED:
-            raise GridError(f"safety order {n}: total deviation {deviation} % reaches 100 % (price 0)")
+            raise GridError(f"safety order {n}: total deviation {plain(deviation)} % reaches 100 % (price 0)")
         if deviations and deviation <= deviations[-1]:
-            raise GridError(f"safety order {n}: step_scale {s} is too small; deviation stops increasing")
+            raise GridError(
+                f"safety order {n}: step_scale {plain(s)} is too small; deviation stops increasing"
+            )
         deviations.append(deviation)
         volumes.append(size)
         step *= s
         size *= m
+    return base, deviations, volumes
 
+
+def capital_from_3commas(**bot: Unpack[ThreeCommasBot]) -> Decimal:
+    """A 3Commas bot's capital per deal: the base order plus every safety order, all absolute
+    quote amounts (base 100, safety 50, two orders, volume scale 1 -> 200). Storing it as the
+    pyramid's capital makes `capital * weight` give back exactly those amounts."""
+    base, _, volumes = _3commas_orders(bot)
+    return base + sum(volumes, Decimal(0))
+
+
+def levels_from_3commas(*, tp_percent: Decimal, **bot: Unpack[ThreeCommasBot]) -> tuple[Level, ...]:
+    """Expand the 3Commas parametric form. Safety order n (1-based) sits at total deviation
+    d * (1 + s + ... + s^(n-1)) % below entry with volume v * m^(n-1); weights are each order's
+    share of base + all safety volumes (`capital_from_3commas`). 3Commas has one take-profit,
+    measured from the average entry; the page gives no per-level value, so every level gets
+    `tp_percent` (pass the config's `tp_aggregate_percent`): with tp_mode `aggregate` it is the
+    group target, with `per_leg` each leg aims for the same move. `active_safety_orders` limits
+    how many rest on the book at once, which is the engine's business, not the grid's."""
+    tp = _decimal("tp_percent", tp_percent)
+    base, deviations, volumes = _3commas_orders(bot)
     total = base + sum(volumes, Decimal(0))
     safety_weights = [(HUNDRED * v / total).quantize(WEIGHT_QUANTUM, rounding=ROUND_DOWN) for v in volumes]
     for n, weight in enumerate(safety_weights, start=1):
@@ -212,7 +248,9 @@ def tp_price(*, fill_price: Decimal, tp_percent: Decimal, tick_size: Decimal, si
         return _ceil_to(fill_price * (1 + tp_percent / HUNDRED), tick_size)
     target = floor_to(fill_price * (1 - tp_percent / HUNDRED), tick_size)
     if target <= 0:
-        raise GridError(f"a short take-profit of {tp_percent} % from {fill_price} is not a positive price")
+        raise GridError(
+            f"a short take-profit of {plain(tp_percent)} % from {plain(fill_price)} is not a positive price"
+        )
     return target
 
 
@@ -229,16 +267,16 @@ def compute_grid(
     validate_levels(levels, side=side)
     entry, capital = _decimal("entry", entry), _decimal("capital", capital)
     if entry <= 0:
-        raise GridError(f"entry price must be positive, got {entry}")
+        raise GridError(f"entry price must be positive, got {plain(entry)}")
     if capital <= 0:
-        raise GridError(f"capital must be positive, got {capital}")
+        raise GridError(f"capital must be positive, got {plain(capital)}")
     tick, step = market.tick_size, market.step_size
     direction = 1 if side == "long" else -1
     legs: list[Leg] = []
     for index, level in enumerate(levels):
         price = floor_to(entry * (1 + direction * level.gap_percent / HUNDRED), tick)
         if price <= 0:
-            raise GridError(f"leg {index}: price {price} is below the tick size {tick}")
+            raise GridError(f"leg {index}: price {plain(price)} is below the tick size {plain(tick)}")
         allocation = capital * level.weight_percent / HUNDRED
         quantity = floor_to(allocation / price, step)
         # The division rounds at 28 digits and may land a hair above a step boundary; one step
@@ -247,13 +285,14 @@ def compute_grid(
             quantity -= step
         if quantity <= 0 or quantity < market.min_qty:
             raise GridError(
-                f"leg {index}: quantity {quantity} (of {allocation} at {price}) is below the "
-                f"minimum quantity {market.min_qty} (step {step})"
+                f"leg {index}: quantity {plain(quantity)} (of {_amount_text(allocation, tick)} at {price}) "
+                f"is below the minimum quantity {plain(market.min_qty)} (step {plain(step)})"
             )
         notional = price * quantity
         if notional < market.min_notional:
             raise GridError(
-                f"leg {index}: order value {notional} is below the minimum notional {market.min_notional}"
+                f"leg {index}: order value {_amount_text(notional, tick)} is below the minimum notional "
+                f"{plain(market.min_notional)}"
             )
         try:
             target = tp_price(fill_price=price, tp_percent=level.tp_percent, tick_size=tick, side=side)
@@ -280,6 +319,70 @@ def aggregate_tp_price(
 ) -> Decimal:
     """The group target, `weighted_avg_entry * (1 ± tp_aggregate_percent/100)`, rounded like a leg's."""
     return tp_price(fill_price=average_entry, tp_percent=tp_aggregate_percent, tick_size=tick_size, side=side)
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """What a trader reads after leg `level` fills (3Commas' safety-order table): how far the
+    leg is from the entry, the position so far, its average price, the group take-profit on
+    that average and how far price must come back from the leg to reach it."""
+
+    level: int
+    price: Decimal
+    deviation_percent: Decimal  # signed move from the entry: negative below it
+    cumulative_quantity: Decimal
+    cumulative_notional: Decimal  # quote currency spent so far
+    average_price: Decimal  # unrounded, like average_entry
+    tp_price: Decimal  # aggregate_tp_price on the average, on the tick
+    rebound_percent: Decimal  # favourable move from `price` to `tp_price`, >= 0
+
+
+def ladder(
+    *,
+    entry: Decimal,
+    fills: Sequence[tuple[Decimal, Decimal]],
+    tp_aggregate_percent: Decimal,
+    tick_size: Decimal,
+    side: Side = "long",
+) -> list[LadderStep]:
+    """Each leg filled in turn, at its (price, quantity). 3Commas' example, one unit per leg at
+    10000, 9800 and 9600 with a 1 % target: averages 10000, 9900, 9800 and targets 10100, 9999,
+    9898, so the third leg needs a 3.1 % rebound. Not rounded except the targets (orders)."""
+    _check_side(side)
+    entry = _decimal("entry", entry)
+    if entry <= 0:
+        raise GridError(f"entry price must be positive, got {plain(entry)}")
+    steps: list[LadderStep] = []
+    cost = quantity = Decimal(0)
+    for index, (price, qty) in enumerate(fills):
+        cost += price * qty
+        quantity += qty
+        if quantity <= 0:
+            raise GridError(f"leg {index}: no quantity to average")
+        average = cost / quantity
+        target = aggregate_tp_price(
+            average_entry=average, tp_aggregate_percent=tp_aggregate_percent, tick_size=tick_size, side=side
+        )
+        move = target - price if side == "long" else price - target
+        steps.append(
+            LadderStep(
+                level=index,
+                price=price,
+                deviation_percent=(price - entry) / entry * HUNDRED,
+                cumulative_quantity=quantity,
+                cumulative_notional=cost,
+                average_price=average,
+                tp_price=target,
+                rebound_percent=move / price * HUNDRED,
+            )
+        )
+    return steps
+
+
+def max_deviation_percent(steps: Sequence[LadderStep]) -> Decimal:
+    """How far against the position the grid keeps buying: 3Commas' "max price deviation
+    covered" is the last leg's distance from the entry (positive)."""
+    return max((abs(step.deviation_percent) for step in steps), default=Decimal(0))
 
 
 def trailing_exit_price(

@@ -25,9 +25,14 @@ from brokers.models import ExchangeConfig
 from trading.dca.grid import (
     MAX_TP_PERCENT,
     GridError,
+    LadderStep,
     Level,
+    capital_from_3commas,
     compute_grid,
+    ladder,
     levels_from_3commas,
+    max_deviation_percent,
+    plain,
     validate_levels,
 )
 from trading.dca.models import DCAConfig, Form
@@ -89,7 +94,7 @@ def public_adapter_market(exchange: str, symbol: str) -> Market:
 
 def _text(value: Decimal) -> str:
     # "40" rather than "40.0000000000" (serializer quantization) or "4E+1" (normalize alone).
-    return format(value.normalize(), "f")
+    return plain(value)
 
 
 def _levels_json(levels: tuple[Level, ...]) -> list[dict[str, str]]:
@@ -142,6 +147,27 @@ def grid_levels(fields: Mapping[str, Any]) -> tuple[Level, ...]:
         )
     except GridError as exc:
         raise ValidationError({_threecommas_field(str(exc)): [str(exc)]}) from exc
+
+
+def threecommas_capital(fields: Mapping[str, Any]) -> Decimal:
+    """Base order + all safety orders, for fields grid_levels has already accepted."""
+    return capital_from_3commas(**{name: fields[name] for name in THREECOMMAS_REQUIRED})
+
+
+def _threecommas_capital(fields: Mapping[str, Any], *, sent: Decimal | None) -> Decimal:
+    # 3Commas sizes are absolute quote amounts, so the capital is their sum, never a second,
+    # contradicting input: a client still sending its own figure is told, not silently rescaled.
+    capital = threecommas_capital(fields)
+    if sent is not None and sent != capital:
+        raise ValidationError(
+            {
+                "capital_per_pyramid": [
+                    f"In the 3Commas form the capital per pyramid is the base order plus the safety "
+                    f"orders, {plain(capital)}; leave it out or send that."
+                ]
+            }
+        )
+    return capital
 
 
 def infer_form(fields: Mapping[str, Any], current: str | None = None) -> str:
@@ -207,6 +233,8 @@ def _clean(
     data.update(account=account, exchange=exchange, timeframe=_timeframe(data.get("timeframe") or ""))
     levels = grid_levels(data)
     data["levels"] = _levels_json(levels)
+    if form == Form.THREECOMMAS:
+        data["capital_per_pyramid"] = _threecommas_capital(data, sent=sent.get("capital_per_pyramid"))
     data["pyramid_levels"] = _pyramid_levels(data.get("pyramid_levels"), data["max_pyramids"])
     if form == Form.EXPLICIT:  # stale 3Commas values would misdescribe the grid
         data.update(dict.fromkeys(THREECOMMAS_FIELDS))
@@ -309,19 +337,91 @@ def _preview_field(message: str) -> str:
     return "levels"
 
 
+def ticker_price(*, exchange: str, symbol: str) -> Decimal:
+    """The last traded price from the exchange's public ticker (the preview's default entry)."""
+    from brokers.adapters.cache import cached_public_adapter
+
+    try:
+        return cached_public_adapter(exchange).fetch_ticker(symbol).last
+    except (ExchangeUnavailable, RateLimited) as exc:
+        raise MarketDataUnavailable(
+            f"{exchange} cannot be reached for the {symbol} price; type one."
+        ) from exc
+    except BrokerError as exc:
+        raise ValidationError({"entry_price": [f"No price for {symbol}: {exc.message or exc}"]}) from exc
+
+
+def _preview_capital(fields: Mapping[str, Any], capital: Decimal | None) -> tuple[Decimal, str]:
+    """(capital, where it came from). 3Commas sizes are absolute, so their sum is the default;
+    another figure previews what a signal's own order size would do (it scales the grid)."""
+    if capital is not None:
+        return capital, "given"
+    if fields["form"] == Form.THREECOMMAS:
+        return threecommas_capital(fields), "threecommas"
+    raise ValidationError({"capital": ["Required with explicit levels: the pyramid's capital in quote."]})
+
+
 def dca_preview(
-    *, config_fields: Mapping[str, Any], entry_price: Decimal, capital: Decimal, market: Market
+    *,
+    config_fields: Mapping[str, Any],
+    exchange: str,
+    market: Market,
+    entry_price: Decimal | None = None,
+    capital: Decimal | None = None,
 ) -> dict[str, Any]:
-    """One pyramid's legs for `capital` at `entry_price` (long), without trading or writing."""
+    """One pyramid's legs (long) and what each fill does to the position, without trading or
+    writing. No entry price: the ticker's last price; no capital: the 3Commas sum."""
     fields = {**config_fields, "form": infer_form(config_fields)}
     levels = grid_levels(fields)
+    capital, capital_source = _preview_capital(fields, capital)
+    entry_source = "given"
+    if entry_price is None:
+        entry_price, entry_source = ticker_price(exchange=exchange, symbol=market.symbol), "ticker"
+    tp_percent = fields.get("tp_aggregate_percent", Decimal(1))
     try:
         legs = compute_grid(entry=entry_price, capital=capital, levels=levels, market=market)
+        steps = ladder(
+            entry=entry_price,
+            fills=[(leg.price, leg.quantity) for leg in legs],
+            tp_aggregate_percent=tp_percent,
+            tick_size=market.tick_size,
+        )
     except GridError as exc:
         raise ValidationError({_preview_field(str(exc)): [str(exc)]}) from exc
     return {
-        "legs": [dataclasses.asdict(leg) for leg in legs],
+        "entry_price": entry_price,
+        "entry_price_source": entry_source,
+        "capital": capital,
+        "capital_source": capital_source,
+        "tick_size": market.tick_size,
+        "step_size": market.step_size,
+        "tp_aggregate_percent": tp_percent,
+        "legs": [
+            dataclasses.asdict(leg) | _ladder_fields(step, market)
+            for leg, step in zip(legs, steps, strict=True)
+        ],
         "total_notional": sum((leg.notional for leg in legs), Decimal(0)),
+        "max_deviation_percent": _percent(max_deviation_percent(steps)),
+    }
+
+
+PERCENT_PLACES = Decimal("0.01")
+
+
+def _percent(value: Decimal) -> Decimal:
+    return value.quantize(PERCENT_PLACES)
+
+
+def _ladder_fields(step: LadderStep, market: Market) -> dict[str, Decimal]:
+    # Shown to the market's precision: the average on the tick (it is a reference, not an order,
+    # so to the nearest tick), percentages to a hundredth as 3Commas shows them.
+    return {
+        "deviation_percent": _percent(step.deviation_percent),
+        "cumulative_quantity": step.cumulative_quantity,
+        "cumulative_notional": step.cumulative_notional,
+        "average_price": step.average_price.quantize(market.tick_size.normalize()),
+        "average_tp_price": step.tp_price,
+        "rebound_percent": _percent(step.rebound_percent),
     }
 
 

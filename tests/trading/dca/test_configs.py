@@ -3,15 +3,12 @@ both forms, the validation a trader meets, isolation between users, and the grid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from auditlog.models import AuditLog
 from brokers.markets import forget_markets
-from brokers.simulator import SimulatorOptions
-from brokers.simulator.control import EmbeddedSimulator, start_embedded
 from trading.dca.models import DCAConfig
 
 URL = "/api/v1/dca-configs"
@@ -36,16 +33,7 @@ THREECOMMAS = {
 }
 
 
-@pytest.fixture(scope="module")
-def running_simulator() -> Iterator[EmbeddedSimulator]:
-    sim = start_embedded(SimulatorOptions(port=0, tick_seconds=0, history_minutes=60))
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture(autouse=True)
-def _point_at_simulator(settings, running_simulator: EmbeddedSimulator) -> None:
-    settings.SIMULATOR_URL = running_simulator.base_url
+pytestmark = pytest.mark.usefixtures("point_at_simulator")
 
 
 def _levels(*weights_and_gaps: tuple[str, str]) -> list[dict[str, str]]:

@@ -194,7 +194,7 @@ def test_leg_below_the_minimum_notional_is_named() -> None:
 def test_leg_below_the_minimum_quantity_is_named() -> None:
     market = Precision(tick_size=D("0.01"), step_size=D("0.01"), min_qty=D(1))
     with pytest.raises(
-        GridError, match=re.escape("leg 1: quantity 0.91 (of 90 at 98.00) is below the minimum quantity 1")
+        GridError, match=re.escape("leg 1: quantity 0.91 (of 90.00 at 98.00) is below the minimum quantity 1")
     ):
         compute_grid(entry=D(100), capital=D(300), levels=THREE_LEGS, market=market)
 

@@ -25,8 +25,7 @@ from auditlog.models_logs import ServiceLog
 from brokers.adapters.cache import forget_adapters
 from brokers.markets import forget_markets
 from brokers.services import exchange_config_create
-from brokers.simulator import SimulatorOptions
-from brokers.simulator.control import EmbeddedSimulator, start_embedded
+from brokers.simulator.control import EmbeddedSimulator
 from notifications.events import send
 from tests.factories import UserFactory
 from trading.dca.services import dca_config_create
@@ -38,17 +37,8 @@ LEVELS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def running_simulator() -> Iterator[EmbeddedSimulator]:
-    sim = start_embedded(SimulatorOptions(port=0, tick_seconds=0, history_minutes=60))
-    yield sim
-    sim.stop()
-
-
 @pytest.fixture(autouse=True)
-def _point_at_simulator(settings, running_simulator: EmbeddedSimulator) -> Iterator[None]:
-    settings.SIMULATOR_URL = running_simulator.base_url
-    settings.SIMULATOR_CONTROL_TOKEN = running_simulator.server.app.control_token
+def _markets_from_simulator(point_at_simulator: EmbeddedSimulator) -> Iterator[None]:
     forget_markets()
     forget_adapters()
     yield

@@ -125,8 +125,14 @@ class DCAConfigWriteSerializer(GridInputSerializer):
 class PreviewRequestSerializer(GridInputSerializer):
     exchange = serializers.CharField(max_length=32)
     symbol = serializers.CharField(max_length=32, help_text="BTC/USDT or BTCUSDT")
-    entry_price = _amount()
-    capital = _amount(help_text="The pyramid's capital, in quote currency")
+    entry_price = _amount(
+        required=False, allow_null=True, help_text="Empty: the exchange's last price for the symbol"
+    )
+    capital = _amount(
+        required=False,
+        allow_null=True,
+        help_text="The pyramid's capital in quote; empty in the 3Commas form: base + safety orders",
+    )
 
 
 _PLAIN = {"max_digits": 36, "decimal_places": 18}
@@ -137,9 +143,34 @@ class LegSerializer(serializers.Serializer):
     price = PlainDecimalField(**_PLAIN, help_text="Limit price, on the tick")
     quantity = PlainDecimalField(**_PLAIN, help_text="Base quantity, on the step")
     notional = PlainDecimalField(**_PLAIN)
-    tp_price = PlainDecimalField(**_PLAIN, help_text="Take-profit if filled at `price`")
+    tp_price = PlainDecimalField(**_PLAIN, help_text="Per-leg take-profit if filled at `price`")
+    deviation_percent = PlainDecimalField(**_PLAIN, help_text="From the entry, negative below it")
+    cumulative_quantity = PlainDecimalField(**_PLAIN, help_text="Base quantity once this leg fills")
+    cumulative_notional = PlainDecimalField(**_PLAIN, help_text="Quote spent once this leg fills")
+    average_price = PlainDecimalField(**_PLAIN, help_text="Average entry once this leg fills, on the tick")
+    average_tp_price = PlainDecimalField(
+        **_PLAIN, help_text="Aggregate take-profit (tp_aggregate_percent above the average)"
+    )
+    rebound_percent = PlainDecimalField(
+        **_PLAIN, help_text="Rise needed from `price` to `average_tp_price`, in percent"
+    )
 
 
 class PreviewSerializer(serializers.Serializer):
+    entry_price = PlainDecimalField(**_PLAIN)
+    entry_price_source = serializers.ChoiceField(
+        choices=(("given", "given"), ("ticker", "ticker")), help_text="ticker: the last price, not sent"
+    )
+    capital = PlainDecimalField(**_PLAIN)
+    capital_source = serializers.ChoiceField(
+        choices=(("given", "given"), ("threecommas", "threecommas")),
+        help_text="threecommas: base order + safety orders",
+    )
+    tick_size = PlainDecimalField(**_PLAIN)
+    step_size = PlainDecimalField(**_PLAIN)
+    tp_aggregate_percent = PlainDecimalField(**_PLAIN)
     legs = LegSerializer(many=True)
     total_notional = PlainDecimalField(**_PLAIN)
+    max_deviation_percent = PlainDecimalField(
+        **_PLAIN, help_text="How far below the entry the last leg sits (3Commas' max deviation covered)"
+    )

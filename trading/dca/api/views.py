@@ -110,17 +110,22 @@ class DCAConfigViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=s.PreviewRequestSerializer,
         responses={200: s.PreviewSerializer},
-        summary="The legs a configuration would place, without trading",
+        summary="The legs a configuration would place and the position after each, without trading",
     )
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def preview(self, request: Request) -> Response:
         serializer = s.PreviewRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        entry_price, capital = fields.pop("entry_price"), fields.pop("capital")
+        entry_price, capital = fields.pop("entry_price", None), fields.pop("capital", None)
         exchange, symbol = fields.pop("exchange").strip().lower(), fields.pop("symbol")
         market = _call(services.market_for, exchange=exchange, symbol=symbol)
-        result = services.dca_preview(
-            config_fields=fields, entry_price=entry_price, capital=capital, market=market
+        result = _call(
+            services.dca_preview,
+            config_fields=fields,
+            exchange=exchange,
+            market=market,
+            entry_price=entry_price,
+            capital=capital,
         )
         return Response(s.PreviewSerializer(result).data)

@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Grid, Group, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Card, Grid, Group, Modal, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
@@ -8,9 +8,12 @@ import { fieldError } from "@/lib/errors";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { useAccounts } from "@/features/accounts/api";
 import { previewGrid, useDcaConfig, useSaveDcaConfig } from "./api";
-import { GridPreview } from "./GridPreview";
+import { GridPreview, PreviewSummary } from "./GridPreview";
+import { LadderChart } from "./LadderChart";
+import { formatTo, precisionOf } from "./ladder";
 import { LevelsEditor } from "./LevelsEditor";
-import { draftFrom, emptyDraft, gridBody, writeBody, type DcaDraft } from "./model";
+import { draftFrom, emptyDraft, isDirty, previewBody, writeBody, type DcaDraft } from "./model";
+import { useUnsavedChangesGuard } from "./useUnsavedChangesGuard";
 
 const TP_MODES = [
   { value: "per_leg", label: "Per leg: each filled leg has its own take-profit" },
@@ -18,6 +21,8 @@ const TP_MODES = [
   { value: "hybrid", label: "Hybrid: per leg, and aggregate when it comes first" },
   { value: "pyramid_aggregate", label: "Per pyramid: one take-profit per pyramid" },
 ];
+// Modes where each leg closes on its own target; in the others only the average's target counts.
+const LEG_TP_MODES: DcaDraft["tp_mode"][] = ["per_leg", "hybrid"];
 
 const SHOWN = [
   "exchange", "symbol", "timeframe", "levels", "base_order", "safety_order", "safety_orders", "step_percent", "step_scale", "volume_scale",
@@ -44,6 +49,8 @@ function Field({ label, name, draft, set, error, description }: {
   );
 }
 
+const quoteOf = (symbol: string) => (symbol.includes("/") ? (symbol.split("/")[1] ?? "").split(":")[0] : "");
+
 export default function DcaEditorPage() {
   const { id } = useParams();
   const navigate = useNavigate();
@@ -51,49 +58,75 @@ export default function DcaEditorPage() {
   const accounts = useAccounts();
   const save = useSaveDcaConfig(id);
   const [draft, setDraft] = useState<DcaDraft | null>(id ? null : emptyDraft());
-  const [entryPrice, setEntryPrice] = useState("100");
-  const [capital, setCapital] = useState("1000");
+  // What the draft is compared with for the unsaved-changes guard.
+  const [saved, setSaved] = useState<DcaDraft | null>(id ? null : emptyDraft());
+  const [entryPrice, setEntryPrice] = useState("");
+  // True while the entry price is the exchange's last price, not one the user typed.
+  const [entryFromTicker, setEntryFromTicker] = useState(true);
 
   useEffect(() => {
     if (existing.data && !draft) {
-      setDraft(draftFrom(existing.data));
-      if (existing.data.capital_per_pyramid) setCapital(existing.data.capital_per_pyramid);
+      const loaded = draftFrom(existing.data);
+      setDraft(loaded);
+      setSaved(loaded);
     }
   }, [existing.data, draft]);
   useEffect(() => {
     const first = accounts.data?.results[0]?.exchange;
     if (!id && first && draft && draft.exchange === "simulator" && !accounts.data?.results.some((a) => a.exchange === "simulator")) {
       setDraft({ ...draft, exchange: first });
+      setSaved((current) => (current ? { ...current, exchange: first } : current));
     }
   }, [accounts.data, id, draft]);
 
-  const set = (patch: Partial<DcaDraft>) => setDraft((current) => (current ? { ...current, ...patch } : current));
-  const previewBody = useMemo(
-    () => (draft && entryPrice.trim() ? { ...gridBody(draft), exchange: draft.exchange, symbol: draft.symbol, entry_price: entryPrice.trim(), capital: capital.trim() } : null),
-    [draft, entryPrice, capital],
-  );
-  const [debounced] = useDebouncedValue(previewBody, 350);
+  const set = (patch: Partial<DcaDraft>) => {
+    // Another pair has another price: fetch its last price unless the user typed one.
+    if ((patch.symbol !== undefined || patch.exchange !== undefined) && entryFromTicker) setEntryPrice("");
+    setDraft((current) => (current ? { ...current, ...patch } : current));
+  };
+  const typeEntryPrice = (value: string) => {
+    setEntryPrice(value);
+    setEntryFromTicker(value.trim() === "");
+  };
+  const body = useMemo(() => (draft ? previewBody(draft, entryPrice) : null), [draft, entryPrice]);
+  const [debounced] = useDebouncedValue(body, 350);
   const preview = useQuery({
     queryKey: ["dca-preview", debounced],
-    queryFn: () => previewGrid(debounced as never),
+    queryFn: () => previewGrid(debounced as NonNullable<typeof debounced>),
     enabled: !!debounced && !!debounced.symbol && !!debounced.exchange,
     retry: false,
     staleTime: 60_000,
     placeholderData: (previous) => previous,
   });
+  // Pre-fill the entry price with the ticker's last price once the server has read it.
+  useEffect(() => {
+    if (entryFromTicker && !entryPrice && preview.data?.entry_price_source === "ticker" && !preview.isPlaceholderData) {
+      setEntryPrice(preview.data.entry_price);
+    }
+  }, [preview.data, preview.isPlaceholderData, entryFromTicker, entryPrice]);
+
+  const dirty = isDirty(draft, saved);
+  const guard = useUnsavedChangesGuard(dirty && !save.isPending);
   // Errors next to the fields: the save's when there is one, else the live preview's.
   const error = save.error ?? preview.error;
   const exchanges = [...new Set([...(accounts.data?.results.map((a) => a.exchange) ?? []), draft?.exchange ?? "simulator"])];
+  const shown = preview.error ? null : (preview.data ?? null);
+  const quote = quoteOf(draft?.symbol ?? "") || "quote";
+  const showLegTp = !!draft && LEG_TP_MODES.includes(draft.tp_mode);
 
   const submit = async () => {
     if (!draft) return;
     try {
       await save.mutateAsync(writeBody(draft));
+      setSaved(draft);
       navigate("/dca");
     } catch {
       /* shown next to the fields */
     }
   };
+
+  const storedCapital = existing.data?.form === "threecommas" ? existing.data.capital_per_pyramid : null;
+  const derivedCapital = draft?.form === "threecommas" && shown?.capital_source === "threecommas" ? shown.capital : null;
 
   return (
     <QueryState isLoading={!!id && existing.isLoading} error={existing.error}>
@@ -103,6 +136,11 @@ export default function DcaEditorPage() {
             ← DCA configurations
           </Anchor>
           <PageHeader title={id ? `Edit ${draft.symbol}` : "New DCA configuration"} description="The grid of orders placed when a signal opens a pyramid on this pair.">
+            {dirty && (
+              <Text size="sm" c="dimmed" data-testid="unsaved">
+                Unsaved changes
+              </Text>
+            )}
             <Button onClick={() => void submit()} loading={save.isPending}>
               Save
             </Button>
@@ -134,21 +172,47 @@ export default function DcaEditorPage() {
                     />
                   </Group>
                   {draft.form === "explicit" ? (
-                    <LevelsEditor levels={draft.levels} onChange={(levels) => set({ levels })} error={error} />
+                    <Stack gap="xs">
+                      <TextInput
+                        label={`Capital per pyramid (${quote})`}
+                        description="Split between the legs by weight; a signal's own order size replaces it"
+                        value={draft.capital_per_pyramid}
+                        onChange={(e) => set({ capital_per_pyramid: e.currentTarget.value })}
+                        // The preview names this input `capital` (a leg too small: more capital fixes it).
+                        error={fieldError(error, "capital_per_pyramid") ?? fieldError(preview.error, "capital")}
+                      />
+                      <LevelsEditor levels={draft.levels} onChange={(levels) => set({ levels })} error={error} showTp={showLegTp} />
+                    </Stack>
                   ) : (
-                    <SimpleGrid cols={{ base: 1, sm: 2 }}>
-                      <Field label="Base order (quote)" name="base_order" draft={draft} set={set} error={error} />
-                      <Field label="Safety order (quote)" name="safety_order" draft={draft} set={set} error={error} />
-                      <Field label="Safety orders" name="safety_orders" draft={draft} set={set} error={error} />
-                      <Field label="Step %" name="step_percent" draft={draft} set={set} error={error} description="Price deviation to the first safety order" />
-                      <Field label="Step scale" name="step_scale" draft={draft} set={set} error={error} />
-                      <Field label="Volume scale" name="volume_scale" draft={draft} set={set} error={error} />
-                      <Field label="Active safety orders" name="active_safety_orders" draft={draft} set={set} error={error} description="Empty: all at once" />
-                    </SimpleGrid>
+                    <Stack gap="xs">
+                      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+                        <Field label={`Base order size (${quote})`} name="base_order" draft={draft} set={set} error={error} description="The first order, an absolute amount" />
+                        <Field label={`Safety order size (${quote})`} name="safety_order" draft={draft} set={set} error={error} description="The first safety order; later ones × volume scale" />
+                        <Field label="Max safety orders" name="safety_orders" draft={draft} set={set} error={error} />
+                        <Field label="Price deviation %" name="step_percent" draft={draft} set={set} error={error} description="From the entry to the first safety order" />
+                        <Field label="Safety order step scale" name="step_scale" draft={draft} set={set} error={error} />
+                        <Field label="Safety order volume scale" name="volume_scale" draft={draft} set={set} error={error} />
+                        <Field label="Active safety orders" name="active_safety_orders" draft={draft} set={set} error={error} description="Empty: all at once" />
+                      </SimpleGrid>
+                      <Text size="sm" data-testid="threecommas-capital">
+                        Capital per pyramid (base + all safety orders):{" "}
+                        <b>{derivedCapital && shown ? `${formatTo(derivedCapital, precisionOf(shown).quote)} ${quote}` : "—"}</b>
+                      </Text>
+                      {storedCapital && derivedCapital && Number(storedCapital) !== Number(derivedCapital) && (
+                        <Alert color="yellow" data-testid="capital-changes">
+                          This configuration was saved with a capital per pyramid of {storedCapital} {quote}. Saving sets it to the sum of the order sizes above.
+                        </Alert>
+                      )}
+                    </Stack>
                   )}
                   {fieldError(error, "form") && (
                     <Text c="red" size="sm">
                       {fieldError(error, "form")}
+                    </Text>
+                  )}
+                  {draft.form === "threecommas" && fieldError(save.error, "capital_per_pyramid") && (
+                    <Text c="red" size="sm">
+                      {fieldError(save.error, "capital_per_pyramid")}
                     </Text>
                   )}
                 </Card>
@@ -159,12 +223,11 @@ export default function DcaEditorPage() {
                   <SimpleGrid cols={{ base: 1, sm: 2 }}>
                     <Select label="Entry order" data={["limit", "market"]} value={draft.entry_order_type} onChange={(v) => v && set({ entry_order_type: v as DcaDraft["entry_order_type"] })} allowDeselect={false} error={fieldError(error, "entry_order_type")} />
                     <Select label="Take-profit mode" data={TP_MODES} value={draft.tp_mode} onChange={(v) => v && set({ tp_mode: v as DcaDraft["tp_mode"] })} allowDeselect={false} error={fieldError(error, "tp_mode")} />
-                    <Field label="Aggregate TP %" name="tp_aggregate_percent" draft={draft} set={set} error={error} />
+                    <Field label="Take-profit % (on the average)" name="tp_aggregate_percent" draft={draft} set={set} error={error} />
                     <Field label="Trailing deviation %" name="trailing_deviation_percent" draft={draft} set={set} error={error} description="Empty: no trailing" />
                     <Field label="Stop loss %" name="stop_loss_percent" draft={draft} set={set} error={error} description="Empty: off" />
                     <Field label="Max pyramids" name="max_pyramids" draft={draft} set={set} error={error} />
                     <Field label="Cancel DCA beyond %" name="cancel_dca_beyond_percent" draft={draft} set={set} error={error} />
-                    <Field label="Capital per pyramid" name="capital_per_pyramid" draft={draft} set={set} error={error} />
                     <Field label="Max total exposure" name="max_total_exposure" draft={draft} set={set} error={error} />
                   </SimpleGrid>
                 </Card>
@@ -175,18 +238,43 @@ export default function DcaEditorPage() {
                 <Title order={4} mb="sm">
                   Live grid preview
                 </Title>
-                <GridPreview
-                  preview={preview.data ?? null}
+                <PreviewSummary
+                  preview={shown}
                   error={preview.error}
                   loading={preview.isFetching}
                   entryPrice={entryPrice}
-                  capital={capital}
-                  onEntryPrice={setEntryPrice}
-                  onCapital={setCapital}
+                  entryFromTicker={entryFromTicker && !!entryPrice}
+                  onEntryPrice={typeEntryPrice}
+                  quote={quote}
                 />
+                {shown && <LadderChart preview={shown} />}
               </Card>
             </Grid.Col>
           </Grid>
+          {shown && (
+            <Card withBorder>
+              <Title order={4} mb="xs">
+                Each leg, as it fills
+              </Title>
+              <Text size="sm" c="dimmed" mb="xs">
+                The position after each leg: its average price, the take-profit {shown.tp_aggregate_percent} % above that average, and how far the price must rise from the leg to reach it.
+              </Text>
+              <GridPreview preview={shown} showLegTp={showLegTp} />
+            </Card>
+          )}
+          <Modal opened={guard.pending !== null} onClose={guard.stay} title="Leave without saving?" centered>
+            <Text size="sm" mb="md">
+              Your changes to this DCA configuration are not saved.
+            </Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={guard.stay}>
+                Stay
+              </Button>
+              <Button color="red" onClick={guard.leave}>
+                Leave without saving
+              </Button>
+            </Group>
+          </Modal>
         </Stack>
       )}
     </QueryState>

@@ -3,7 +3,10 @@ import type { DCALevel } from "@/api/types";
 import { fieldError } from "@/lib/errors";
 import { weightSum } from "./model";
 
-export function LevelsEditor({ levels, onChange, error }: { levels: DCALevel[]; onChange: (levels: DCALevel[]) => void; error: unknown }) {
+/** The explicit grid. `showTp`: per-leg take-profits matter only when legs close on their own
+ * (per-leg and hybrid modes); with one target on the average they are kept but not shown. */
+export function LevelsEditor({ levels, onChange, error, showTp = true }: { levels: DCALevel[]; onChange: (levels: DCALevel[]) => void; error: unknown; showTp?: boolean }) {
+  const fields = showTp ? (["gap_percent", "weight_percent", "tp_percent"] as const) : (["gap_percent", "weight_percent"] as const);
   const set = (index: number, field: keyof DCALevel, value: string) =>
     onChange(levels.map((level, i) => (i === index ? { ...level, [field]: value } : level)));
   const sum = weightSum(levels);
@@ -16,7 +19,7 @@ export function LevelsEditor({ levels, onChange, error }: { levels: DCALevel[]; 
             <Table.Th>Leg</Table.Th>
             <Table.Th>Gap % from entry</Table.Th>
             <Table.Th>Weight %</Table.Th>
-            <Table.Th>TP %</Table.Th>
+            {showTp && <Table.Th>TP %</Table.Th>}
             <Table.Th />
           </Table.Tr>
         </Table.Thead>
@@ -24,7 +27,7 @@ export function LevelsEditor({ levels, onChange, error }: { levels: DCALevel[]; 
           {levels.map((level, index) => (
             <Table.Tr key={index}>
               <Table.Td>{index}</Table.Td>
-              {(["gap_percent", "weight_percent", "tp_percent"] as const).map((field) => (
+              {fields.map((field) => (
                 <Table.Td key={field}>
                   <TextInput
                     size="xs"
@@ -45,11 +48,11 @@ export function LevelsEditor({ levels, onChange, error }: { levels: DCALevel[]; 
         </Table.Tbody>
       </Table>
       <Group justify="space-between" mt="xs">
-        <Button size="xs" variant="light" onClick={() => onChange([...levels, { gap_percent: String(-levels.length), weight_percent: "0", tp_percent: "1" }])}>
+        <Button size="xs" variant="light" onClick={() => onChange([...levels, { gap_percent: String(-levels.length), weight_percent: "0", tp_percent: levels.at(-1)?.tp_percent ?? "1" }])}>
           Add a leg
         </Button>
         <Text size="sm" c={Math.abs(sum - 100) > 0.01 ? "red" : "dimmed"}>
-          Weights: {sum.toLocaleString("en-US", { maximumFractionDigits: 4 })} % of 100
+          Weights: {sum.toLocaleString("en-US", { maximumFractionDigits: 4 })} % of 100 %
         </Text>
       </Group>
       {general && (

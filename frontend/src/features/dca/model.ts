@@ -1,5 +1,5 @@
 // The editor's state (every number as the string the user typed) and the API body made from it.
-import type { DCAConfig, DCAConfigWrite, DCALevel } from "@/api/types";
+import type { DCAConfig, DCAConfigWrite, DCALevel, PreviewRequest } from "@/api/types";
 
 export type Form = "explicit" | "threecommas";
 
@@ -109,8 +109,17 @@ export function gridBody(draft: DcaDraft): Partial<DCAConfigWrite> {
   return grid;
 }
 
+/** The preview request: in the 3Commas form the server sums the order sizes into the capital;
+ * an empty entry price asks for the exchange's last price. */
+export function previewBody(draft: DcaDraft, entryPrice: string): PreviewRequest {
+  const body: PreviewRequest = { ...gridBody(draft), exchange: draft.exchange, symbol: draft.symbol.trim() } as PreviewRequest;
+  if (draft.form === "explicit") body.capital = orNull(draft.capital_per_pyramid);
+  if (entryPrice.trim()) body.entry_price = entryPrice.trim();
+  return body;
+}
+
 export function writeBody(draft: DcaDraft): DCAConfigWrite {
-  return {
+  const body = {
     ...gridBody(draft),
     exchange: draft.exchange,
     symbol: draft.symbol.trim(),
@@ -124,6 +133,15 @@ export function writeBody(draft: DcaDraft): DCAConfigWrite {
     capital_per_pyramid: orNull(draft.capital_per_pyramid),
     max_total_exposure: orNull(draft.max_total_exposure),
   } as DCAConfigWrite;
+  // 3Commas sizes are absolute: the server sets the capital to their sum.
+  if (draft.form === "threecommas") delete body.capital_per_pyramid;
+  return body;
+}
+
+/** Whether saving would change anything: the draft's body against the one it started from. */
+export function isDirty(draft: DcaDraft | null, saved: DcaDraft | null): boolean {
+  if (!draft || !saved) return false;
+  return JSON.stringify(writeBody(draft)) !== JSON.stringify(writeBody(saved));
 }
 
 export function weightSum(levels: DCALevel[]): number {
