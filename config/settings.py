@@ -298,6 +298,9 @@ TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=5)
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
 TRADING_QUIET_MARGIN_SECONDS = env.int("TRADING_QUIET_MARGIN_SECONDS", default=10)
 TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=600)
+# Each take-profit tick sends every user one `positions.marked` event with the prices and
+# unrealized PnL it marked (trading/takeprofit/events.py); off: the pages show marks on reload.
+TRADING_MARK_EVENTS = env.bool("TRADING_MARK_EVENTS", default=True)
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster. A
 # connection the server dropped is closed before the next task all the same (config/dbconn.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)
@@ -355,8 +358,8 @@ REST_FRAMEWORK = {
         "config.api.throttles.PerIPThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "user": env.str("THROTTLE_USER", default="100/min"),
-        "ip": env.str("THROTTLE_IP", default="200/min"),
+        "user": env.str("THROTTLE_USER", default="300/min"),
+        "ip": env.str("THROTTLE_IP", default="600/min"),
         "register": env.str("THROTTLE_REGISTER", default="5/min"),
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET", default="5/min"),

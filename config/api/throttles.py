@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class PerUserThrottle(SimpleRateThrottle):
-    """100 requests a minute per authenticated user (setting THROTTLE_USER)."""
+    """300 requests a minute per authenticated user (setting THROTTLE_USER)."""
 
     scope = "user"
 
@@ -26,7 +26,7 @@ class PerUserThrottle(SimpleRateThrottle):
 
 
 class PerIPThrottle(SimpleRateThrottle):
-    """200 requests a minute per client IP, authenticated or not (setting THROTTLE_IP)."""
+    """600 requests a minute per client IP, authenticated or not (setting THROTTLE_IP)."""
 
     scope = "ip"
 

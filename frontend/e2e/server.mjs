@@ -35,7 +35,9 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-export async function startServer() {
+/** `env`: extra settings for the server, e.g. higher API rate limits for a test that walks
+ * through every page faster than a person would. */
+export async function startServer({ env: extra = {} } = {}) {
   const varDir = mkdtempSync(join(tmpdir(), "tf-e2e-"));
   const port = await freePort();
   const simulatorPort = await freePort();
@@ -51,6 +53,9 @@ export async function startServer() {
     // The monitors tick every second so fills and take-profits show up quickly.
     TRADING_FILL_MONITOR_SECONDS: "1",
     TRADING_TP_MONITOR_SECONDS: "1",
+    // Each tick reads the simulator's price afresh, so a price move shows at the next tick.
+    TICKER_CACHE_SECONDS: "0.2",
+    ...extra,
   });
   const migrate = spawnSync(PYTHON, ["manage.py", "migrate", "--noinput", "-v0"], { cwd: REPO, env, encoding: "utf8" });
   if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stdout}\n${migrate.stderr}`);
@@ -120,13 +125,39 @@ export async function fullPageShot(page, path) {
   if (height > viewport.height) await page.setViewportSize(viewport);
 }
 
+const SEVERE = new Set(["serious", "critical"]);
+
+/** axe-core's violations on `context` (a selector, or "html" for the whole document) under the
+ * given rule tags, plus any rules named in `rules` (e.g. best-practice ones about headings). */
+export async function axeViolations(page, context = "main", { tags = ["wcag2a", "wcag2aa"], rules = [] } = {}) {
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(
+    async ({ context, tags, rules }) => {
+      const withTags = await window.axe.run(context, { runOnly: { type: "tag", values: tags } });
+      if (!rules.length) return withTags.violations;
+      const named = await window.axe.run(context, { runOnly: { type: "rule", values: rules } });
+      const seen = new Set(withTags.violations.map((violation) => violation.id));
+      return [...withTags.violations, ...named.violations.filter((violation) => !seen.has(violation.id))];
+    },
+    { context, tags, rules },
+  );
+}
+
+/** One line per node: the rule, its impact, where, and what is wrong. */
+export function describeViolations(violations) {
+  return violations.flatMap((violation) =>
+    violation.nodes.map((node) => `${violation.id} [${violation.impact}]: ${node.target.join(" ")}: ${node.failureSummary.replace(/\s+/g, " ")}`),
+  );
+}
+
+export const isSevere = (violation) => SEVERE.has(violation.impact);
+
 /** axe-core's WCAG 2 A and AA rules on the page's content (the app's shell around it is not the
  * feature's); the serious and critical findings, one line each, so an empty list passes. */
 export async function accessibilityProblems(page, selector = "main") {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate((context) => window.axe.run(context, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] } }), selector);
-  return result.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+  const violations = await axeViolations(page, selector);
+  return violations
+    .filter(isSevere)
     .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => `${node.target.join(" ")}: ${node.failureSummary}`).join(", ")})`);
 }
 

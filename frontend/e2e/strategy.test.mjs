@@ -79,7 +79,7 @@ test("a trader sets up the NSE strategy, runs the analysis and reads the scanner
   await step("opens the strategy from the navigation: the seven tasks and the settings form", async () => {
     await page.getByRole("link", { name: "NSE strategy" }).click();
     await page.waitForURL(/\/strategy$/);
-    await page.getByRole("heading", { level: 2, name: "NSE strategy" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "NSE strategy" }).waitFor();
     assert.equal(await page.title(), "NSE strategy · Tradefleet");
     const tasks = page.getByTestId("strategy-tasks");
     await tasks.locator('[data-task="end_of_day"]').waitFor();
@@ -153,7 +153,7 @@ test("a trader sets up the NSE strategy, runs the analysis and reads the scanner
 
   await step("the import wizard reads the old service's files as a dry run and applies them", async () => {
     await page.getByRole("link", { name: "Import" }).click();
-    await page.getByRole("heading", { level: 2, name: "Import the old service's files" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Import the old service's files" }).waitFor();
     await page.getByText("No import yet.").waitFor();
     await page.locator('input[type="file"]').setInputFiles(SAMPLES.map((name) => join(REPO, "docs/samples/legacy", name)));
     await page.getByRole("button", { name: "Upload and check (dry run)" }).click();
@@ -171,7 +171,7 @@ test("a trader sets up the NSE strategy, runs the analysis and reads the scanner
 
   await step("the imported open trades are the strategy's holdings", async () => {
     await page.getByRole("link", { name: "Holdings" }).click();
-    await page.getByRole("heading", { level: 2, name: "Strategy holdings" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Strategy holdings" }).waitFor();
     await page.getByTestId("strategy-holdings").locator("tbody tr").first().waitFor();
     await page.getByRole("heading", { name: "Day summaries" }).waitFor();
     await shot("strategy-holdings");

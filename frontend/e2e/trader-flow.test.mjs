@@ -146,10 +146,37 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await page.locator('[data-testid="legs-table"] [data-leg-status="filled"]').first().waitFor();
     await page.locator('[data-testid="legs-table"] [data-leg-status="open"]').first().waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid="stat-average-entry"]')?.textContent !== "—");
-    // Two pending legs, the take-profit target and the average entry.
-    assert.equal(await page.getByTestId("chart").getAttribute("data-lines"), "4");
-    assert.ok(Number(await page.getByTestId("chart").getAttribute("data-points")) >= 1);
+    // The filled entry leg, two pending legs, the take-profit target and the average entry, on the simulator's candles.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="position-chart"]')?.getAttribute("data-candles")) >= 1);
+    assert.equal(await page.getByTestId("position-chart").getAttribute("data-lines"), "5");
     await shot("position-detail-open");
+  });
+
+  await step("a simulator price move reaches the open position's PnL at the next tick, without a reload", async () => {
+    const admin = await apiLogin(server, "admin@tradefleet.local", server.adminPassword);
+    const number = async (id) => Number((await page.getByTestId(id).innerText()).replace(/[^\d.-]/g, ""));
+    const average = await number("stat-average-entry");
+    // Half-way to the first safety leg (1 % below the entry): nothing fills, the mark turns red.
+    const moved = average * 0.995;
+    const response = await fetch(`${server.base}/api/v1/simulator/prices/BTCUSDT`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ price: moved.toFixed(2) }),
+    });
+    assert.equal(response.status, 200, await response.text());
+    const movedAt = Date.now();
+    // The simulator's random walk goes on from the new price: near it, not equal to it.
+    await page.waitForFunction(
+      (low) => Number(document.querySelector('[data-testid="stat-last-price"]')?.textContent.replace(/,/g, "")) < low,
+      average * 0.998,
+      { timeout: 5_000, polling: 20 },
+    );
+    const elapsed = Date.now() - movedAt;
+    assert.match(await page.getByTestId("stat-unrealized").innerText(), /^-/);
+    console.log(`a price move reached the page in ${elapsed} ms`);
+    // One take-profit tick (1 s here) plus the tick's own work in this one busy process.
+    assert.ok(elapsed < 2500, `the new mark took ${elapsed} ms to reach the page`);
+    assert.equal(await page.evaluate(() => window.__sameLoad), true, "the page was reloaded");
   });
 
   await step("the simulator price rises past the target and the take-profit closes it, live", async () => {
@@ -170,6 +197,20 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await nav("Positions");
     await choose("Status", "Closed");
     await page.locator(`[data-position-id="${positionId}"][data-status="closed"]`).waitFor();
+  });
+
+  await step("the closed position is in the deal history with the server's realized PnL, to the cent", async () => {
+    const { access } = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), AUTH_KEY));
+    const response = await fetch(`${server.base}/api/v1/positions/${positionId}`, { headers: { Authorization: `Bearer ${access}` } });
+    const serverRealized = Number((await response.json()).realized_pnl);
+    await nav("Deal history");
+    const row = page.locator(`[data-deal-id="${positionId}"]`);
+    await row.waitFor();
+    const shown = await row.getByTestId("deal-realized").innerText();
+    assert.match(shown, /USDT/);
+    assert.equal(Number(shown.replace(/[^\d.-]/g, "")).toFixed(2), serverRealized.toFixed(2));
+    assert.ok(serverRealized > 0, "a take-profit close realizes a profit");
+    await shot("deals");
   });
 
   await step("a test alert from the Webhook setup page opens a position; Close position closes it", async () => {
@@ -271,19 +312,19 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     ];
     for (const [name, path] of pages) {
       await page.goto(server.base + path);
-      await page.locator("main h2").first().waitFor();
+      await page.locator("main h1").first().waitFor();
       await page.waitForLoadState("networkidle").catch(() => undefined);
       await shot(name);
     }
     await page.getByRole("button", { name: /Switch to the dark theme/ }).click();
     await page.goto(server.base + "/");
-    await page.locator("main h2").first().waitFor();
+    await page.locator("main h1").first().waitFor();
     await page.waitForLoadState("networkidle").catch(() => undefined);
     await shot("dashboard-dark");
     await page.getByRole("button", { name: /Switch to the light theme/ }).click();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(server.base + "/positions");
-    await page.locator("main h2").first().waitFor();
+    await page.locator("main h1").first().waitFor();
     await shot("positions-phone");
     await page.setViewportSize({ width: 1366, height: 900 });
   });

@@ -47,23 +47,23 @@ def test_unauthenticated_requests_get_a_json_401(anon):
 
 
 @pytest.mark.django_db
-def test_the_101st_request_in_a_minute_from_one_user_is_throttled(client_for, trader):
+def test_the_301st_request_in_a_minute_from_one_user_is_throttled(client_for, trader):
     client = client_for(trader)
     codes = [
         client.get("/api/v1/auth/me", REMOTE_ADDR=f"10.9.{i // 250}.{i % 250}").status_code
-        for i in range(101)
+        for i in range(301)
     ]
-    assert codes[:100] == [200] * 100
-    assert codes[100] == 429
+    assert codes[:300] == [200] * 300
+    assert codes[300] == 429
 
 
 @pytest.mark.django_db
-def test_the_201st_request_in_a_minute_from_one_ip_is_throttled(client_for, trader, other_trader, viewer):
-    # Three users share the IP, so no one reaches their own 100/min before the IP reaches 200.
+def test_the_601st_request_in_a_minute_from_one_ip_is_throttled(client_for, trader, other_trader, viewer):
+    # Three users share the IP, so no one reaches their own 300/min before the IP reaches 600.
     clients = [client_for(trader), client_for(other_trader), client_for(viewer)]
-    codes = [clients[i % 3].get("/api/v1/auth/me").status_code for i in range(201)]
-    assert codes[:200] == [200] * 200
-    assert codes[200] == 429
+    codes = [clients[i % 3].get("/api/v1/auth/me").status_code for i in range(601)]
+    assert codes[:600] == [200] * 600
+    assert codes[600] == 429
 
 
 @pytest.mark.django_db

@@ -243,6 +243,23 @@ export interface paths {
         patch: operations["dca_configs_partial_update"];
         trace?: never;
     };
+    "/api/v1/dca-configs/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deals, profit, win rate, time held and capital in use of one DCA configuration */
+        get: operations["dca_configs_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dca-configs/preview": {
         parameters: {
             query?: never;
@@ -252,8 +269,85 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The legs a configuration would place, without trading */
+        /** The legs a configuration would place and the position after each, without trading */
         post: operations["dca_configs_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dca-configs/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deals, profit, win rate, time held and capital in use of each of your DCA configurations */
+        get: operations["dca_configs_stats_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your closed deals, most recently closed first
+         * @description Closed groups that bought something, with realized PnL in quote and percent, fees, duration and exit reason. Same fields and ?ordering= keys as the positions list.
+         */
+        get: operations["deals_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deals.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every deal matching the filters as a CSV file (not one page)
+         * @description The caller's deals through the deal filters: what every deals endpoint reads.
+         */
+        get: operations["deals.csv_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deals/totals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count, wins and realized PnL of every deal matching the filters, per quote currency
+         * @description The caller's deals through the deal filters: what every deals endpoint reads.
+         */
+        get: operations["deals_totals_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -878,6 +972,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/market/candles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live candles from the exchange, oldest first, with the market's tick size */
+        get: operations["market_candles_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/markets/{exchange}": {
         parameters: {
             query?: never;
@@ -1253,7 +1364,7 @@ export interface paths {
         };
         /**
          * Realized PnL by day, equity curve, win rate and drawdown over the last N days
-         * @description A group's realized_pnl counts, in full, on the UTC date it closed; days without a close are zeros. Amounts are in one quote currency (`currency`); `currencies` lists the others you trade in, each available with ?currency=.
+         * @description A group's realized_pnl counts, in full, on the UTC date it closed; days without a close are zeros. Amounts are in one quote currency (`currency`); `currencies` lists the others you trade in, each available with ?currency=. `profit_today` counts the groups closed since 00:00 UTC; `by_currency` has the totals of every quote currency side by side.
          */
         get: operations["performance_retrieve"];
         put?: never;
@@ -2133,6 +2244,13 @@ export interface components {
          * @enum {string}
          */
         AnalysisStatusEnum: "running" | "succeeded" | "failed";
+        AssetBalance: {
+            asset: string;
+            /** Format: decimal */
+            readonly free: string;
+            /** Format: decimal */
+            readonly total: string;
+        };
         /**
          * @description * `crypto` - crypto
          *     * `equities` - equities
@@ -2203,6 +2321,12 @@ export interface components {
             /** Format: decimal */
             readonly volume: string;
         };
+        /**
+         * @description * `given` - given
+         *     * `threecommas` - threecommas
+         * @enum {string}
+         */
+        CapitalSourceEnum: "given" | "threecommas";
         CatalogueEntry: {
             admin_only: boolean;
             category: components["schemas"]["CatalogueEntryCategoryEnum"];
@@ -2310,6 +2434,40 @@ export interface components {
          * @enum {string}
          */
         CodeEnum: "already_running" | "already_stopped";
+        ConfigStats: {
+            /** @description Open position groups (waiting to closing) */
+            active_deals: number;
+            /** @description Mean time from open to close of the closed deals; null with none closed */
+            readonly avg_duration_seconds: number | null;
+            /**
+             * Format: decimal
+             * @description Entry cost of what the open deals hold now
+             */
+            capital_in_use: string;
+            /** @description Closed position groups (failed ones left out) */
+            closed_deals: number;
+            /** Format: uuid */
+            config_id: string;
+            /** @description Quote currency of the pair; every amount is in it */
+            currency: string;
+            /**
+             * Format: decimal
+             * @description Sum over the closed deals, fees netted
+             */
+            realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Of the open deals, at their last mark
+             */
+            unrealized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Percent (0-100) of closed deals with realized_pnl > 0; null with none closed
+             */
+            win_rate: string | null;
+            /** @description Closed deals with realized_pnl > 0 */
+            wins: number;
+        };
         CredentialField: {
             help: string;
             label: string;
@@ -2329,6 +2487,42 @@ export interface components {
             /** @default 1d */
             interval: components["schemas"]["IntervalEnum"];
             symbol: string;
+        };
+        CurrencyTotal: {
+            /** @description The quote currency these sums are in */
+            currency: string;
+            deals: number;
+            /** Format: decimal */
+            readonly fees: string;
+            /** Format: decimal */
+            readonly invested: string;
+            /** Format: decimal */
+            readonly realized_pnl: string;
+            /** @description Deals with realized_pnl > 0 */
+            wins: number;
+        };
+        CurrencyTotals: {
+            /** @description Groups closed in the window that bought something */
+            completed_deals: number;
+            /** @description Deals completed since 00:00 UTC today */
+            completed_today: number;
+            currency: string;
+            open_groups: number;
+            /**
+             * Format: decimal
+             * @description Realized by the groups closed since 00:00 UTC today
+             */
+            readonly profit_today: string;
+            /**
+             * Format: decimal
+             * @description Of the groups closed in the window, fees netted
+             */
+            readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description Now, summed over open groups
+             */
+            readonly unrealized_pnl: string;
         };
         Day: {
             closed_groups: number;
@@ -2444,6 +2638,14 @@ export interface components {
             /** Format: decimal */
             volume_scale?: string | null;
         };
+        DealTotals: {
+            /** @description Sums per quote currency, most deals first */
+            by_currency: components["schemas"]["CurrencyTotal"][];
+            /** @description Every deal matching the filters, in every currency */
+            deals: number;
+            /** @description Of those, realized_pnl > 0 */
+            wins: number;
+        };
         Deleted: {
             deleted: number;
         };
@@ -2456,6 +2658,12 @@ export interface components {
          * @enum {string}
          */
         EntryOrderTypeEnum: "limit" | "market";
+        /**
+         * @description * `given` - given
+         *     * `ticker` - ticker
+         * @enum {string}
+         */
+        EntryPriceSourceEnum: "given" | "ticker";
         EquitiesAccount: {
             exchange: string;
             /** Format: uuid */
@@ -2581,6 +2789,10 @@ export interface components {
         /** @description An account as its owner sees it: the key masked, the secret never. */
         ExchangeConfig: {
             readonly api_key: string;
+            /** @description Non-zero balances as the last successful validation read them (balances_at) */
+            readonly balances: components["schemas"]["AssetBalance"][];
+            /** Format: date-time */
+            readonly balances_at: string | null;
             readonly can_withdraw: boolean | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -2782,6 +2994,31 @@ export interface components {
          */
         IntervalEnum: "1m" | "5m" | "15m" | "30m" | "1h" | "1d";
         Leg: {
+            /**
+             * Format: decimal
+             * @description Average entry once this leg fills, on the tick
+             */
+            average_price: string;
+            /**
+             * Format: decimal
+             * @description Aggregate take-profit (tp_aggregate_percent above the average)
+             */
+            average_tp_price: string;
+            /**
+             * Format: decimal
+             * @description Quote spent once this leg fills
+             */
+            cumulative_notional: string;
+            /**
+             * Format: decimal
+             * @description Base quantity once this leg fills
+             */
+            cumulative_quantity: string;
+            /**
+             * Format: decimal
+             * @description From the entry, negative below it
+             */
+            deviation_percent: string;
             level: number;
             /** Format: decimal */
             notional: string;
@@ -2797,7 +3034,12 @@ export interface components {
             quantity: string;
             /**
              * Format: decimal
-             * @description Take-profit if filled at `price`
+             * @description Rise needed from `price` to `average_tp_price`, in percent
+             */
+            rebound_percent: string;
+            /**
+             * Format: decimal
+             * @description Per-leg take-profit if filled at `price`
              */
             tp_price: string;
         };
@@ -2907,6 +3149,25 @@ export interface components {
              * @description Share of the pyramid's capital; all levels sum to 100
              */
             weight_percent: string;
+        };
+        LiveCandle: {
+            close: string;
+            high: string;
+            low: string;
+            open: string;
+            /** @description Opening time, epoch seconds (UTC) */
+            time: number;
+            volume: string;
+        };
+        LiveCandles: {
+            /** Format: decimal */
+            amount_step: string | null;
+            candles: components["schemas"]["LiveCandle"][];
+            exchange: string;
+            symbol: string;
+            /** Format: decimal */
+            tick_size: string;
+            timeframe: string;
         };
         LoginRequest: {
             /** Format: email */
@@ -3541,7 +3802,11 @@ export interface components {
         };
         Performance: {
             best_group: components["schemas"]["GroupResult"] | null;
+            /** @description The same totals for every quote currency you trade in (never added together) */
+            by_currency: components["schemas"]["CurrencyTotals"][];
             closed_groups: number;
+            /** @description In `currency`: deals completed since today_start */
+            completed_today: number;
             /** @description Every quote currency you trade in; ask for one with ?currency= */
             currencies: string[];
             /** @description The quote currency every amount here is in */
@@ -3572,6 +3837,11 @@ export interface components {
              * @description Realized so far by groups still open (partial closes)
              */
             readonly open_realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description In `currency`: realized by the groups closed since today_start
+             */
+            readonly profit_today: string;
             realized_by_day: components["schemas"]["Day"][];
             /**
              * Format: decimal
@@ -3580,6 +3850,11 @@ export interface components {
             readonly realized_pnl: string;
             /** Format: date */
             start: string;
+            /**
+             * Format: date-time
+             * @description 00:00 UTC of today: where 'today' begins
+             */
+            today_start: string;
             /**
              * Format: decimal
              * @description Now, summed over open groups
@@ -3593,17 +3868,38 @@ export interface components {
             wins: number;
             worst_group: components["schemas"]["GroupResult"] | null;
         };
-        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        /** @description A row of the positions list and of the deals (selectors.position_groups annotates it). */
         Position: {
             /** Format: uuid */
             readonly account: string;
             readonly account_label: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Average entry of what is held; once nothing is held, the average price of every buy
+             */
             readonly avg_entry: string | null;
+            /** @description What quantities are in: BTC of BTC/USDT */
+            readonly base_currency: string;
             readonly close_reason: string;
             /** Format: date-time */
             readonly closed_at: string | null;
+            /**
+             * Format: decimal
+             * @description Last price seen while open; null once closed
+             */
+            readonly current_price: string | null;
+            /** @description Opened to closed, or to now while open */
+            readonly duration_seconds: number;
             readonly exchange: string;
+            /**
+             * Format: decimal
+             * @description Average fill price of the take-profit and close orders; null until one fills
+             */
+            readonly exit_price: string | null;
+            /** @description Code, as close_reason */
+            readonly exit_reason: string;
+            /** @description The exit reason in words */
+            readonly exit_reason_label: string;
             /**
              * Format: decimal
              * @description All fees paid, in quote
@@ -3613,6 +3909,11 @@ export interface components {
             readonly filled_quantity: string;
             /** Format: uuid */
             readonly id: string;
+            /**
+             * Format: decimal
+             * @description Quote spent on every filled buy
+             */
+            readonly invested: string;
             /** Format: decimal */
             readonly last_price: string | null;
             /** @description DCA legs whose status is filled */
@@ -3623,8 +3924,15 @@ export interface components {
             /** Format: date-time */
             readonly opened_at: string;
             readonly pyramid_count: number;
+            /** @description What amounts are in: USDT of BTC/USDT */
+            readonly quote_currency: string;
             /** Format: decimal */
             readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / invested * 100; null while nothing was bought
+             */
+            readonly realized_pnl_percent: string | null;
             readonly side: string;
             readonly status: components["schemas"]["PositionStatusEnum"];
             /** @description Unified, BTC/USDT */
@@ -3639,19 +3947,40 @@ export interface components {
             /** Format: decimal */
             readonly unrealized_pnl_percent: string;
         };
-        /** @description Every field read-only, decimals normalised: "1.5", not "1.500000000000000000". */
+        /** @description A row of the positions list and of the deals (selectors.position_groups annotates it). */
         PositionDetail: {
             /** Format: uuid */
             readonly account: string;
             readonly account_label: string;
-            /** Format: decimal */
+            /**
+             * Format: decimal
+             * @description Average entry of what is held; once nothing is held, the average price of every buy
+             */
             readonly avg_entry: string | null;
+            /** @description What quantities are in: BTC of BTC/USDT */
+            readonly base_currency: string;
             readonly close_reason: string;
             /** Format: date-time */
             readonly closed_at: string | null;
+            /**
+             * Format: decimal
+             * @description Last price seen while open; null once closed
+             */
+            readonly current_price: string | null;
+            /** @description Opened to closed, or to now while open */
+            readonly duration_seconds: number;
             readonly exchange: string;
             /** @description Take-profit and close orders */
             readonly exit_orders: components["schemas"]["ExitOrder"][];
+            /**
+             * Format: decimal
+             * @description Average fill price of the take-profit and close orders; null until one fills
+             */
+            readonly exit_price: string | null;
+            /** @description Code, as close_reason */
+            readonly exit_reason: string;
+            /** @description The exit reason in words */
+            readonly exit_reason_label: string;
             /**
              * Format: decimal
              * @description All fees paid, in quote
@@ -3662,6 +3991,11 @@ export interface components {
             readonly fills: components["schemas"]["Fill"][];
             /** Format: uuid */
             readonly id: string;
+            /**
+             * Format: decimal
+             * @description Quote spent on every filled buy
+             */
+            readonly invested: string;
             /** Format: decimal */
             readonly last_price: string | null;
             /** @description DCA legs whose status is filled */
@@ -3673,8 +4007,15 @@ export interface components {
             readonly opened_at: string;
             readonly pyramid_count: number;
             readonly pyramids: components["schemas"]["Pyramid"][];
+            /** @description What amounts are in: USDT of BTC/USDT */
+            readonly quote_currency: string;
             /** Format: decimal */
             readonly realized_pnl: string;
+            /**
+             * Format: decimal
+             * @description realized_pnl / invested * 100; null while nothing was bought
+             */
+            readonly realized_pnl_percent: string | null;
             readonly side: string;
             readonly signals: components["schemas"]["PositionSignal"][];
             readonly status: components["schemas"]["PositionStatusEnum"];
@@ -3803,9 +4144,38 @@ export interface components {
             presets: components["schemas"]["Preset"][];
         };
         Preview: {
+            /** Format: decimal */
+            capital: string;
+            /**
+             * @description threecommas: base order + safety orders
+             *
+             *     * `given` - given
+             *     * `threecommas` - threecommas
+             */
+            capital_source: components["schemas"]["CapitalSourceEnum"];
+            /** Format: decimal */
+            entry_price: string;
+            /**
+             * @description ticker: the last price, not sent
+             *
+             *     * `given` - given
+             *     * `ticker` - ticker
+             */
+            entry_price_source: components["schemas"]["EntryPriceSourceEnum"];
             legs: components["schemas"]["Leg"][];
+            /**
+             * Format: decimal
+             * @description How far below the entry the last leg sits (3Commas' max deviation covered)
+             */
+            max_deviation_percent: string;
+            /** Format: decimal */
+            step_size: string;
+            /** Format: decimal */
+            tick_size: string;
             /** Format: decimal */
             total_notional: string;
+            /** Format: decimal */
+            tp_aggregate_percent: string;
         };
         /** @description The grid part of a configuration, in either form (shared with the preview). */
         PreviewRequestRequest: {
@@ -3814,11 +4184,14 @@ export interface components {
             base_order?: string | null;
             /**
              * Format: decimal
-             * @description The pyramid's capital, in quote currency
+             * @description The pyramid's capital in quote; empty in the 3Commas form: base + safety orders
              */
-            capital: string;
-            /** Format: decimal */
-            entry_price: string;
+            capital?: string | null;
+            /**
+             * Format: decimal
+             * @description Empty: the exchange's last price for the symbol
+             */
+            entry_price?: string | null;
             exchange: string;
             /**
              * @description Inferred from the fields sent when omitted
@@ -6630,6 +7003,63 @@ export interface operations {
             };
         };
     };
+    dca_configs_stats_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigStats"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     dca_configs_preview_create: {
         parameters: {
             query?: never;
@@ -6658,6 +7088,277 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dca_configs_stats_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigStats"][];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deals_list: {
+        parameters: {
+            query?: {
+                /** @description One of your exchange accounts */
+                account?: string;
+                /** @description closed_at >= (ISO 8601) */
+                closed_after?: string;
+                /** @description closed_at < (ISO 8601) */
+                closed_before?: string;
+                /** @description The DCA configuration the group traded with */
+                dca_config?: string;
+                exchange?: string;
+                /**
+                 * @description Sort key, - for descending; several comma-separated. opened_at, closed_at, symbol, status, invested, realized_pnl, realized_pnl_percent, unrealized_pnl, unrealized_pnl_percent, duration
+                 *
+                 *     * `opened_at` - Opened at
+                 *     * `-opened_at` - Opened at (descending)
+                 *     * `closed_at` - Closed at
+                 *     * `-closed_at` - Closed at (descending)
+                 *     * `symbol` - Symbol
+                 *     * `-symbol` - Symbol (descending)
+                 *     * `status` - Status
+                 *     * `-status` - Status (descending)
+                 *     * `invested` - Invested
+                 *     * `-invested` - Invested (descending)
+                 *     * `realized_pnl` - Realized pnl
+                 *     * `-realized_pnl` - Realized pnl (descending)
+                 *     * `realized_pnl_percent` - Realized pnl percent
+                 *     * `-realized_pnl_percent` - Realized pnl percent (descending)
+                 *     * `unrealized_pnl` - Unrealized pnl
+                 *     * `-unrealized_pnl` - Unrealized pnl (descending)
+                 *     * `unrealized_pnl_percent` - Unrealized pnl percent
+                 *     * `-unrealized_pnl_percent` - Unrealized pnl percent (descending)
+                 *     * `duration` - Duration
+                 *     * `-duration` - Duration (descending)
+                 */
+                ordering?: ("-closed_at" | "-duration" | "-invested" | "-opened_at" | "-realized_pnl" | "-realized_pnl_percent" | "-status" | "-symbol" | "-unrealized_pnl" | "-unrealized_pnl_percent" | "closed_at" | "duration" | "invested" | "opened_at" | "realized_pnl" | "realized_pnl_percent" | "status" | "symbol" | "unrealized_pnl" | "unrealized_pnl_percent")[];
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description BTCUSDT or BTC/USDT */
+                symbol?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPositionList"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "deals.csv_retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Header row, then one deal a line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also another user's object, and a page past the last). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deals_totals_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealTotals"];
                 };
             };
             /** @description Not authenticated, or the credentials are wrong or expired. */
@@ -9308,6 +10009,86 @@ export interface operations {
             };
         };
     };
+    market_candles_retrieve: {
+        parameters: {
+            query: {
+                /** @description Your account id (instead of, or with, exchange) */
+                account?: string;
+                /** @description Exchange id: simulator, paper, binance, ... */
+                exchange?: string;
+                /** @description 1 to 1000, default 300 */
+                limit?: number;
+                /** @description Epoch ms or ISO date-time: the first candles from then */
+                since?: string;
+                /** @description BTC/USDT or BTCUSDT */
+                symbol: string;
+                /** @description Default 1h */
+                timeframe?: "12h" | "15m" | "1M" | "1d" | "1h" | "1m" | "1w" | "2h" | "30m" | "3d" | "3m" | "4h" | "5m" | "6h" | "8h";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCandles"];
+                };
+            };
+            /** @description A bad parameter, no account of yours on the exchange, a market or timeframe it does not have, or the exchange refused the request: `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated, or the credentials are wrong or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `account` is not one of your accounts */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests: retry after the `Retry-After` header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The exchange cannot be reached (code exchange_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     markets_list: {
         parameters: {
             query?: never;
@@ -11023,6 +11804,31 @@ export interface operations {
                 exchange?: string;
                 /** @description true: every open status (waiting to closing); false: closed or failed */
                 open?: boolean;
+                /**
+                 * @description Sort key, - for descending; several comma-separated. opened_at, closed_at, symbol, status, invested, realized_pnl, realized_pnl_percent, unrealized_pnl, unrealized_pnl_percent, duration
+                 *
+                 *     * `opened_at` - Opened at
+                 *     * `-opened_at` - Opened at (descending)
+                 *     * `closed_at` - Closed at
+                 *     * `-closed_at` - Closed at (descending)
+                 *     * `symbol` - Symbol
+                 *     * `-symbol` - Symbol (descending)
+                 *     * `status` - Status
+                 *     * `-status` - Status (descending)
+                 *     * `invested` - Invested
+                 *     * `-invested` - Invested (descending)
+                 *     * `realized_pnl` - Realized pnl
+                 *     * `-realized_pnl` - Realized pnl (descending)
+                 *     * `realized_pnl_percent` - Realized pnl percent
+                 *     * `-realized_pnl_percent` - Realized pnl percent (descending)
+                 *     * `unrealized_pnl` - Unrealized pnl
+                 *     * `-unrealized_pnl` - Unrealized pnl (descending)
+                 *     * `unrealized_pnl_percent` - Unrealized pnl percent
+                 *     * `-unrealized_pnl_percent` - Unrealized pnl percent (descending)
+                 *     * `duration` - Duration
+                 *     * `-duration` - Duration (descending)
+                 */
+                ordering?: ("-closed_at" | "-duration" | "-invested" | "-opened_at" | "-realized_pnl" | "-realized_pnl_percent" | "-status" | "-symbol" | "-unrealized_pnl" | "-unrealized_pnl_percent" | "closed_at" | "duration" | "invested" | "opened_at" | "realized_pnl" | "realized_pnl_percent" | "status" | "symbol" | "unrealized_pnl" | "unrealized_pnl_percent")[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */

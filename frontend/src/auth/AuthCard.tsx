@@ -5,7 +5,7 @@ import { ThemeToggle } from "@/shell/ThemeToggle";
 
 export function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {
   return (
-    <Center mih="100vh" p="md">
+    <Center component="main" mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="xl" radius="md" w={420} maw="100%">
         <Stack gap="md">
           <Group justify="space-between">
@@ -14,7 +14,9 @@ export function AuthCard({ title, children, footer }: { title: string; children:
             </Text>
             <ThemeToggle />
           </Group>
-          <Title order={2}>{title}</Title>
+          <Title order={1} size="h2">
+            {title}
+          </Title>
           {children}
           {footer && <Box fz="sm">{footer}</Box>}
         </Stack>

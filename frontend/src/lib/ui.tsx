@@ -2,11 +2,14 @@
 import { Alert, Badge, Button, Group, Loader, Modal, Stack, Text, Title } from "@mantine/core";
 import { useState, type ReactNode } from "react";
 
+/** The page's title, its one h1 (the shell's brand is not a heading), at the size of an h2. */
 export function PageHeader({ title, children, description }: { title: string; children?: ReactNode; description?: ReactNode }) {
   return (
     <Group justify="space-between" align="flex-start" mb="md" wrap="wrap">
       <Stack gap={2}>
-        <Title order={2}>{title}</Title>
+        <Title order={1} size="h2">
+          {title}
+        </Title>
         {description && (
           <Text c="dimmed" size="sm">
             {description}

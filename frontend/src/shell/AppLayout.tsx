@@ -1,9 +1,12 @@
-import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Text, Title, UnstyledButton } from "@mantine/core";
+import { AppShell, Avatar, Burger, Group, Menu, NavLink, ScrollArea, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { NavLink as RouterLink, Outlet, useLocation } from "react-router";
 import { hasRole, useAuth } from "@/auth/AuthProvider";
 import { NotificationBell } from "@/features/notifications/NotificationBell";
+import classes from "./AppLayout.module.css";
 import { ConnectionIndicator } from "./ConnectionIndicator";
+import { MAIN_ID } from "./RouteProgress";
+import { SkipLink } from "./SkipLink";
 import { ThemeToggle } from "./ThemeToggle";
 
 interface Item {
@@ -18,6 +21,7 @@ const NAV: { section: string; items: Item[] }[] = [
     items: [
       { to: "/", label: "Dashboard" },
       { to: "/positions", label: "Positions" },
+      { to: "/deals", label: "Deal history" },
       { to: "/signals", label: "Signals" },
       { to: "/queue", label: "Queue" },
       { to: "/risk", label: "Risk" },
@@ -54,11 +58,15 @@ export function AppLayout() {
   const { pathname } = useLocation();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
+      <SkipLink />
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
-            <Title order={4}>Tradefleet</Title>
+            {/* The brand, not a heading: each page's own title is its one h1. */}
+            <Text fw={700} size="lg">
+              Tradefleet
+            </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
             <ConnectionIndicator />
@@ -110,7 +118,7 @@ export function AppLayout() {
           ))}
         </AppShell.Section>
       </AppShell.Navbar>
-      <AppShell.Main>
+      <AppShell.Main id={MAIN_ID} tabIndex={-1} className={classes.main}>
         <Outlet />
       </AppShell.Main>
     </AppShell>

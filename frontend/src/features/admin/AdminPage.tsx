@@ -21,7 +21,10 @@ function SystemLogsPanel() {
   return (
     <Stack>
       <Text size="sm">
-        As an admin, the <Anchor component={Link} to="/logs">Logs page</Anchor> shows every user's entries and the system's, with the errors and their tracebacks to resolve.
+        As an admin, the{" "}
+        <Anchor component={Link} to="/logs" underline="always">
+          Logs page
+        </Anchor> shows every user's entries and the system's, with the errors and their tracebacks to resolve.
       </Text>
       <Group align="flex-end">
         <NumberInput label="Delete service log entries older than (days)" min={1} value={days} onChange={setDays} w={320} />

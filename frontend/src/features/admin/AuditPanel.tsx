@@ -34,7 +34,8 @@ export function AuditPanel() {
         <TextInput label="To" type="datetime-local" value={filters.created_before} onChange={(e) => set({ created_before: e.currentTarget.value })} />
       </Group>
       <QueryState isLoading={audit.isLoading} error={audit.error}>
-        <Table.ScrollContainer minWidth={800}>
+        {/* A region the keyboard can reach, so a narrow window can scroll the table sideways. */}
+        <Table.ScrollContainer minWidth={800} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Audit entries" } }}>
           <Table verticalSpacing={4} striped data-testid="audit-table">
             <Table.Thead>
               <Table.Tr>

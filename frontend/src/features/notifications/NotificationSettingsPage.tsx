@@ -3,7 +3,6 @@ import { notifications } from "@mantine/notifications";
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { hasRole, useAuth } from "@/auth/AuthProvider";
-import { useDocumentTitle } from "@/features/strategy/pageHooks";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { fieldError } from "@/lib/errors";
 import { PageHeader, QueryState } from "@/lib/ui";
@@ -96,7 +95,6 @@ function PreferencesForm({ prefs }: { prefs: Preferences }) {
 
 /** /notifications/settings: channels, types per channel, levels, quiet hours, daily summary. */
 export default function NotificationSettingsPage() {
-  useDocumentTitle("Notification settings");
   const prefs = usePreferences();
   return (
     <Stack className={styles.page}>

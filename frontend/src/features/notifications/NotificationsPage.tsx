@@ -1,7 +1,6 @@
 import { Anchor, Button, Card, Group, Pagination, SegmentedControl, Select, Stack, Text } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
 import { hasRole, useAuth } from "@/auth/AuthProvider";
-import { useDocumentTitle } from "@/features/strategy/pageHooks";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { PAGE_SIZE, useMarkAllRead, useMarkRead, useNotificationList, usePreferences, useUnreadCount, type ListFilters } from "./api";
@@ -41,7 +40,6 @@ function EmptyState({ filtered, unreadOnly, onClear }: { filtered: boolean; unre
 
 /** /notifications: everything the platform told you, newest first, filtered by unread and type. */
 export default function NotificationsPage() {
-  useDocumentTitle("Notifications");
   const { user } = useAuth();
   const [params, setParams] = useSearchParams();
   const unreadOnly = params.get("show") === "unread";

@@ -5,7 +5,6 @@ import { formatTime, pnlColor } from "@/lib/format";
 import { PageHeader, QueryState, StatusBadge } from "@/lib/ui";
 import { useHoldings, useStrategyDays } from "./api";
 import contrast from "./contrast.module.css";
-import { useDocumentTitle } from "./pageHooks";
 import { StrategyNav } from "./StrategyNav";
 import type { StrategyDay, StrategyHolding } from "./types";
 
@@ -110,7 +109,6 @@ function DaysList({ days }: { days: StrategyDay[] }) {
 
 /** /strategy/holdings: what the strategy holds, the EMA9 sell of each, and the day summaries. */
 export default function HoldingsPage() {
-  useDocumentTitle("Holdings · NSE strategy");
   const holdings = useHoldings();
   const days = useStrategyDays();
   return (

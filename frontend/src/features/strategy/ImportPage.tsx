@@ -11,7 +11,6 @@ import { listOf } from "@/lib/useSoftQuery";
 import { strategyKeys, useLegacyImports, useStrategySettings } from "./api";
 import { ImportReport, ImportStatus } from "./ImportReport";
 import contrast from "./contrast.module.css";
-import { useDocumentTitle } from "./pageHooks";
 import { StrategyNav } from "./StrategyNav";
 import { uploadForm } from "./upload";
 import type { LegacyImport } from "./types";
@@ -25,7 +24,6 @@ function stepOf(batch: LegacyImport | null): number {
 
 /** /strategy/import: upload the old service's files, read the dry run, apply, roll back. */
 export default function ImportPage() {
-  useDocumentTitle("Import · NSE strategy");
   const client = useQueryClient();
   const settings = useStrategySettings();
   const imports = useLegacyImports();

@@ -6,7 +6,6 @@ import { PageHeader, QueryState, StatusBadge } from "@/lib/ui";
 import { useAnalysisRun, useAnalysisRuns, useChart, useStrategySettings } from "./api";
 import { CandleChart, COLORS } from "./CandleChart";
 import contrast from "./contrast.module.css";
-import { useDocumentTitle } from "./pageHooks";
 import { MlFilterLine } from "./MlFilterLine";
 import { RecommendationsTable } from "./RecommendationsTable";
 import { StrategyNav } from "./StrategyNav";
@@ -182,7 +181,6 @@ function RunView({ run, oversold }: { run: AnalysisRunDetail; oversold: number }
 
 /** /strategy/scanner: the latest analysis (or an earlier one), every symbol's verdict and chart. */
 export default function ScannerPage() {
-  useDocumentTitle("Scanner · NSE strategy");
   const [runId, setRunId] = useState("latest");
   const runs = useAnalysisRuns();
   const run = useAnalysisRun(runId, runId === "latest" ? 15_000 : undefined);

@@ -2,14 +2,12 @@ import { Alert, Card, Stack, Text, Title } from "@mantine/core";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { useStrategySettings, useStrategyTasks } from "./api";
 import contrast from "./contrast.module.css";
-import { useDocumentTitle } from "./pageHooks";
 import { SettingsForm } from "./SettingsForm";
 import { StrategyNav } from "./StrategyNav";
 import { TasksTable } from "./TasksTable";
 
 /** /strategy: the NSE strategy's settings and its seven tasks. */
 export default function StrategyPage() {
-  useDocumentTitle("NSE strategy");
   const settings = useStrategySettings();
   const tasks = useStrategyTasks();
   return (

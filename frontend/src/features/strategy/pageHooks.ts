@@ -1,16 +1,7 @@
-// Small page behaviours of the strategy pages: the window title, and a guard against leaving a
-// form with unsaved changes (the app's router has no blockers, so links are checked on click).
+// A page behaviour of the strategy pages: a guard against leaving a form with unsaved changes
+// (the app's router has no blockers, so links are checked on click). Window titles come from
+// the route table (src/routes.tsx).
 import { useEffect } from "react";
-
-export function useDocumentTitle(title: string): void {
-  useEffect(() => {
-    const previous = document.title;
-    document.title = `${title} · Tradefleet`;
-    return () => {
-      document.title = previous;
-    };
-  }, [title]);
-}
 
 export const LEAVE_MESSAGE = "Your strategy settings have unsaved changes. Leave without saving?";
 
