@@ -162,6 +162,9 @@ else:
             "CONFIG": {
                 "hosts": [env.str("CHANNEL_LAYER_URL", default=redis_url_with_db(REDIS_URL, _db + 2))],
                 "prefix": "tf-asgi",
+                # Every socket of one web process shares one Redis list; a tick's marks for
+                # hundreds of watching users must not overflow it (channels-redis drops past it).
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1000),
             },
         }
     }

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import uuid
+import weakref
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from functools import partial
@@ -71,6 +72,11 @@ _server_loop: asyncio.AbstractEventLoop | None = None
 _server_loop_pid: int | None = None
 # Tasks created on a running loop are only weakly referenced by asyncio; keep them until done.
 _pending: set[asyncio.Task[Any]] = set()
+# channels-redis takes one pooled connection per group_send in flight, at most 100 (redis-py's
+# default): more at once fail with MaxConnectionsError and the events are lost. Sends scheduled
+# on a loop wait for one of these slots instead.
+MAX_SENDS_IN_FLIGHT = 50
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
@@ -188,17 +194,26 @@ def send(group: str, message: dict[str, Any], *, what: str = "message") -> None:
         server = None
     running = _running_loop()
     if running is not None and (server is None or running is server):
-        task = running.create_task(layer.group_send(group, message))
+        task = running.create_task(_group_send(layer, group, message))
         _pending.add(task)
         task.add_done_callback(partial(_task_done, what=what, group=group))
     elif server is not None:
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), server)
+        future = asyncio.run_coroutine_threadsafe(_group_send(layer, group, message), server)
         future.add_done_callback(partial(_future_done, what=what, group=group))
     else:
         try:
             async_to_sync(layer.group_send)(group, message)
         except Exception:
             logger.exception("could not deliver %s to %s", what, group)
+
+
+async def _group_send(layer: Any, group: str, message: dict[str, Any]) -> None:
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(MAX_SENDS_IN_FLIGHT)
+    async with slots:
+        await layer.group_send(group, message)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -170,3 +170,40 @@ def test_a_worker_process_sends_events_fire_and_forget_from_its_own_loop() -> No
     finally:
         events.set_server_loop(previous)
         events._server_loop_pid = previous_pid
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis channel layer)")
+def test_a_burst_of_events_for_many_users_from_a_worker_all_arrive() -> None:
+    """A tick that sends 300 users their marks at once. channels-redis holds one pooled
+    connection per send in flight (sends past the pool failed and were lost), and one process's
+    sockets share one Redis list (past its capacity, 100 by default, events were dropped)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    users = [uuid.uuid4() for _ in range(300)]
+    channels = [async_to_sync(layer.new_channel)() for _ in users]
+    for user, channel in zip(users, channels, strict=True):
+        async_to_sync(layer.group_add)(events.group_for_user(user), channel)
+    previous, previous_pid = events._server_loop, events._server_loop_pid
+    try:
+        events.start_background_loop()
+        for n, user in enumerate(users):
+            events.publish(user, events.ORDER_UPDATED, {"n": n})
+
+        async def each() -> list[int]:
+            got = []
+            for channel in channels:  # one at a time: the reading side has a pool too
+                try:
+                    message = await asyncio.wait_for(layer.receive(channel), timeout=5)
+                    got.append(int(message["event"]["data"]["n"]))
+                except TimeoutError:
+                    got.append(-1)
+            return got
+
+        assert async_to_sync(each)() == list(range(300))
+    finally:
+        events.set_server_loop(previous)
+        events._server_loop_pid = previous_pid
