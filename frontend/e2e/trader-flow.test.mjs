@@ -98,6 +98,8 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await choose("Entry order", "market");
     await choose("Take-profit mode", /^Aggregate:/);
     await page.getByLabel("Entry price").fill("60000");
+    // The preview first shows the ticker's price, then the one typed.
+    await page.getByText(/^Entry 60,?000/).first().waitFor();
     await page.getByTestId("grid-preview").getByText("Total").waitFor();
     await shot("dca-editor");
     await page.getByRole("button", { name: "Save" }).click();
@@ -323,7 +325,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await shot("dashboard-dark");
     await page.getByRole("button", { name: /Switch to the light theme/ }).click();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(server.base + "/positions");
+    await page.goto(server.base + "/positions?status=all");
     await page.locator("main h1").first().waitFor();
     await shot("positions-phone");
     await page.setViewportSize({ width: 1366, height: 900 });

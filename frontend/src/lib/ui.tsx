@@ -60,7 +60,7 @@ const STATUS_COLORS: Record<string, string> = {
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={STATUS_COLORS[status] ?? "gray"} variant="light" data-status={status}>
+    <Badge color={STATUS_COLORS[status] ?? "gray"} variant="light" data-status={status} style={{ flexShrink: 0 }}>
       {status.replace(/_/g, " ")}
     </Badge>
   );

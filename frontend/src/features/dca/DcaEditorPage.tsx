@@ -7,6 +7,7 @@ import { ErrorAlert } from "@/lib/ErrorAlert";
 import { fieldError } from "@/lib/errors";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { useAccounts } from "@/features/accounts/api";
+import { formatDecimal } from "@/lib/format";
 import { previewGrid, useDcaConfig, useSaveDcaConfig } from "./api";
 import { GridPreview, PreviewSummary } from "./GridPreview";
 import { LadderChart } from "./LadderChart";
@@ -257,7 +258,7 @@ export default function DcaEditorPage() {
                 Each leg, as it fills
               </Title>
               <Text size="sm" c="dimmed" mb="xs">
-                The position after each leg: its average price, the take-profit {shown.tp_aggregate_percent} % above that average, and how far the price must rise from the leg to reach it.
+                The position after each leg: its average price, the take-profit {formatDecimal(shown.tp_aggregate_percent)} % above that average, and how far the price must rise from the leg to reach it.
               </Text>
               <GridPreview preview={shown} showLegTp={showLegTp} />
             </Card>

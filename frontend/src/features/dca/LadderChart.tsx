@@ -1,6 +1,7 @@
 // The grid as a ladder: the entry, each leg's price and the take-profit after each leg, on one
 // price axis. SVG rather than lightweight-charts: these are levels, not a time series.
 import { Text, useMantineTheme } from "@mantine/core";
+import { formatDecimal } from "@/lib/format";
 import type { Preview } from "@/api/types";
 import { ladderLines, type LineKind } from "./ladder";
 
@@ -46,7 +47,7 @@ export function LadderChart({ preview }: { preview: Preview }) {
         })}
       </svg>
       <Text size="xs" c="dimmed">
-        Blue: entry; orange: safety legs; dashed green: the take-profit once the leg fills ({preview.tp_aggregate_percent} % above the average price).
+        Blue: entry; orange: safety legs; dashed green: the take-profit once the leg fills ({formatDecimal(preview.tp_aggregate_percent)} % above the average price).
       </Text>
     </>
   );

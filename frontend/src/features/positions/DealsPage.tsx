@@ -1,7 +1,7 @@
 import { Button, Card, Group, Pagination, Table, Text, TextInput } from "@mantine/core";
 import { useState } from "react";
 import { ErrorAlert } from "@/lib/ErrorAlert";
-import { formatDecimal, formatSigned, pnlColor } from "@/lib/format";
+import { formatMoney, formatSigned, pnlColor } from "@/lib/format";
 import { PageHeader, QueryState } from "@/lib/ui";
 import { downloadDealsCsv, useDealTotals, useDeals, type DealFilters, type DealTotals } from "./dealsApi";
 import { LifetimeCells, LifetimeHeaders, ListTable, Pair, Pnl, SortHeader, withUnit } from "./cells";
@@ -97,11 +97,11 @@ export default function DealsPage() {
                         {formatSigned(d.realized_pnl_percent, " %")}
                       </Text>
                     </Table.Td>
-                    <Table.Td style={{ whiteSpace: "nowrap" }}>{withUnit(d.invested, d.quote_currency, formatDecimal)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>{formatMoney(d.invested, d.quote_currency)}</Table.Td>
                     <Table.Td style={{ whiteSpace: "nowrap" }}>
                       {withUnit(d.avg_entry, "")} → {withUnit(d.exit_price, d.quote_currency)}
                     </Table.Td>
-                    <Table.Td style={{ whiteSpace: "nowrap" }}>{withUnit(d.fees, d.quote_currency, formatDecimal)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>{formatMoney(d.fees, d.quote_currency)}</Table.Td>
                     <LifetimeCells p={d} />
                     <Table.Td>{d.exit_reason_label || "—"}</Table.Td>
                   </Table.Tr>
@@ -127,7 +127,7 @@ function TotalsRow({ totals }: { totals: DealTotals }) {
   return (
     <Table.Tfoot>
       <Table.Tr data-testid="deals-totals">
-        <Table.Th>All {totals.deals} deals</Table.Th>
+        <Table.Th>{totals.deals === 1 ? "1 deal" : `All ${totals.deals} deals`}</Table.Th>
         <Table.Th colSpan={3}>
           {totals.by_currency.map((total) => (
             <Text key={total.currency} span size="sm" fw={700} c={pnlColor(total.realized_pnl)} mr="sm">

@@ -23,7 +23,7 @@ describe("the positions page", () => {
     const { client } = renderPage(<PositionsPage />, { path: "/positions", route: "/positions" });
     const tr = (await screen.findByText("BTC/USDT")).closest("tr")!;
     expect(within(tr).getByText("live")).toBeInTheDocument();
-    expect(within(tr).getByText("300 USDT")).toBeInTheDocument(); // units on every amount
+    expect(within(tr).getByText("300.00 USDT")).toBeInTheDocument(); // units on every amount, in cents
     expect(urls(fetch)[0]?.searchParams.get("open")).toBe("true");
 
     act(() => applyEvent(client, { type: "position.updated", data: { id: "g1", status: "live", unrealized_pnl: "12.34", unrealized_pnl_percent: "1.5" } }));

@@ -2,7 +2,7 @@ import { Card, Group, Stack, Table, Text } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
 import type { ReactNode } from "react";
 import type { Position } from "@/api/types";
-import { formatDecimal, formatSpan } from "@/lib/format";
+import { formatMoney, formatSpan } from "@/lib/format";
 import { StatusBadge } from "@/lib/ui";
 import { isOpenStatus } from "./api";
 import { LifetimeCells, LifetimeHeaders, ListTable, Pair, Pnl, SortHeader, withUnit, type SortState } from "./cells";
@@ -33,7 +33,7 @@ function PositionCard({ p }: { p: Position }) {
         {rowPnl(p)}
       </Text>
       <Text size="xs" c="dimmed">
-        {open ? "Unrealized" : "Realized"} · invested {withUnit(p.invested, p.quote_currency, formatDecimal)} · {formatSpan(p.duration_seconds)}
+        {open ? "Unrealized" : "Realized"} · invested {formatMoney(p.invested, p.quote_currency)} · {formatSpan(p.duration_seconds)}
         {!open && p.exit_reason_label ? ` · ${p.exit_reason_label}` : ""}
       </Text>
     </Card>
@@ -86,10 +86,10 @@ export function PositionsTable({ positions, compact = false, sort }: { positions
               <Table.Td>
                 <Pair p={p} />
               </Table.Td>
-              <Table.Td>
+              <Table.Td style={{ minWidth: 150 }}>
                 <StatusBadge status={p.status} />
               </Table.Td>
-              <Table.Td style={{ whiteSpace: "nowrap" }}>{withUnit(p.invested, unit, formatDecimal)}</Table.Td>
+              <Table.Td style={{ whiteSpace: "nowrap" }}>{formatMoney(p.invested, unit)}</Table.Td>
               <Table.Td style={{ whiteSpace: "nowrap" }}>{withUnit(p.avg_entry, unit)}</Table.Td>
               <Table.Td style={{ whiteSpace: "nowrap" }}>
                 {open ? withUnit(p.current_price, unit) : withUnit(p.exit_price, unit)}

@@ -27,9 +27,9 @@ describe("the position chart's lines", () => {
   it("per-leg mode: the filled leg, the pending legs, the filled leg's own target and the average entry", () => {
     const model = positionChartModel(detail({ tp_mode: "per_leg" }));
     expect(lines(model)).toEqual([
-      ["filled", "DCA 0.0", 100],
-      ["pending", "DCA 0.1", 99],
-      ["pending", "DCA 0.2", 98],
+      ["filled", "Leg 0", 100],
+      ["pending", "Leg 1", 99],
+      ["pending", "Leg 2", 98],
       ["tp", "TP 0.0", 101],
       ["average", "Avg entry", 100],
     ]);
@@ -37,7 +37,7 @@ describe("the position chart's lines", () => {
     expect(model.lines.find((l) => l.kind === "average")?.color).toBe(CHART_COLORS.average);
     expect(model.markers).toMatchObject([
       { text: "Entry", time: t("2026-03-01T10:00:00Z") },
-      { text: "DCA 0.0", time: t("2026-03-01T10:00:05Z"), shape: "arrowUp" },
+      { text: "Leg 0", time: t("2026-03-01T10:00:05Z"), shape: "arrowUp" },
     ]);
   });
 

@@ -6,6 +6,11 @@ import type { ChartMarker } from "@/charts/useSeriesChart";
 import { toNumber } from "@/lib/format";
 
 /** A detail as the chart reads it; `exit_price` and `stop_price` are used when the API sends them. */
+/** A leg as the legs table names it: "Leg 1" in the first pyramid, "P2 leg 1" in a later one. */
+function legName(pyramid: number, level: number): string {
+  return pyramid === 0 ? `Leg ${level}` : `P${pyramid} leg ${level}`;
+}
+
 export type ChartDetail = PositionDetail & { exit_price?: string | null; stop_price?: string | null };
 
 export interface CandleRow {
@@ -253,7 +258,7 @@ export function positionChartModel(detail: ChartDetail): PositionChartModel {
     }
     if (!isOpen) continue;
     for (const leg of pyramid.legs) {
-      const name = `DCA ${pyramid.index}.${leg.level}`;
+      const name = legName(pyramid.index, leg.level);
       const filledAt = toNumber(leg.filled_price);
       const price = toNumber(leg.price);
       if (HELD.has(leg.status) && (filledAt ?? price) !== null) line("filled", (filledAt ?? price)!, name, "solid", CHART_COLORS.filled);
@@ -261,7 +266,7 @@ export function positionChartModel(detail: ChartDetail): PositionChartModel {
     }
   }
 
-  const legById = new Map(detail.pyramids.flatMap((p) => p.legs.map((leg) => [leg.id, `DCA ${p.index}.${leg.level}`] as const)));
+  const legById = new Map(detail.pyramids.flatMap((p) => p.legs.map((leg) => [leg.id, legName(p.index, leg.level)] as const)));
   const exitById = new Map(detail.exit_orders.map((order) => [order.id, order] as const));
   const isTakeProfit = (order: { role: string; reason: string }) => order.role === "take_profit" || order.reason === "take_profit";
   for (const fill of detail.fills) {
