@@ -129,3 +129,10 @@ def unrealized(summary: Summary, mark: Decimal, *, short: bool = False) -> tuple
     move = summary.cost_basis - value if short else value - summary.cost_basis
     amount = move - summary.open_fees
     return amount, amount / summary.cost_basis * HUNDRED
+
+
+def stop_loss_level(*, avg_entry: Decimal, stop_loss_percent: Decimal, short: bool = False) -> Decimal:
+    """Where the optional stop fires: `stop_loss_percent` % against the average entry (below it
+    for a long, above it for a short). The take-profit tick and the position's chart read it."""
+    direction = 1 if short else -1
+    return avg_entry * (1 + direction * stop_loss_percent / HUNDRED)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from trading.positions.accounting import stop_loss_level
+
 HUNDRED = Decimal(100)
 Side = Literal["long", "short"]
 Action = Literal["none", "arm", "track", "exit"]
@@ -65,8 +67,7 @@ def stop_loss_hit(
     *, price: Decimal, avg_entry: Decimal, stop_loss_percent: Decimal, side: Side = "long"
 ) -> bool:
     """The optional stop: price at or beyond `stop_loss_percent` % against the average entry."""
-    direction = -1 if side == "long" else 1
-    level = avg_entry * (1 + direction * stop_loss_percent / HUNDRED)
+    level = stop_loss_level(avg_entry=avg_entry, stop_loss_percent=stop_loss_percent, short=side == "short")
     return price <= level if side == "long" else price >= level
 
 

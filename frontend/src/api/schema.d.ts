@@ -4019,6 +4019,8 @@ export interface components {
             readonly side: string;
             readonly signals: components["schemas"]["PositionSignal"][];
             readonly status: components["schemas"]["PositionStatusEnum"];
+            /** @description Where the stop loss fires while the group holds a position; null without one */
+            readonly stop_price: string | null;
             /** @description Unified, BTC/USDT */
             readonly symbol: string;
             readonly timeframe: string;

@@ -71,6 +71,7 @@ export function detail(overrides: Partial<PositionDetail> = {}): PositionDetail 
     exit_orders: [],
     fills: [{ id: "f1", order: "o1", price: "100", quantity: "1", fee: "0", fee_asset: "USDT", fee_quote: "0", executed_at: "2026-03-01T10:00:05Z" }],
     signals: [],
+    stop_price: null,
     ...overrides,
   };
 }

@@ -347,3 +347,31 @@ def test_the_schema_describes_positions_performance_and_unknown_orders(anon):
         assert path in paths, path
     assert paths["/api/v1/positions/{id}/close"]["post"]["summary"]
     assert "202" in paths["/api/v1/positions/{id}/close"]["post"]["responses"]
+
+
+def test_the_detail_says_where_the_stop_loss_fires(api, trader):
+    held = group_with_legs(
+        user=trader,
+        filled=1,
+        total=3,
+        avg_entry=Decimal("200"),
+        filled_quantity=Decimal("0.5"),
+        stop_loss_percent=Decimal("5"),
+        status=GroupStatus.PARTIALLY_FILLED,
+    )
+    short = group_with_legs(
+        user=trader,
+        filled=1,
+        total=3,
+        avg_entry=Decimal("200"),
+        filled_quantity=Decimal("0.5"),
+        stop_loss_percent=Decimal("2.5"),
+        symbol="ETH/USDT",
+        side="short",
+        status=GroupStatus.PARTIALLY_FILLED,
+    )
+    unprotected = group_with_legs(user=trader, filled=1, total=3, avg_entry=Decimal("200"), symbol="XRP/USDT")
+
+    assert api.get(f"{URL}/{held.id}").json()["stop_price"] == "190"
+    assert api.get(f"{URL}/{short.id}").json()["stop_price"] == "205"
+    assert api.get(f"{URL}/{unprotected.id}").json()["stop_price"] is None

@@ -8,12 +8,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from tests.trading.signals.test_webhook_endpoint import (  # noqa: F401  fixtures
-    _point_at_simulator,
+    _markets_from_simulator,
     alert,
     post,
     ready,
     rejected,
-    running_simulator,
 )
 
 

@@ -20,10 +20,9 @@ from django.test import Client
 from auditlog.models_logs import ServiceLog
 from notifications.events import group_for_user
 from tests.trading.signals.test_webhook_endpoint import (  # noqa: F401  fixtures
-    _point_at_simulator,
+    _markets_from_simulator,
     alert,
     ready,
-    running_simulator,
 )
 from trading.signals.authentication import REPORT_AUTH_FAILURES, webhook_auth_failures_report
 from trading.signals.models import Signal

@@ -12,11 +12,10 @@ from django.test import Client
 
 from auditlog.models_logs import ErrorLog
 from tests.trading.signals.test_webhook_endpoint import (  # noqa: F401  fixtures
-    _point_at_simulator,
+    _markets_from_simulator,
     alert,
     ready,
     rejected,
-    running_simulator,
 )
 from trading.signals.models import Signal
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from accounts.models import Role, User
 from auditlog.models import AuditLog
 from tests.trading.signals.test_webhook_endpoint import (  # noqa: F401  fixtures
-    _point_at_simulator,
+    _markets_from_simulator,
     alert,
     post,
     ready,
-    running_simulator,
 )
 from trading.signals.models import Signal
 

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from rest_framework import serializers
 
+from trading.positions.accounting import stop_loss_level
 from trading.positions.journal import REASONS
 from trading.positions.models import DCAOrder, Fill, PositionGroup, Pyramid, UnknownExchangeOrder
 from trading.positions.selectors import MAX_PERFORMANCE_DAYS, base_of, quote_of
 from trading.signals.models import Signal
 
+PRICE_QUANTUM = Decimal("1e-10")  # a computed price, finer than any exchange tick
 AMOUNT = {"max_digits": 36, "decimal_places": 18, "coerce_to_string": True, "normalize_output": True}
 
 
@@ -212,10 +214,28 @@ class PositionDetailSerializer(PositionSerializer):
     )
     fills = FillSerializer(many=True, read_only=True, source="fill_list")
     signals = PositionSignalSerializer(many=True, read_only=True, source="signal_list")
+    stop_price = serializers.SerializerMethodField(
+        help_text="Where the stop loss fires while the group holds a position; null without one"
+    )
 
     class Meta(PositionSerializer.Meta):
-        fields = (*PositionSerializer.Meta.fields, "pyramids", "exit_orders", "fills", "signals")
+        fields = (
+            *PositionSerializer.Meta.fields,
+            "pyramids",
+            "exit_orders",
+            "fills",
+            "signals",
+            "stop_price",
+        )
         read_only_fields = fields
+
+    def get_stop_price(self, group: PositionGroup) -> str | None:
+        if not group.stop_loss_percent or not group.avg_entry or not group.filled_quantity:
+            return None
+        level = stop_loss_level(
+            avg_entry=group.avg_entry, stop_loss_percent=group.stop_loss_percent, short=group.side == "short"
+        )
+        return format(level.quantize(PRICE_QUANTUM).normalize(), "f")
 
 
 class UnknownOrderSerializer(ReadOnlyModelSerializer):

@@ -4,7 +4,8 @@ import { useMemo } from "react";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { toNumber } from "@/lib/format";
 import { isOpenStatus, useCandles } from "./api";
-import { candleQuery, CHART_COLORS, chartTimeframe, type ChartDetail, placeMarkers, positionChartModel, priceFormat, toChartCandles, withLivePrice } from "./chartModel";
+import type { PositionDetail } from "@/api/types";
+import { candleQuery, CHART_COLORS, chartTimeframe, placeMarkers, positionChartModel, priceFormat, toChartCandles, withLivePrice } from "./chartModel";
 import { PositionChart } from "./PositionChart";
 
 function Legend({ stop, exit }: { stop: boolean; exit: boolean }) {
@@ -28,7 +29,7 @@ function Legend({ stop, exit }: { stop: boolean; exit: boolean }) {
   );
 }
 
-export function PriceChartCard({ detail }: { detail: ChartDetail }) {
+export function PriceChartCard({ detail }: { detail: PositionDetail }) {
   const timeframe = useMemo(() => chartTimeframe(detail.timeframe), [detail.timeframe]);
   // Fixed for the visit: `since` must not move with the clock or every render is a new query.
   const wanted = useMemo(

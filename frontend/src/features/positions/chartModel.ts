@@ -5,13 +5,10 @@ import type { PositionDetail } from "@/api/types";
 import type { ChartMarker } from "@/charts/useSeriesChart";
 import { toNumber } from "@/lib/format";
 
-/** A detail as the chart reads it; `exit_price` and `stop_price` are used when the API sends them. */
 /** A leg as the legs table names it: "Leg 1" in the first pyramid, "P2 leg 1" in a later one. */
 function legName(pyramid: number, level: number): string {
   return pyramid === 0 ? `Leg ${level}` : `P${pyramid} leg ${level}`;
 }
-
-export type ChartDetail = PositionDetail & { exit_price?: string | null; stop_price?: string | null };
 
 export interface CandleRow {
   time: number; // opening time, UTC seconds
@@ -224,7 +221,7 @@ export function activeTargets(detail: PositionDetail): { price: number; title: s
   return found.filter(({ price }) => !seen.has(price) && seen.add(price));
 }
 
-function exitPrice(detail: ChartDetail): number | null {
+function exitPrice(detail: PositionDetail): number | null {
   const given = toNumber(detail.exit_price);
   if (given !== null) return given;
   const exits = new Set(detail.exit_orders.map((order) => order.id));
@@ -244,7 +241,7 @@ function exitPrice(detail: ChartDetail): number | null {
 }
 
 /** Lines and markers (at the times things happened: see placeMarkers) for a position. */
-export function positionChartModel(detail: ChartDetail): PositionChartModel {
+export function positionChartModel(detail: PositionDetail): PositionChartModel {
   const lines: ChartLine[] = [];
   const markers: ChartMarker[] = [];
   const isOpen = detail.status !== "closed" && detail.status !== "failed";
