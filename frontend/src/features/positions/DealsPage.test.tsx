@@ -4,7 +4,7 @@ import { writeAuth } from "@/auth/tokens";
 import { formatSigned, formatSpan, pnlColor } from "@/lib/format";
 import { jsonResponse, renderPage, USER } from "@/test/render";
 import DealsPage, { toDealFilters } from "./DealsPage";
-import { closedRow, page } from "./rows.test-helpers";
+import { closedRow, onPhone, page } from "./rows.test-helpers";
 
 beforeEach(() => writeAuth({ access: "a", refresh: "r", user: USER }));
 afterEach(() => vi.unstubAllGlobals());
@@ -53,6 +53,17 @@ describe("the deal history", () => {
     expect(sums.searchParams.get("symbol")).toBe("BTCUSDT");
     expect(sums.searchParams.has("page")).toBe(false); // every matching deal, not this page
     expect(screen.getByRole("columnheader", { name: /^Realized ▼/ })).toHaveAttribute("aria-sort", "descending");
+  });
+
+  it("shows each deal as a card with its realized result up front on a phone", async () => {
+    onPhone();
+    serve();
+    renderPage(<DealsPage />, { path: "/deals", route: "/deals" });
+    const cards = await screen.findByTestId("deals-cards");
+    expect(screen.queryByTestId("deals-table")).not.toBeInTheDocument();
+    const card = within(cards).getByText("ETH/USDT").closest('[data-testid="position-card"]') as HTMLElement;
+    expect(within(card).getByText("-3.50 USDT (-0.58 %)")).toBeInTheDocument();
+    expect(within(card).getByText(/Stop loss/)).toBeInTheDocument();
   });
 
   it("downloads every matching deal as the server's CSV file", async () => {

@@ -1,4 +1,5 @@
-import { Button, Card, Group, Pagination, Table, Text, TextInput } from "@mantine/core";
+import { Button, Card, Group, Pagination, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useMediaQuery } from "@mantine/hooks";
 import { useState } from "react";
 import { ErrorAlert } from "@/lib/ErrorAlert";
 import { formatMoney, formatSigned, pnlColor } from "@/lib/format";
@@ -6,6 +7,7 @@ import { PageHeader, QueryState } from "@/lib/ui";
 import { downloadDealsCsv, useDealTotals, useDeals, type DealFilters, type DealTotals } from "./dealsApi";
 import { LifetimeCells, LifetimeHeaders, ListTable, Pair, Pnl, SortHeader, withUnit } from "./cells";
 import { pageParam, pickParams, useListParams } from "./listParams";
+import { PHONE_QUERY, PositionCard } from "./PositionsTable";
 
 export const DEALS_PAGE_SIZE = 50;
 
@@ -28,6 +30,7 @@ export default function DealsPage() {
   const { params, settled, page, set } = useListParams();
   const filters = toDealFilters(settled);
   const query = useDeals(filters, DEALS_PAGE_SIZE);
+  const phone = useMediaQuery(PHONE_QUERY);
   const totals = useDealTotals(filters);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const [downloading, setDownloading] = useState(false);
@@ -66,6 +69,12 @@ export default function DealsPage() {
             <Text c="dimmed" ta="center" p="md">
               No closed deals here yet.
             </Text>
+          ) : phone ? (
+            <Stack gap="xs" data-testid="deals-cards">
+              {deals.map((d) => (
+                <PositionCard key={d.id} p={d} />
+              ))}
+            </Stack>
           ) : (
             <ListTable
               minWidth={1100}

@@ -5,7 +5,7 @@ import { writeAuth } from "@/auth/tokens";
 import { applyEvent } from "@/live/applyEvent";
 import { jsonResponse, renderPage, USER } from "@/test/render";
 import PositionsPage, { toApiFilters } from "./PositionsPage";
-import { closedRow, page, row } from "./rows.test-helpers";
+import { closedRow, onPhone, page, row } from "./rows.test-helpers";
 
 beforeEach(() => writeAuth({ access: "a", refresh: "r", user: USER }));
 afterEach(() => vi.unstubAllGlobals());
@@ -83,16 +83,7 @@ describe("the positions page", () => {
   });
 
   it("shows cards with the PnL up front on a phone", async () => {
-    vi.stubGlobal("matchMedia", (query: string) => ({
-      matches: query === "(max-width: 575px)",
-      media: query,
-      onchange: null,
-      addListener: () => {},
-      removeListener: () => {},
-      addEventListener: () => {},
-      removeEventListener: () => {},
-      dispatchEvent: () => false,
-    }));
+    onPhone();
     serve(page([closedRow()]));
     renderPage(<PositionsPage />, { path: "/positions?status=closed", route: "/positions" });
     const card = await screen.findByTestId("position-card");

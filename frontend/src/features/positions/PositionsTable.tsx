@@ -19,7 +19,8 @@ function rowPnl(p: Position): ReactNode {
   );
 }
 
-function PositionCard({ p }: { p: Position }) {
+/** One position as a card (phones): pair and status, the PnL large, then invested, duration, exit. */
+export function PositionCard({ p }: { p: Position }) {
   const open = isOpenStatus(p.status);
   return (
     <Card withBorder padding="sm" data-testid="position-card" data-position-id={p.id} data-status={p.status}>

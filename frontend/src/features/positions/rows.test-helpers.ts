@@ -1,4 +1,5 @@
 // Rows for the positions and deals tables: the shared fixture, open a minute or closed by hand.
+import { vi } from "vitest";
 import type { Position } from "@/api/types";
 import { position } from "@/test/fixtures";
 
@@ -27,4 +28,18 @@ export function closedRow(overrides: Partial<Position> = {}): Position {
 
 export function page(results: Position[], count = results.length) {
   return { count, next: null, previous: null, results };
+}
+
+/** The window as a phone's (under 576 px) for the tables' card layout. */
+export function onPhone(): void {
+  vi.stubGlobal("matchMedia", (query: string) => ({
+    matches: query === "(max-width: 575px)",
+    media: query,
+    onchange: null,
+    addListener: () => {},
+    removeListener: () => {},
+    addEventListener: () => {},
+    removeEventListener: () => {},
+    dispatchEvent: () => false,
+  }));
 }
