@@ -699,4 +699,13 @@ CELERY_BEAT_SCHEDULE["logs-error-spike"] = {
     "options": {"expires": 55},
 }
 
+# django-celery-beat stores an interval as whole seconds: 0.5 would be saved as 0, and beat would
+# send that task as fast as it can loop. A setting it cannot keep is refused at start.
+for _name, _entry in CELERY_BEAT_SCHEDULE.items():
+    _every = _entry["schedule"]
+    if isinstance(_every, int | float) and (_every < 1 or _every != int(_every)):
+        raise ImproperlyConfigured(
+            f"beat task {_name!r} every {_every} s: intervals are whole seconds, at least 1"
+        )
+
 logging.getLogger(__name__).debug("settings loaded in %s mode", MODE)
