@@ -7,7 +7,7 @@ import type { QueueSummary, ServiceStatus } from "@/api/contract";
 import { keys } from "@/api/keys";
 import type { ErrorLog, Page, Performance, Signal, TradingConfig } from "@/api/types";
 import { useLiveState } from "@/live/LiveEvents";
-import { formatSigned, timeAgo } from "@/lib/format";
+import { formatDecimal, formatSigned, timeAgo } from "@/lib/format";
 import { useOptionalQuery } from "@/lib/useSoftQuery";
 import { PageHeader } from "@/lib/ui";
 import { usePositions } from "@/features/positions/api";
@@ -184,7 +184,7 @@ export default function DashboardPage() {
           <Title order={4}>Equity curve (realized, 30 days{currency ? `, ${currency}` : ""})</Title>
           {performance.data && (
             <Text size="sm" c="dimmed">
-              win rate {performance.data.win_rate === null ? "—" : `${formatSigned(performance.data.win_rate)} %`} · max drawdown {formatSigned(performance.data.max_drawdown)} {currency}
+              win rate {performance.data.win_rate === null ? "—" : `${formatDecimal(performance.data.win_rate, 2)} %`} · max drawdown {formatSigned(performance.data.max_drawdown)} {currency}
             </Text>
           )}
         </Group>
