@@ -1,7 +1,7 @@
 import { MantineProvider, localStorageColorSchemeManager } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { BrowserRouter } from "react-router";
+import { createBrowserRouter, RouterProvider } from "react-router";
 import { ApiError } from "./api/client";
 import { AuthProvider } from "./auth/AuthProvider";
 import { AppRoutes } from "./routes";
@@ -22,17 +22,26 @@ export function makeQueryClient(): QueryClient {
 
 const colorSchemeManager = localStorageColorSchemeManager({ key: "tradefleet.theme" });
 const queryClient = makeQueryClient();
+// A data router (rather than <BrowserRouter>) so a page can hold a navigation, the browser's
+// Back button included (useBlocker: the DCA editor's unsaved changes). The pages themselves
+// stay in one <Routes> table (routes.tsx).
+const router = createBrowserRouter([
+  {
+    path: "*",
+    element: (
+      <AuthProvider>
+        <AppRoutes />
+      </AuthProvider>
+    ),
+  },
+]);
 
 export function App() {
   return (
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
-        <BrowserRouter>
-          <AuthProvider>
-            <AppRoutes />
-          </AuthProvider>
-        </BrowserRouter>
+        <RouterProvider router={router} />
       </QueryClientProvider>
     </MantineProvider>
   );

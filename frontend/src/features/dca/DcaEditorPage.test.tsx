@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { writeAuth } from "@/auth/tokens";
@@ -119,6 +119,20 @@ describe("the DCA configuration editor", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Stay" }));
     expect(screen.queryByText("the list")).not.toBeInTheDocument();
     await userEvent.click(back);
+    await userEvent.click(await screen.findByRole("button", { name: "Leave without saving" }));
+    expect(await screen.findByText("the list")).toBeInTheDocument();
+  });
+
+  it("holds the browser's Back button too while there are unsaved changes", async () => {
+    stubApi([]);
+    const { router } = renderPage(<DcaEditorPage />, { path: "/dca/new", route: "/dca/new", back: ["/dca"], extra: { "/dca": <p>the list</p> } });
+    fireEvent.change(await screen.findByLabelText(/Symbol/), { target: { value: "ETH/USDT" } });
+    await act(() => router.navigate(-1));
+    const dialog = await screen.findByRole("dialog", { name: "Leave without saving?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Stay" }));
+    expect(screen.queryByText("the list")).not.toBeInTheDocument();
+    expect(screen.getByLabelText(/Symbol/)).toHaveValue("ETH/USDT");
+    await act(() => router.navigate(-1));
     await userEvent.click(await screen.findByRole("button", { name: "Leave without saving" }));
     expect(await screen.findByText("the list")).toBeInTheDocument();
   });

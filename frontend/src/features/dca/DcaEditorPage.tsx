@@ -120,6 +120,7 @@ export default function DcaEditorPage() {
     try {
       await save.mutateAsync(writeBody(draft));
       setSaved(draft);
+      guard.release();
       navigate("/dca");
     } catch {
       /* shown next to the fields */
@@ -263,7 +264,7 @@ export default function DcaEditorPage() {
               <GridPreview preview={shown} showLegTp={showLegTp} />
             </Card>
           )}
-          <Modal opened={guard.pending !== null} onClose={guard.stay} title="Leave without saving?" centered>
+          <Modal opened={guard.asking} onClose={guard.stay} title="Leave without saving?" centered>
             <Text size="sm" mb="md">
               Your changes to this DCA configuration are not saved.
             </Text>

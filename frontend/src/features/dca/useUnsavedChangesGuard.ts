@@ -1,22 +1,28 @@
-// Keeps unsaved edits from being lost. The app uses <BrowserRouter>, not a data router, so
-// react-router's useBlocker is unavailable: a reload or closed tab gets the browser's own
-// prompt (beforeunload), and a click on any in-app link is held until the user confirms.
-// The browser's back button is not caught (that needs a data router).
-import { useCallback, useEffect, useRef, useState } from "react";
-import { useNavigate } from "react-router";
+// Keeps unsaved edits from being lost: any in-app navigation while `dirty` (a link, the
+// browser's Back and Forward buttons) is held until the user chooses (react-router's
+// useBlocker; the app runs on a data router), and a reload or closed tab gets the browser's own
+// prompt (beforeunload).
+import { useEffect, useRef } from "react";
+import { useBlocker } from "react-router";
 
 export interface UnsavedChangesGuard {
-  /** The path a held click wanted, while the confirmation is open. */
-  pending: string | null;
+  /** True while a navigation is held and the confirmation is open. */
+  asking: boolean;
   leave: () => void;
   stay: () => void;
+  /** Let the next navigation through (after a save, whose new state has not rendered yet). */
+  release: () => void;
 }
 
 export function useUnsavedChangesGuard(dirty: boolean): UnsavedChangesGuard {
-  const navigate = useNavigate();
-  const [pending, setPending] = useState<string | null>(null);
+  // Refs, not the render's values: a save navigates before its new state has rendered.
   const dirtyRef = useRef(dirty);
   dirtyRef.current = dirty;
+  const released = useRef(false);
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) =>
+      dirtyRef.current && !released.current && currentLocation.pathname !== nextLocation.pathname,
+  );
 
   useEffect(() => {
     if (!dirty) return;
@@ -28,32 +34,12 @@ export function useUnsavedChangesGuard(dirty: boolean): UnsavedChangesGuard {
     return () => window.removeEventListener("beforeunload", onBeforeUnload);
   }, [dirty]);
 
-  useEffect(() => {
-    // Capture on the document runs before React's listener on the root, so stopping the
-    // event here keeps <Link> from navigating.
-    const onClick = (event: MouseEvent) => {
-      if (!dirtyRef.current || event.defaultPrevented || event.button !== 0) return;
-      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return; // a new tab keeps this one
-      const anchor = (event.target as Element | null)?.closest?.("a[href]");
-      if (!(anchor instanceof HTMLAnchorElement) || (anchor.target && anchor.target !== "_self") || anchor.hasAttribute("download")) return;
-      const url = new URL(anchor.href, window.location.href);
-      if (url.origin !== window.location.origin) return;
-      const to = `${url.pathname}${url.search}${url.hash}`;
-      if (to === `${window.location.pathname}${window.location.search}${window.location.hash}`) return;
-      event.preventDefault();
-      event.stopPropagation();
-      setPending(to);
-    };
-    document.addEventListener("click", onClick, true);
-    return () => document.removeEventListener("click", onClick, true);
-  }, []);
-
-  const leave = useCallback(() => {
-    const to = pending;
-    setPending(null);
-    dirtyRef.current = false; // the navigation below must not be held again
-    if (to) navigate(to);
-  }, [pending, navigate]);
-  const stay = useCallback(() => setPending(null), []);
-  return { pending, leave, stay };
+  return {
+    asking: blocker.state === "blocked",
+    leave: () => blocker.proceed?.(),
+    stay: () => blocker.reset?.(),
+    release: () => {
+      released.current = true;
+    },
+  };
 }
