@@ -169,7 +169,11 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     const movedAt = Date.now();
     // The simulator's random walk goes on from the new price: near it, not equal to it.
     await page.waitForFunction(
-      (low) => Number(document.querySelector('[data-testid="stat-last-price"]')?.textContent.replace(/,/g, "")) < low,
+      (low) => {
+        const shown = document.querySelector('[data-testid="stat-last-price"]')?.textContent ?? "";
+        const price = Number(shown.replace(/[^\d.]/g, ""));
+        return /\d/.test(shown) && price < low; // "—" until the first mark
+      },
       average * 0.998,
       { timeout: 5_000, polling: 20 },
     );
@@ -183,7 +187,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
 
   await step("the simulator price rises past the target and the take-profit closes it, live", async () => {
     const admin = await apiLogin(server, "admin@tradefleet.local", server.adminPassword);
-    const average = Number((await page.getByTestId("stat-average-entry").innerText()).replace(/,/g, ""));
+    const average = Number((await page.getByTestId("stat-average-entry").innerText()).replace(/[^\d.]/g, ""));
     const target = (average * 1.03).toFixed(2);
     const moved = await fetch(`${server.base}/api/v1/simulator/prices/BTCUSDT`, {
       method: "PUT",

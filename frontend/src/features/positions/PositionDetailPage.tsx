@@ -4,6 +4,7 @@ import { ErrorAlert } from "@/lib/ErrorAlert";
 import { formatDecimal, formatMoney, formatPrice, formatSigned, formatTime, pnlColor } from "@/lib/format";
 import { ConfirmButton, PageHeader, QueryState, StatusBadge } from "@/lib/ui";
 import { isOpenStatus, useClosePosition, usePosition } from "./api";
+import { withUnit } from "./cells";
 import { LegsTable } from "./LegsTable";
 import { PriceChartCard } from "./PriceChartCard";
 
@@ -25,6 +26,7 @@ export default function PositionDetailPage() {
   const query = usePosition(id);
   const close = useClosePosition(id);
   const detail = query.data;
+  const quote = detail?.quote_currency ?? "";
 
   return (
     <QueryState isLoading={query.isLoading} error={query.error}>
@@ -52,12 +54,12 @@ export default function PositionDetailPage() {
           </PageHeader>
           <ErrorAlert error={close.error} title="The position was not closed" />
           <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
-            <Stat label="Average entry" value={formatPrice(detail.avg_entry)} />
-            <Stat label="Last price" value={formatPrice(detail.last_price)} />
-            <Stat label="Quantity" value={formatDecimal(detail.filled_quantity)} />
-            <Stat label="Unrealized" value={`${formatSigned(detail.unrealized_pnl)} (${formatSigned(detail.unrealized_pnl_percent, " %")})`} color={pnlColor(detail.unrealized_pnl)} />
-            <Stat label="Realized" value={formatSigned(detail.realized_pnl)} color={pnlColor(detail.realized_pnl)} />
-            <Stat label="TP target" value={formatPrice(detail.tp_target_price)} />
+            <Stat label="Average entry" value={withUnit(detail.avg_entry, quote)} />
+            <Stat label="Last price" value={withUnit(detail.last_price, quote)} />
+            <Stat label="Quantity" value={withUnit(detail.filled_quantity, detail.base_currency, formatDecimal)} />
+            <Stat label="Unrealized" value={`${formatSigned(detail.unrealized_pnl, ` ${quote}`)} (${formatSigned(detail.unrealized_pnl_percent, " %")})`} color={pnlColor(detail.unrealized_pnl)} />
+            <Stat label="Realized" value={formatSigned(detail.realized_pnl, ` ${quote}`)} color={pnlColor(detail.realized_pnl)} />
+            <Stat label="TP target" value={withUnit(detail.tp_target_price, quote)} />
           </SimpleGrid>
           {detail.close_reason && (
             <Text size="sm" data-testid="close-reason">
