@@ -23,6 +23,7 @@ import threading
 import uuid
 import weakref
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -76,7 +77,19 @@ _pending: set[asyncio.Task[Any]] = set()
 # default): more at once fail with MaxConnectionsError and the events are lost. Sends scheduled
 # on a loop wait for one of these slots instead.
 MAX_SENDS_IN_FLIGHT = 50
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _Sender:
+    """One loop's sends: the slots above, and per group a lock (with how many sends hold or wait
+    for it) so one user's events leave in the order they were published: a send takes several
+    round trips, and two in flight to the same group could otherwise land swapped."""
+
+    slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_SENDS_IN_FLIGHT))
+    groups: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
+
+
+_senders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Sender] = weakref.WeakKeyDictionary()
 
 
 def set_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
@@ -209,11 +222,20 @@ def send(group: str, message: dict[str, Any], *, what: str = "message") -> None:
 
 async def _group_send(layer: Any, group: str, message: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
-    slots = _slots.get(loop)
-    if slots is None:
-        slots = _slots[loop] = asyncio.Semaphore(MAX_SENDS_IN_FLIGHT)
-    async with slots:
-        await layer.group_send(group, message)
+    sender = _senders.get(loop)
+    if sender is None:
+        sender = _senders[loop] = _Sender()
+    lock, users = sender.groups.get(group, (asyncio.Lock(), 0))
+    sender.groups[group] = (lock, users + 1)
+    try:
+        async with lock, sender.slots:
+            await layer.group_send(group, message)
+    finally:
+        lock, users = sender.groups[group]
+        if users == 1:
+            del sender.groups[group]  # no one else holds or waits for it
+        else:
+            sender.groups[group] = (lock, users - 1)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -207,3 +207,31 @@ def test_a_burst_of_events_for_many_users_from_a_worker_all_arrive() -> None:
     finally:
         events.set_server_loop(previous)
         events._server_loop_pid = previous_pid
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis channel layer)")
+def test_one_users_events_arrive_in_the_order_they_were_published() -> None:
+    """A training job's progress, 1 % to 100 %: sends in flight together must not land swapped
+    (each takes several round trips to Redis)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    user = uuid.uuid4()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(events.group_for_user(user), channel)
+    previous, previous_pid = events._server_loop, events._server_loop_pid
+    try:
+        events.start_background_loop()
+        for n in range(80):
+            events.publish(user, events.ML_JOB_UPDATED, {"progress": n})
+
+        async def all_of_them() -> list[int]:
+            return [(await layer.receive(channel))["event"]["data"]["progress"] for _ in range(80)]
+
+        assert async_to_sync(all_of_them)() == list(range(80))
+    finally:
+        events.set_server_loop(previous)
+        events._server_loop_pid = previous_pid
