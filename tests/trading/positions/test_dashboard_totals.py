@@ -24,6 +24,14 @@ NOW = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
 TODAY = NOW.replace(hour=0, minute=0)
 
 
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    # The whole test, the login's token included: a token issued at the real time would not be
+    # valid yet (or no longer) at NOW.
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
 def _closed(user, at: dt.datetime, realized: str, symbol: str = "BTC/USDT"):
     return PositionGroupFactory(
         user=user,
@@ -57,8 +65,7 @@ def dashboard(api, trader, other_trader):
     _closed(trader, TODAY + dt.timedelta(hours=1), "0.5", symbol="ETH/BTC")
     _open(trader, "-0.1", "ETH/BTC", "4h")
     _closed(other_trader, TODAY + dt.timedelta(hours=1), "999")  # never anyone else's
-    with time_machine.travel(NOW, tick=False):
-        response = api.get("/api/v1/performance", {"days": 30})
+    response = api.get("/api/v1/performance", {"days": 30})
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -91,7 +98,6 @@ def test_each_quote_currency_has_its_own_totals(dashboard):
 
 def test_a_deal_closed_a_second_before_midnight_utc_is_yesterdays(api, trader):
     _closed(trader, TODAY - dt.timedelta(seconds=1), "5")
-    with time_machine.travel(NOW, tick=False):
-        body = api.get("/api/v1/performance").json()
+    body = api.get("/api/v1/performance").json()
     assert (body["profit_today"], body["completed_today"]) == ("0", 0)
     assert body["by_currency"][0]["completed_deals"] == 1
