@@ -70,6 +70,10 @@ class User(AbstractBaseUser):
     # Bumped whenever the user's exchange accounts or DCA configurations change: the webhook reads
     # it with the user row and reuses its per-process copy of those while it is unchanged.
     routes_version = models.PositiveIntegerField(default=0, editable=False)
+    # Self-deletion (DELETE /api/v1/me, accounts/deletion): the account is closed at once (no
+    # login, no webhooks, keys gone) and the rest is erased by a beat task once `erase_after` passes.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    erase_after = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     objects = UserManager()
 

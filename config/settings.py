@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "brokers",
     "trading",
     "mlops",
+    "ops.backups",
+    "ops.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -35,6 +35,7 @@ SPA_ROUTES = (
     r"trading-config",
     r"webhook",
     r"logs",
+    r"profile",  # the user's own data: export and self-deletion
     r"notifications(?:/[\w-]+)?",  # /notifications and /notifications/settings
     r"manage(?:/[\w-]+)*",
 )

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("trading.urls")),
     path("", include("mlops.urls")),
     path("", include("notifications.urls")),
+    path("", include("ops.urls")),
     path("health", health.HealthView.as_view(), name="health"),
     path("health/detail", health.HealthDetailView.as_view(), name="health-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

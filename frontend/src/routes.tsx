@@ -34,6 +34,7 @@ const WebhookPage = lazy(() => import("./features/signals/WebhookPage"));
 const SignalsPage = lazy(() => import("./features/signals/SignalsPage"));
 const SignalDetailPage = lazy(() => import("./features/signals/SignalDetailPage"));
 const LogsPage = lazy(() => import("./features/logs/LogsPage"));
+const ProfilePage = lazy(() => import("./features/profile/ProfilePage"));
 const AdminPage = lazy(() => import("./features/admin/AdminPage"));
 const StrategyPage = lazy(() => import("./features/strategy/StrategyPage"));
 const ScannerPage = lazy(() => import("./features/strategy/ScannerPage"));
@@ -104,6 +105,7 @@ const APP_PAGES: PageRoute[] = [
   { path: "/logs", title: "Logs", element: <LogsPage /> },
   { path: "/notifications", title: "Notifications", element: <NotificationsPage /> },
   { path: "/notifications/settings", title: "Notification settings", element: <NotificationSettingsPage /> },
+  { path: "/profile", title: "Your data", element: <ProfilePage /> },
   { path: "/manage/*", title: "Admin", element: <AdminPage /> },
   { path: "*", title: "Page not found", element: <NotFound /> },
 ];
@@ -114,6 +116,8 @@ const ADMIN_TAB_TITLES: TitledRoute[] = [
   { path: "/manage/audit", title: "Audit trail · Admin" },
   { path: "/manage/health", title: "Health · Admin" },
   { path: "/manage/logs", title: "System logs · Admin" },
+  { path: "/manage/backups", title: "Backups · Admin" },
+  { path: "/manage/performance", title: "Performance · Admin" },
   { path: "/manage/ml/*", title: "ML models · Admin" },
 ];
 

@@ -89,6 +89,13 @@ export function AppLayout() {
                 <Menu.Label>
                   {user?.email} ({user?.role})
                 </Menu.Label>
+                <Menu.Item component={RouterLink} to="/profile#export">
+                  Export my data
+                </Menu.Item>
+                <Menu.Item component={RouterLink} to="/profile#delete" color="red">
+                  Delete my account
+                </Menu.Item>
+                <Menu.Divider />
                 <Menu.Item onClick={() => void logout()}>Log out</Menu.Item>
               </Menu.Dropdown>
             </Menu>

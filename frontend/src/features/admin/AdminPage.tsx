@@ -9,7 +9,9 @@ import { ErrorAlert } from "@/lib/ErrorAlert";
 import { ConfirmButton, PageHeader } from "@/lib/ui";
 import { MlPanel } from "@/features/ml/MlPanel";
 import { AuditPanel } from "./AuditPanel";
+import { BackupsPanel } from "./BackupsPanel";
 import { HealthPanel } from "./HealthPanel";
+import { PerformancePanel } from "./PerformancePanel";
 import { UsersPanel } from "./UsersPanel";
 
 function SystemLogsPanel() {
@@ -37,7 +39,7 @@ function SystemLogsPanel() {
   );
 }
 
-const TABS = ["users", "audit", "health", "logs", "ml"] as const;
+const TABS = ["users", "audit", "health", "performance", "backups", "logs", "ml"] as const;
 
 export default function AdminPage() {
   const { user } = useAuth();
@@ -53,7 +55,7 @@ export default function AdminPage() {
   }
   return (
     <>
-      <PageHeader title="Admin" description="Users and roles, the audit trail, the platform's health, the ML models.">
+      <PageHeader title="Admin" description="Users and roles, the audit trail, the platform's health and performance, backups, the ML models.">
         <Button component="a" href="/admin/" variant="default" target="_blank" rel="noopener">
           Open Django admin
         </Button>
@@ -64,12 +66,16 @@ export default function AdminPage() {
             <Tabs.Tab value="users">Users and roles</Tabs.Tab>
             <Tabs.Tab value="audit">Audit trail</Tabs.Tab>
             <Tabs.Tab value="health">Health</Tabs.Tab>
+            <Tabs.Tab value="performance">Performance</Tabs.Tab>
+            <Tabs.Tab value="backups">Backups</Tabs.Tab>
             <Tabs.Tab value="logs">System logs</Tabs.Tab>
             <Tabs.Tab value="ml">ML models</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="users">{current === "users" && <UsersPanel />}</Tabs.Panel>
           <Tabs.Panel value="audit">{current === "audit" && <AuditPanel />}</Tabs.Panel>
           <Tabs.Panel value="health">{current === "health" && <HealthPanel />}</Tabs.Panel>
+          <Tabs.Panel value="performance">{current === "performance" && <PerformancePanel />}</Tabs.Panel>
+          <Tabs.Panel value="backups">{current === "backups" && <BackupsPanel />}</Tabs.Panel>
           <Tabs.Panel value="logs">{current === "logs" && <SystemLogsPanel />}</Tabs.Panel>
           <Tabs.Panel value="ml">{current === "ml" && <MlPanel />}</Tabs.Panel>
         </Tabs>

@@ -1,0 +1,1 @@
+"""The admin's performance dashboard (rolled-up metrics by minute) and the alerts on them."""
