@@ -701,6 +701,32 @@ CELERY_BEAT_SCHEDULE["logs-error-spike"] = {
     "options": {"expires": 55},
 }
 
+# --- A user's data (accounts/export, accounts/deletion) ----------------------------------------
+# An export's download link works this long; the file is deleted after it.
+DATA_EXPORT_DIR = env.str("DATA_EXPORT_DIR", default=str(var_dir() / "exports"))
+DATA_EXPORT_LINK_HOURS = env.int("DATA_EXPORT_LINK_HOURS", default=24)
+# A closed account's rows are erased this many days after the user deleted it.
+ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+
+# --- Backups (ops/backups) ------------------------------------------------------------------------
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(var_dir() / "backups"))
+# A Fernet key (not one of ENCRYPTION_KEYS): set it and every archive is encrypted with it.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# S3-compatible storage: with a bucket set, each archive is also uploaded there.
+BACKUP_S3_BUCKET = env.str("BACKUP_S3_BUCKET", default="")
+BACKUP_S3_PREFIX = env.str("BACKUP_S3_PREFIX", default="tradefleet/")
+BACKUP_S3_ENDPOINT_URL = env.str("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_REGION = env.str("BACKUP_S3_REGION", default="us-east-1")
+BACKUP_S3_ACCESS_KEY_ID = env.str("BACKUP_S3_ACCESS_KEY_ID", default="")
+BACKUP_S3_SECRET_ACCESS_KEY = env.str("BACKUP_S3_SECRET_ACCESS_KEY", default="")
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=30)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=12)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+
+# --- Performance dashboard and alerts (ops/monitoring) --------------------------------------------
+# Rolled-up samples are kept this many days (the dashboard's longest window is a week).
+MONITORING_KEEP_DAYS = env.int("MONITORING_KEEP_DAYS", default=8)
+
 # django-celery-beat stores an interval as whole seconds: 0.5 would be saved as 0, and beat would
 # send that task as fast as it can loop. A setting it cannot keep is refused at start.
 for _name, _entry in CELERY_BEAT_SCHEDULE.items():
