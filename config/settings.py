@@ -306,6 +306,9 @@ TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=600)
 # Each take-profit tick sends every user one `positions.marked` event with the prices and
 # unrealized PnL it marked (trading/takeprofit/events.py); off: the pages show marks on reload.
 TRADING_MARK_EVENTS = env.bool("TRADING_MARK_EVENTS", default=True)
+# Between those ticks, a web process prices the open groups its pages show this often (through the
+# shared ticker cache) and sends them live marks (trading/takeprofit/services/live_marks.py).
+TRADING_LIVE_MARK_SECONDS = env.float("TRADING_LIVE_MARK_SECONDS", default=0.5)
 # Celery's Django fixup closes the DB connection around every task; reusing it is 4x faster. A
 # connection the server dropped is closed before the next task all the same (config/dbconn.py).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10000)

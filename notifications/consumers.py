@@ -3,6 +3,8 @@
 Server to client: `{"type": "order.updated" | ..., "data": {...}, "ts": "..."}` (events.py), only
 the authenticated user's own events. Client to server: `{"type": "ping"}`, answered with
 `{"type": "pong"}`; each ping also checks that the login session is still alive.
+`{"type": "watch", "kind": "positions", "ids": [...]}` names what the open page shows, for
+updates between the monitors' ticks (live_watch.py).
 
 Close codes: 4401 when the token is missing, bad or expired, or its session has ended (the client
 should refresh its token or log in again, then reconnect).
@@ -19,7 +21,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.ws_auth import aauthenticate_access_token
 
-from . import events
+from . import events, live_watch
 from .services.inbox import unread_count
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.receive_json(content)
 
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "user_id"):
+            await live_watch.drop(self.channel_name)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "watch" and hasattr(self, "user_id"):
+            await live_watch.watch(self.channel_name, str(self.user_id), content, self.send_json)
+            return
         if not isinstance(content, dict) or content.get("type") != "ping":
             return  # unknown messages are ignored, so newer clients still work with this server
         token = self.scope.get("access_token")
@@ -78,6 +87,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             # the tick that raised it (a thousand fills, most of their users not online).
             count = await database_sync_to_async(unread_count)(self.user_id)
             event = {**event, "data": {**event["data"], "unread_count": count}}
+        live_watch.forwarded(self.channel_name, str(event.get("type", "")))
         await self.send_json(event)
 
     async def session_ended(self, message: dict[str, Any]) -> None:

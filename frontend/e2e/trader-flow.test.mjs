@@ -154,7 +154,7 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     await shot("position-detail-open");
   });
 
-  await step("a simulator price move reaches the open position's PnL at the next tick, without a reload", async () => {
+  await step("a simulator price move reaches the open position's PnL within a second, without a reload", async () => {
     const admin = await apiLogin(server, "admin@tradefleet.local", server.adminPassword);
     const number = async (id) => Number((await page.getByTestId(id).innerText()).replace(/[^\d.-]/g, ""));
     const average = await number("stat-average-entry");
@@ -180,8 +180,9 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     const elapsed = Date.now() - movedAt;
     assert.match(await page.getByTestId("stat-unrealized").innerText(), /^-/);
     console.log(`a price move reached the page in ${elapsed} ms`);
-    // One take-profit tick (1 s here) plus the tick's own work in this one busy process.
-    assert.ok(elapsed < 2500, `the new mark took ${elapsed} ms to reach the page`);
+    // The page watches its position: the web process prices it every 0.5 s from the shared
+    // ticker cache (0.2 s here), between the take-profit ticks (trading/takeprofit/services/live_marks.py).
+    assert.ok(elapsed < 1000, `the new mark took ${elapsed} ms to reach the page`);
     assert.equal(await page.evaluate(() => window.__sameLoad), true, "the page was reloaded");
   });
 

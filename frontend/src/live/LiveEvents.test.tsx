@@ -6,11 +6,12 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes, useParams } from "react-router";
 import { testClient } from "@/test/render";
-import { LiveEventsProvider, useLiveState } from "./LiveEvents";
+import { LiveEventsProvider, useLiveState, useWatchPositions } from "./LiveEvents";
 import type { LiveEvent, LiveSocketOptions } from "./socket";
 
 // The provider's socket, replaced by one whose events the test sends.
 const sockets: LiveSocketOptions[] = [];
+const watched: Array<[string, string[]]> = [];
 vi.mock("./socket", () => ({
   LiveSocket: class {
     constructor(options: LiveSocketOptions) {
@@ -19,11 +20,15 @@ vi.mock("./socket", () => ({
     start() {}
     stop() {}
     nudge() {}
+    watch(kind: string, ids: string[]) {
+      watched.push([kind, ids]);
+    }
   },
 }));
 
 afterEach(() => {
   sockets.length = 0;
+  watched.length = 0;
   act(() => notifications.clean());
 });
 
@@ -104,5 +109,33 @@ describe("a live notification, on any page", () => {
     expect(screen.queryByTestId("notification-toast")).toBeNull();
     expect(screen.queryByText("Leg 2 filled")).toBeNull();
     expect(screen.getByTestId("alerts").textContent?.match(/Signal refused/g)).toHaveLength(1);
+  });
+});
+
+function Watching({ ids }: { ids: string[] }) {
+  useWatchPositions(ids);
+  return null;
+}
+
+describe("the open positions a page shows", () => {
+  it("are watched together while shown, and withdrawn when the page goes", () => {
+    const view = (first: boolean, second: boolean) => (
+      <MantineProvider>
+        <QueryClientProvider client={testClient()}>
+          <MemoryRouter>
+            <LiveEventsProvider onSessionEnded={() => {}}>
+              {first && <Watching ids={["g2", "g1"]} />}
+              {second && <Watching ids={["g3", "g1"]} />}
+            </LiveEventsProvider>
+          </MemoryRouter>
+        </QueryClientProvider>
+      </MantineProvider>
+    );
+    const { rerender } = render(view(true, true));
+    expect(watched.at(-1)).toEqual(["positions", ["g1", "g2", "g3"]]);
+    rerender(view(true, false));
+    expect(watched.at(-1)).toEqual(["positions", ["g1", "g2"]]);
+    rerender(view(false, false));
+    expect(watched.at(-1)).toEqual(["positions", []]);
   });
 });

@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Anchor, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
@@ -22,12 +22,26 @@ interface LiveContextValue {
   state: ConnectionState;
   alerts: Alert[];
   dismissAlert: (id: string) => void;
+  /** `watcher` (one per mounted component) shows these open positions: the server sends their
+   * marks between the take-profit ticks. An empty list withdraws them. */
+  watchPositions: (watcher: string, ids: string[]) => void;
 }
 
-const LiveContext = createContext<LiveContextValue>({ state: "offline", alerts: [], dismissAlert: () => {} });
+const LiveContext = createContext<LiveContextValue>({ state: "offline", alerts: [], dismissAlert: () => {}, watchPositions: () => {} });
 
 export function useLiveState(): LiveContextValue {
   return useContext(LiveContext);
+}
+
+/** Live marks for the open positions a component shows, while it is mounted. */
+export function useWatchPositions(ids: string[]): void {
+  const { watchPositions } = useContext(LiveContext);
+  const watcher = useId();
+  const key = ids.join(",");
+  useEffect(() => {
+    watchPositions(watcher, key ? key.split(",") : []);
+  }, [watchPositions, watcher, key]);
+  useEffect(() => () => watchPositions(watcher, []), [watchPositions, watcher]);
 }
 
 function alertFrom(event: LiveEvent): Alert | null {
@@ -103,6 +117,14 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
   const navigate = useNavigate();
   const go = useRef(navigate);
   go.current = navigate;
+  const socketRef = useRef<LiveSocket | null>(null);
+  const watchers = useRef(new Map<string, string[]>());
+  const watchPositions = useCallback((watcher: string, ids: string[]) => {
+    if (ids.length) watchers.current.set(watcher, ids);
+    else watchers.current.delete(watcher);
+    const all = [...new Set([...watchers.current.values()].flat())].sort();
+    socketRef.current?.watch("positions", all);
+  }, []);
 
   useEffect(() => {
     const socket = new LiveSocket({
@@ -142,6 +164,8 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
       onReconnected: () => void client.invalidateQueries(),
       onSessionEnded: () => ended.current(),
     });
+    socketRef.current = socket;
+    socket.watch("positions", [...new Set([...watchers.current.values()].flat())].sort());
     socket.start();
     const nudge = () => socket.nudge();
     const visible = () => document.visibilityState === "visible" && socket.nudge();
@@ -151,12 +175,13 @@ export function LiveEventsProvider({ children, onSessionEnded }: { children: Rea
       window.removeEventListener("online", nudge);
       document.removeEventListener("visibilitychange", visible);
       socket.stop();
+      socketRef.current = null;
     };
   }, [client]);
 
   const value = useMemo(
-    () => ({ state, alerts, dismissAlert: (id: string) => setAlerts((current) => current.filter((a) => a.id !== id)) }),
-    [state, alerts],
+    () => ({ state, alerts, dismissAlert: (id: string) => setAlerts((current) => current.filter((a) => a.id !== id)), watchPositions }),
+    [state, alerts, watchPositions],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

@@ -100,6 +100,25 @@ describe("the live-events socket", () => {
     socket.stop();
   });
 
+  it("sends what the page watches when it changes and again on every reconnect", () => {
+    const { socket } = setup();
+    socket.watch("positions", ["g1"]); // before the socket is open: kept for the open
+    socket.start();
+    FakeSocket.all[0]!.open();
+    const watches = (ws: FakeSocket) => ws.sent.filter((m) => m.includes('"watch"')).map((m) => JSON.parse(m));
+    expect(watches(FakeSocket.all[0]!)).toEqual([{ type: "watch", kind: "positions", ids: ["g1"] }]);
+    socket.watch("positions", ["g1"]); // unchanged: nothing sent
+    socket.watch("positions", ["g1", "g2"]);
+    expect(watches(FakeSocket.all[0]!)).toHaveLength(2);
+    FakeSocket.all[0]!.drop();
+    vi.advanceTimersByTime(1000);
+    FakeSocket.all[1]!.open();
+    expect(watches(FakeSocket.all[1]!)).toEqual([{ type: "watch", kind: "positions", ids: ["g1", "g2"] }]);
+    socket.watch("positions", []);
+    expect(watches(FakeSocket.all[1]!).at(-1)).toEqual({ type: "watch", kind: "positions", ids: [] });
+    socket.stop();
+  });
+
   it("on 4401 refreshes the token and reconnects with the new one", async () => {
     let token = "t1";
     const refresh = vi.fn(async () => {

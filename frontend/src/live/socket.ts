@@ -1,6 +1,8 @@
 // One WebSocket to /ws/events/ per tab: connects with the access token, pings every 25 s,
 // reconnects with exponential backoff (1 s doubling to 30 s, with jitter), and on close code
 // 4401 (token expired or session ended) refreshes the token first, or gives up for a new login.
+// `watch(kind, ids)` tells the server what the open page shows (live marks between the
+// monitors' ticks); the lists are sent again on every (re)connect.
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "offline";
 
@@ -44,6 +46,7 @@ export class LiveSocket {
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly watching = new Map<string, string[]>();
   private readonly opts: LiveSocketOptions;
 
   constructor(opts: LiveSocketOptions) {
@@ -61,6 +64,19 @@ export class LiveSocket {
     const ws = this.ws;
     this.ws = null;
     if (ws && ws.readyState <= 1) ws.close(1000);
+  }
+
+  /** What the page shows of `kind` now (an empty list stops it). */
+  watch(kind: string, ids: string[]): void {
+    const before = this.watching.get(kind) ?? [];
+    if (before.length === ids.length && before.every((id, i) => id === ids[i])) return;
+    if (ids.length) this.watching.set(kind, ids);
+    else this.watching.delete(kind);
+    this.sendWatch(kind, ids);
+  }
+
+  private sendWatch(kind: string, ids: string[]): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: "watch", kind, ids }));
   }
 
   /** Reconnect now (the browser came back online, the tab became visible). */
@@ -97,6 +113,7 @@ export class LiveSocket {
       this.pingTimer = setInterval(() => {
         if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping" }));
       }, this.opts.pingMs ?? 25_000);
+      for (const [kind, ids] of this.watching) this.sendWatch(kind, ids);
       if (wasReconnect) this.opts.onReconnected?.();
     };
     ws.onmessage = (message: MessageEvent) => {

@@ -1,6 +1,7 @@
 import { Anchor, Card, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
 import { ErrorAlert } from "@/lib/ErrorAlert";
+import { useWatchPositions } from "@/live/LiveEvents";
 import { formatDecimal, formatMoney, formatPrice, formatSigned, formatTime, pnlColor } from "@/lib/format";
 import { ConfirmButton, PageHeader, QueryState, StatusBadge } from "@/lib/ui";
 import { isOpenStatus, useClosePosition, usePosition } from "./api";
@@ -27,6 +28,8 @@ export default function PositionDetailPage() {
   const close = useClosePosition(id);
   const detail = query.data;
   const quote = detail?.quote_currency ?? "";
+  // The server prices an open position between take-profit ticks while this page shows it.
+  useWatchPositions(detail && isOpenStatus(detail.status) ? [detail.id] : []);
 
   return (
     <QueryState isLoading={query.isLoading} error={query.error}>

@@ -1,6 +1,7 @@
 import { Card, Group, Pagination, Select, Text, TextInput } from "@mantine/core";
 import { PageHeader, QueryState } from "@/lib/ui";
-import { usePositions, type PositionFilters } from "./api";
+import { useWatchPositions } from "@/live/LiveEvents";
+import { isOpenStatus, usePositions, type PositionFilters } from "./api";
 import { pageParam, pickParams, useListParams } from "./listParams";
 import { PositionsTable } from "./PositionsTable";
 
@@ -39,6 +40,7 @@ export default function PositionsPage() {
   const { params, settled, page, set } = useListParams();
   const pageSize = pageSizeOf(settled);
   const query = usePositions(toApiFilters(settled), pageSize);
+  useWatchPositions((query.data?.results ?? []).filter((row) => isOpenStatus(row.status)).map((row) => row.id));
   const count = query.data?.count ?? 0;
   const pages = Math.max(1, Math.ceil(count / pageSize));
   return (
