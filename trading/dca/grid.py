@@ -31,7 +31,7 @@ class GridError(ValueError):
     """A grid that cannot be built; the message names the level/leg and the broken rule."""
 
 
-def _decimal(name: str, value: object) -> Decimal:
+def as_decimal(name: str, value: object) -> Decimal:
     # Floats are refused, not converted: Decimal(0.1) silently carries binary noise into prices.
     if isinstance(value, bool) or isinstance(value, float):
         raise GridError(f"{name} must be a Decimal, int or str, not {type(value).__name__}")
@@ -49,7 +49,7 @@ def _decimal(name: str, value: object) -> Decimal:
     return result
 
 
-def _check_side(side: str) -> None:
+def check_side(side: str) -> None:
     if side not in SIDES:
         raise GridError(f"side must be 'long' or 'short', got {side!r}")
 
@@ -76,7 +76,7 @@ class Level:
 
     def __post_init__(self) -> None:
         for name in ("gap_percent", "weight_percent", "tp_percent"):
-            object.__setattr__(self, name, _decimal(name, getattr(self, name)))
+            object.__setattr__(self, name, as_decimal(name, getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Leg:
 def validate_levels(levels: Sequence[Level], *, side: Side = "long") -> None:
     """Raise GridError naming the first broken rule. Gaps are non-increasing: deeper legs
     never sit closer to entry than earlier ones (equal gaps are allowed, e.g. two orders)."""
-    _check_side(side)
+    check_side(side)
     if not levels:
         raise GridError("a grid needs at least one level (the entry)")
     if levels[0].gap_percent != 0:
@@ -171,16 +171,16 @@ class ThreeCommasBot(TypedDict):
 def _3commas_orders(bot: ThreeCommasBot) -> tuple[Decimal, list[Decimal], list[Decimal]]:
     """(base order, total deviations, volumes) of the safety orders, 1-based n: deviation
     d * (1 + s + ... + s^(n-1)) %, volume v * m^(n-1) in quote currency."""
-    base = _decimal("base_order", bot["base_order"])
+    base = as_decimal("base_order", bot["base_order"])
     if base <= 0:
         raise GridError(f"base_order must be positive, got {plain(base)}")
     safety_orders: object = bot["safety_orders"]
     if isinstance(safety_orders, bool) or not isinstance(safety_orders, int) or safety_orders < 0:
         raise GridError(f"safety_orders must be a whole number >= 0, got {safety_orders!r}")
-    volume = _decimal("safety_order", bot["safety_order"])
-    d = _decimal("step_percent", bot["step_percent"])
-    s = _decimal("step_scale", bot["step_scale"])
-    m = _decimal("volume_scale", bot["volume_scale"])
+    volume = as_decimal("safety_order", bot["safety_order"])
+    d = as_decimal("step_percent", bot["step_percent"])
+    s = as_decimal("step_scale", bot["step_scale"])
+    m = as_decimal("volume_scale", bot["volume_scale"])
     if safety_orders and (volume <= 0 or d <= 0 or s <= 0 or m <= 0):
         raise GridError("safety_order, step_percent, step_scale and volume_scale must be positive")
     deviations: list[Decimal] = []
@@ -217,7 +217,7 @@ def levels_from_3commas(*, tp_percent: Decimal, **bot: Unpack[ThreeCommasBot]) -
     `tp_percent` (pass the config's `tp_aggregate_percent`): with tp_mode `aggregate` it is the
     group target, with `per_leg` each leg aims for the same move. `active_safety_orders` limits
     how many rest on the book at once, which is the engine's business, not the grid's."""
-    tp = _decimal("tp_percent", tp_percent)
+    tp = as_decimal("tp_percent", tp_percent)
     base, deviations, volumes = _3commas_orders(bot)
     total = base + sum(volumes, Decimal(0))
     safety_weights = [(HUNDRED * v / total).quantize(WEIGHT_QUANTUM, rounding=ROUND_DOWN) for v in volumes]
@@ -243,7 +243,7 @@ def tp_price(*, fill_price: Decimal, tp_percent: Decimal, tick_size: Decimal, si
     """The take-profit for a fill, rounded to the tick *away from the fill* (up for a long,
     down for a short), so the target never promises less than tp_percent: rounding toward the
     fill could put a small target on the fill price itself, a take-profit that earns nothing."""
-    _check_side(side)
+    check_side(side)
     if side == "long":
         return _ceil_to(fill_price * (1 + tp_percent / HUNDRED), tick_size)
     target = floor_to(fill_price * (1 - tp_percent / HUNDRED), tick_size)
@@ -265,7 +265,7 @@ def compute_grid(
     """One pyramid's legs. Price and quantity are rounded down (never spend more than the
     level's share of capital); a leg below the market's minimums makes the whole grid invalid."""
     validate_levels(levels, side=side)
-    entry, capital = _decimal("entry", entry), _decimal("capital", capital)
+    entry, capital = as_decimal("entry", entry), as_decimal("capital", capital)
     if entry <= 0:
         raise GridError(f"entry price must be positive, got {plain(entry)}")
     if capital <= 0:
@@ -321,76 +321,12 @@ def aggregate_tp_price(
     return tp_price(fill_price=average_entry, tp_percent=tp_aggregate_percent, tick_size=tick_size, side=side)
 
 
-@dataclass(frozen=True)
-class LadderStep:
-    """What a trader reads after leg `level` fills (3Commas' safety-order table): how far the
-    leg is from the entry, the position so far, its average price, the group take-profit on
-    that average and how far price must come back from the leg to reach it."""
-
-    level: int
-    price: Decimal
-    deviation_percent: Decimal  # signed move from the entry: negative below it
-    cumulative_quantity: Decimal
-    cumulative_notional: Decimal  # quote currency spent so far
-    average_price: Decimal  # unrounded, like average_entry
-    tp_price: Decimal  # aggregate_tp_price on the average, on the tick
-    rebound_percent: Decimal  # favourable move from `price` to `tp_price`, >= 0
-
-
-def ladder(
-    *,
-    entry: Decimal,
-    fills: Sequence[tuple[Decimal, Decimal]],
-    tp_aggregate_percent: Decimal,
-    tick_size: Decimal,
-    side: Side = "long",
-) -> list[LadderStep]:
-    """Each leg filled in turn, at its (price, quantity). 3Commas' example, one unit per leg at
-    10000, 9800 and 9600 with a 1 % target: averages 10000, 9900, 9800 and targets 10100, 9999,
-    9898, so the third leg needs a 3.1 % rebound. Not rounded except the targets (orders)."""
-    _check_side(side)
-    entry = _decimal("entry", entry)
-    if entry <= 0:
-        raise GridError(f"entry price must be positive, got {plain(entry)}")
-    steps: list[LadderStep] = []
-    cost = quantity = Decimal(0)
-    for index, (price, qty) in enumerate(fills):
-        cost += price * qty
-        quantity += qty
-        if quantity <= 0:
-            raise GridError(f"leg {index}: no quantity to average")
-        average = cost / quantity
-        target = aggregate_tp_price(
-            average_entry=average, tp_aggregate_percent=tp_aggregate_percent, tick_size=tick_size, side=side
-        )
-        move = target - price if side == "long" else price - target
-        steps.append(
-            LadderStep(
-                level=index,
-                price=price,
-                deviation_percent=(price - entry) / entry * HUNDRED,
-                cumulative_quantity=quantity,
-                cumulative_notional=cost,
-                average_price=average,
-                tp_price=target,
-                rebound_percent=move / price * HUNDRED,
-            )
-        )
-    return steps
-
-
-def max_deviation_percent(steps: Sequence[LadderStep]) -> Decimal:
-    """How far against the position the grid keeps buying: 3Commas' "max price deviation
-    covered" is the last leg's distance from the entry (positive)."""
-    return max((abs(step.deviation_percent) for step in steps), default=Decimal(0))
-
-
 def trailing_exit_price(
     *, extreme: Decimal, trailing_deviation_percent: Decimal, side: Side = "long"
 ) -> Decimal:
     """Where a trailing take-profit exits at market: the peak less the deviation for a long,
     the trough plus it for a short. Not rounded: it is a trigger compared with the last price."""
-    _check_side(side)
+    check_side(side)
     direction = -1 if side == "long" else 1
     return extreme * (1 + direction * trailing_deviation_percent / HUNDRED)
 
@@ -405,7 +341,7 @@ def realized_pnl(
 ) -> Decimal:
     """Proceeds of the sells - cost of the buys - all fees, in quote currency. `fees` are
     the fees on both the opening and the closing orders of `quantity`, already in quote."""
-    _check_side(side)
+    check_side(side)
     move = exit_price - entry_price if side == "long" else entry_price - exit_price
     return move * quantity - fees
 
@@ -441,7 +377,7 @@ def winner_close_quantity(
     """The risk engine's partial close of a winner: `min(required, profit) / per-unit profit`,
     rounded down to the step (never realize more than needed). 0 when the group is not in profit;
     the caller skips a result below the minimum notional."""
-    _check_side(side)
+    check_side(side)
     per_unit = current_price - average_entry if side == "long" else average_entry - current_price
     wanted = min(required, winner_profit)
     if per_unit <= 0 or wanted <= 0:

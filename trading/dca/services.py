@@ -25,16 +25,14 @@ from brokers.models import ExchangeConfig
 from trading.dca.grid import (
     MAX_TP_PERCENT,
     GridError,
-    LadderStep,
     Level,
     capital_from_3commas,
     compute_grid,
-    ladder,
     levels_from_3commas,
-    max_deviation_percent,
     plain,
     validate_levels,
 )
+from trading.dca.ladder import LadderStep, ladder, max_deviation_percent
 from trading.dca.models import DCAConfig, Form
 from trading.dca.timeframes import TimeframeInvalid, canonical_timeframe
 

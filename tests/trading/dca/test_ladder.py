@@ -15,11 +15,10 @@ from trading.dca.grid import (
     Precision,
     capital_from_3commas,
     compute_grid,
-    ladder,
     levels_from_3commas,
-    max_deviation_percent,
     validate_levels,
 )
+from trading.dca.ladder import ladder, max_deviation_percent
 
 
 def test_3commas_published_example_equal_quantity_legs() -> None:
