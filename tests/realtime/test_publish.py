@@ -135,10 +135,21 @@ async def test_publish_from_a_worker_thread_reaches_the_socket_through_redis(
     assert elapsed < 1.0
 
 
+@pytest.fixture
+def worker_loop() -> Any:
+    """This process as a Celery worker process sees it: its own background loop sends the events
+    (config/celery.py). The previous loop is put back afterwards."""
+    previous, previous_pid = events._server_loop, events._server_loop_pid
+    events.start_background_loop()
+    yield events._server_loop
+    events.set_server_loop(previous)
+    events._server_loop_pid = previous_pid
+
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis channel layer)")
-def test_a_worker_process_sends_events_fire_and_forget_from_its_own_loop() -> None:
+def test_a_worker_process_sends_events_fire_and_forget_from_its_own_loop(worker_loop: Any) -> None:
     """Celery worker processes start a loop of their own (config/celery.py); a send returns at
     once and the event still arrives. A loop registered by another process (inherited through
     fork) is never used."""
@@ -149,33 +160,26 @@ def test_a_worker_process_sends_events_fire_and_forget_from_its_own_loop() -> No
     user = uuid.uuid4()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(events.group_for_user(user), channel)
-    previous, previous_pid = events._server_loop, events._server_loop_pid
-    try:
-        events.start_background_loop()
-        loop = events._server_loop
-        assert loop is not None and loop.is_running()
-        events.start_background_loop()
-        assert events._server_loop is loop  # idempotent in one process
-        started = time.perf_counter()
-        events.publish(user, events.ORDER_UPDATED, {"n": 1})
-        assert time.perf_counter() - started < 0.05
-        # As a forked child sees it: the loop belongs to another pid, so sending falls back.
-        events._server_loop_pid = -1
-        events.publish(user, events.ORDER_UPDATED, {"n": 2})
+    assert worker_loop is not None and worker_loop.is_running()
+    events.start_background_loop()
+    assert events._server_loop is worker_loop  # idempotent in one process
+    started = time.perf_counter()
+    events.publish(user, events.ORDER_UPDATED, {"n": 1})
+    assert time.perf_counter() - started < 0.05
+    # As a forked child sees it: the loop belongs to another pid, so sending falls back.
+    events._server_loop_pid = -1
+    events.publish(user, events.ORDER_UPDATED, {"n": 2})
 
-        async def two() -> list[Any]:
-            return [(await layer.receive(channel))["event"]["data"]["n"] for _ in range(2)]
+    async def two() -> list[Any]:
+        return [(await layer.receive(channel))["event"]["data"]["n"] for _ in range(2)]
 
-        assert sorted(async_to_sync(two)()) == [1, 2]
-    finally:
-        events.set_server_loop(previous)
-        events._server_loop_pid = previous_pid
+    assert sorted(async_to_sync(two)()) == [1, 2]
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis channel layer)")
-def test_a_burst_of_events_for_many_users_from_a_worker_all_arrive() -> None:
+def test_a_burst_of_events_for_many_users_from_a_worker_all_arrive(worker_loop: Any) -> None:
     """A tick that sends 300 users their marks at once. channels-redis holds one pooled
     connection per send in flight (sends past the pool failed and were lost), and one process's
     sockets share one Redis list (past its capacity, 100 by default, events were dropped)."""
@@ -187,32 +191,26 @@ def test_a_burst_of_events_for_many_users_from_a_worker_all_arrive() -> None:
     channels = [async_to_sync(layer.new_channel)() for _ in users]
     for user, channel in zip(users, channels, strict=True):
         async_to_sync(layer.group_add)(events.group_for_user(user), channel)
-    previous, previous_pid = events._server_loop, events._server_loop_pid
-    try:
-        events.start_background_loop()
-        for n, user in enumerate(users):
-            events.publish(user, events.ORDER_UPDATED, {"n": n})
+    for n, user in enumerate(users):
+        events.publish(user, events.ORDER_UPDATED, {"n": n})
 
-        async def each() -> list[int]:
-            got = []
-            for channel in channels:  # one at a time: the reading side has a pool too
-                try:
-                    message = await asyncio.wait_for(layer.receive(channel), timeout=5)
-                    got.append(int(message["event"]["data"]["n"]))
-                except TimeoutError:
-                    got.append(-1)
-            return got
+    async def each() -> list[int]:
+        got = []
+        for channel in channels:  # one at a time: the reading side has a pool too
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=5)
+                got.append(int(message["event"]["data"]["n"]))
+            except TimeoutError:
+                got.append(-1)
+        return got
 
-        assert async_to_sync(each)() == list(range(300))
-    finally:
-        events.set_server_loop(previous)
-        events._server_loop_pid = previous_pid
+    assert async_to_sync(each)() == list(range(300))
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis channel layer)")
-def test_one_users_events_arrive_in_the_order_they_were_published() -> None:
+def test_one_users_events_arrive_in_the_order_they_were_published(worker_loop: Any) -> None:
     """A training job's progress, 1 % to 100 %: sends in flight together must not land swapped
     (each takes several round trips to Redis)."""
     from asgiref.sync import async_to_sync
@@ -222,16 +220,10 @@ def test_one_users_events_arrive_in_the_order_they_were_published() -> None:
     user = uuid.uuid4()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(events.group_for_user(user), channel)
-    previous, previous_pid = events._server_loop, events._server_loop_pid
-    try:
-        events.start_background_loop()
-        for n in range(80):
-            events.publish(user, events.ML_JOB_UPDATED, {"progress": n})
+    for n in range(80):
+        events.publish(user, events.ML_JOB_UPDATED, {"progress": n})
 
-        async def all_of_them() -> list[int]:
-            return [(await layer.receive(channel))["event"]["data"]["progress"] for _ in range(80)]
+    async def all_of_them() -> list[int]:
+        return [(await layer.receive(channel))["event"]["data"]["progress"] for _ in range(80)]
 
-        assert async_to_sync(all_of_them)() == list(range(80))
-    finally:
-        events.set_server_loop(previous)
-        events._server_loop_pid = previous_pid
+    assert async_to_sync(all_of_them)() == list(range(80))
