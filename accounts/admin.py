@@ -36,8 +36,8 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
-    list_display = ("email", "username", "role", "is_active", "created_at", "last_login")
-    list_filter = ("role", "is_active", "created_at", "last_login")
+    list_display = ("email", "username", "role", "is_active", "created_at", "last_login", "erase_after")
+    list_filter = ("role", "is_active", "created_at", "last_login", "deleted_at")
     search_fields = ("email", "username", "id")
     ordering = ("-created_at",)
     readonly_fields = ("id", "created_at", "last_login", "webhook_secret_rotated_at")

@@ -45,6 +45,10 @@ class LockoutModelBackend(ModelBackend):
             lockout.clear(email, ip)
         return user
 
+    def user_can_authenticate(self, user: Any) -> bool:
+        # A deleted account stays refused even if someone set it active again before its erase.
+        return super().user_can_authenticate(user) and getattr(user, "deleted_at", None) is None
+
 
 def _locked_out_notify(email: str, ip: str) -> None:
     """Tell the admins that an account is locked (its e-mail, the IP, until when). Only for an

@@ -166,3 +166,6 @@ class UserSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+from accounts.export.models import *  # noqa: E402,F403

@@ -6,6 +6,7 @@ entry exists exactly when the change does.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -71,3 +72,51 @@ def request_origin(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
     return client_address(request), user_agent(request)
+
+
+def pseudonym_for(user_id: Any) -> str:
+    """The name a deleted user's audit entries carry: stable for one user, not their id."""
+    return f"deleted-user-{hashlib.sha256(str(user_id).encode()).hexdigest()[:12]}"
+
+
+def pseudonymise_user(*, user: Any) -> str:
+    """Before `user`'s row is erased: the audit entries by or about them keep what happened,
+    but no longer name them. Their actor/owner links are cut, and their e-mail, username and id
+    are replaced by `pseudonym_for(user.pk)` wherever the entry holds them as text (the actor
+    label, the resource id, the before/after values). Returns the pseudonym."""
+    pseudonym = pseudonym_for(user.pk)
+    names = [re.escape(str(value)) for value in (user.email, user.pk) if value]
+    if user.username:
+        # Whole words only: a short username must not eat the letters of other words.
+        names.append(rf"(?<![\w.@+-]){re.escape(user.username)}(?![\w.@+-])")
+    pattern = re.compile("|".join(names), re.IGNORECASE)
+    entries = AuditLog.objects.filter(
+        models.Q(actor_id=user.pk)
+        | models.Q(owner_id=user.pk)
+        | models.Q(actor_label__iexact=user.email)
+        | models.Q(resource_type="accounts.User", resource_id=str(user.pk))
+    )
+    changed = []
+    for entry in entries.iterator(chunk_size=500):
+        entry.actor_id = None if entry.actor_id == user.pk else entry.actor_id
+        entry.owner_id = None if entry.owner_id == user.pk else entry.owner_id
+        entry.actor_label = pattern.sub(pseudonym, entry.actor_label)
+        entry.resource_id = pattern.sub(pseudonym, entry.resource_id)[:64]
+        entry.changes = _replace_text(entry.changes, pattern, pseudonym)
+        changed.append(entry)
+    AuditLog.objects.bulk_update(
+        changed, ["actor", "owner", "actor_label", "resource_id", "changes"], batch_size=500
+    )
+    return pseudonym
+
+
+def _replace_text(value: Any, pattern: re.Pattern[str], replacement: str) -> Any:
+    if isinstance(value, dict):
+        return {
+            pattern.sub(replacement, str(k)): _replace_text(v, pattern, replacement) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_replace_text(v, pattern, replacement) for v in value]
+    if isinstance(value, str):
+        return pattern.sub(replacement, value)
+    return value

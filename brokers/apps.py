@@ -30,6 +30,8 @@ class BrokersConfig(AppConfig):
         # Paper NSE registers its catalog entry itself (it builds on the registry, so the registry
         # cannot import it without a cycle).
         import_module("brokers.paper_equities.kind")
+        # The user closing their account: their keys are wiped (accounts/hooks.py).
+        import_module("brokers.closing").connect()
 
 
 def _nse_holidays_changed(*, setting: str, value: object, **kwargs: object) -> None:

@@ -710,6 +710,20 @@ DATA_EXPORT_DIR = env.str("DATA_EXPORT_DIR", default=str(var_dir() / "exports"))
 DATA_EXPORT_LINK_HOURS = env.int("DATA_EXPORT_LINK_HOURS", default=24)
 # A closed account's rows are erased this many days after the user deleted it.
 ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+# Closed accounts whose grace period has passed are erased (accounts/deletion); the next run
+# covers a missed one.
+CELERY_BEAT_SCHEDULE["accounts-erase-deleted"] = {
+    "task": "accounts.deletion.tasks.erase_deleted_accounts",
+    "schedule": 3600.0,
+    "options": {"expires": 3000},
+}
+# Deletes expired export files, and sends again an export whose message was lost.
+CELERY_BEAT_SCHEDULE["data-export-sweep"] = {
+    "task": "accounts.export.tasks.delete_expired_exports",
+    "schedule": 600.0,
+    "options": {"expires": 540},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DataExportFormatEnum"] = "accounts.export.models.ExportFormat"
 
 # --- Backups (ops/backups) ------------------------------------------------------------------------
 BACKUP_DIR = env.str("BACKUP_DIR", default=str(var_dir() / "backups"))

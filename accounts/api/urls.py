@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -16,5 +16,7 @@ urlpatterns = [
     path("auth/reset-password", views.ResetPasswordView.as_view(), name="auth-reset-password"),
     path("auth/me", views.MeView.as_view(), name="auth-me"),
     path("auth/change-password", views.ChangePasswordView.as_view(), name="auth-change-password"),
+    path("", include("accounts.deletion.urls")),
+    path("", include("accounts.export.urls")),
     *router.urls,
 ]

@@ -118,6 +118,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     ("POST", f"{V1}/ml/schedules"): (Role.ADMIN, {201}),
     ("PATCH", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {200}),
     ("DELETE", f"{V1}/ml/schedules/{{pk}}"): (Role.ADMIN, {204}),
+    # One's own data (docs/user-guide/data-export.md, delete-account.md): any role, own password.
+    ("POST", f"{V1}/me/exports"): (Role.VIEWER, {202}),
+    ("DELETE", f"{V1}/me"): (Role.VIEWER, {200}),
 }
 UPLOAD = f"{V1}/market-data/upload"
 LEGACY_UPLOAD = f"{V1}/equities/legacy-imports"
@@ -160,10 +163,14 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
         # Deleting takes an account without positions: removing one that holds positions is
         # test_hostile_headers_and_query.py's.
         path += f"?label={c.spare.label if method == 'DELETE' else e.account.label}"
+    if route == f"{V1}/me" and user.role == Role.ADMIN:
+        UserFactory(role=Role.ADMIN)  # the last admin may not delete themself
     if route == f"{V1}/service/start":
         service_stop(user=user)  # a new user's service runs: starting it again is a 409
     config = {"exchange": "simulator", "symbol": "ETH/USDT", "timeframe": "4h", "levels": LEVELS}
     bodies: dict[str, dict[str, Any]] = {
+        "me": {"password": PASSWORD, "positions": "leave"},
+        "me/exports": {"format": "json"},
         "webhooks/{user_id}": alert(user),
         "webhooks/{user_id}/": alert(user),
         "auth/register": {"email": "new@example.com", "username": "newcomer", "password": NEW_PASSWORD},
@@ -331,7 +338,8 @@ def test_each_role_gets_what_its_role_allows(method, route, caller) -> None:
         assert response.status_code in done, response.content[:400]
     else:
         assert response.status_code == 403, response.content[:400]
-    if not allowed or caller.user.role == Role.VIEWER:
+    # Deleting one's account stops one's own trading, whatever the role (accounts/deletion).
+    if not allowed or (caller.user.role == Role.VIEWER and route != f"{V1}/me"):
         assert trading_state(caller.user) == before, "the call changed trading state it may not"
 
 

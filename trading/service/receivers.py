@@ -1,10 +1,12 @@
 """What the service reacts to: a new `task_schedule` in a user's trading configuration becomes
-their beat rows, in the same transaction (trading/settings/hooks.py)."""
+their beat rows, in the same transaction (trading/settings/hooks.py); the user closing their
+account stops their trading (closing.py, accounts/hooks.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from trading.service import closing
 from trading.service.schedules import schedules_sync
 from trading.settings.hooks import task_schedule_changed
 
@@ -15,3 +17,4 @@ def _schedule_changed(sender: Any, *, user_id: Any, entries: list[dict[str, Any]
 
 def connect() -> None:
     task_schedule_changed.connect(_schedule_changed, dispatch_uid="service-schedules-sync")
+    closing.connect()

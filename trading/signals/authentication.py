@@ -170,7 +170,10 @@ def _user_row(pk: uuid.UUID) -> tuple[bool, str, int, str] | None:
     connection = connections[using]
     sql = _select_sql.get(using)
     if sql is None:
-        query = User.objects.filter(pk=pk).values_list(*_COLUMNS).order_by()[:1].query
+        # A deleted account (accounts/deletion) is no user at all here: refused as unknown.
+        query = (
+            User.objects.filter(pk=pk, deleted_at__isnull=True).values_list(*_COLUMNS).order_by()[:1].query
+        )
         sql, _ = query.get_compiler(using=using).as_sql()
         _select_sql[using] = sql
     return fetchone(connection, "tf_webhook_user", sql, [User._meta.pk.get_db_prep_value(pk, connection)])
