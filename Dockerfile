@@ -23,6 +23,18 @@ RUN groupadd --system --gid 10001 tradefleet \
 
 WORKDIR /app
 
+# PostgreSQL client for backups (pg_dump, pg_restore, psql, createdb, dropdb: ops/backups). It must
+# be at least the server's major version (postgres:16 in docker-compose.yml): from the PGDG repo.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && install -d /usr/share/postgresql-common/pgdg \
+ && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+ && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt $(. /etc/os-release && echo "$VERSION_CODENAME")-pgdg main" > /etc/apt/sources.list.d/pgdg.list \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-16 \
+ && apt-get purge -y --auto-remove curl \
+ && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so that a code change does not reinstall them. Every wheel in the pinned
 # requirements.txt is binary for CPython 3.11 on Linux: no compiler is needed.
 COPY requirements.txt ./
@@ -43,7 +55,7 @@ RUN SECRET_KEY=build-only-not-secret \
     python manage.py collectstatic --noinput \
  && rm -f /tmp/build.sqlite3 \
  && python -m compileall -q -j 0 . \
- && mkdir -p var/ml-artifacts \
+ && mkdir -p var/ml-artifacts var/backups var/exports \
  && chown -R tradefleet:tradefleet var
 
 USER tradefleet

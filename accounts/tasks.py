@@ -78,5 +78,5 @@ def send_registration_email(*, user_id: str, attempt: bool) -> None:
 
 
 # Celery finds `accounts.tasks` only: the subpackages' tasks are registered from here.
-from accounts.export import tasks as _export_tasks  # noqa: E402,F401
 from accounts.deletion import tasks as _deletion_tasks  # noqa: E402,F401
+from accounts.export import tasks as _export_tasks  # noqa: E402,F401

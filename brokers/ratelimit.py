@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -301,6 +302,11 @@ class Throttle:
                 if res.wait > 0:
                     self._held(res.wait)
                     self._sleep(res.wait)
+                if waited + res.wait > 0 and "prometheus_client" in sys.modules:
+                    # Every web and worker process has it loaded; a bare script need not import it.
+                    from .ratelimit_metrics import wait_observe
+
+                    wait_observe(self.exchange, waited + res.wait)
                 return waited + res.wait
             if res.wait > budget:
                 why = "backing off after a rate-limit answer" if res.blocked else "request budget exhausted"

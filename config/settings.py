@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so the rest of the middleware is timed too (the admin's performance dashboard).
+    "config.metrics_http.HttpLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RejectNullBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -740,9 +742,43 @@ BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=30)
 BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=12)
 BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
 
+# Each minute, start the day's backup once its UTC time (the admin's, on the Backups page) has
+# passed, at most one a day (locked on the schedule row), and prune old archives. The backup and
+# its verification run on the `ml` queue, so order placement never waits behind pg_dump.
+CELERY_BEAT_SCHEDULE["backups-if-due"] = {
+    "task": "ops.backups.tasks.backup_if_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+CELERY_TASK_ROUTES.update(
+    {
+        "ops.backups.tasks.run_backup": {"queue": ML_QUEUE},
+        "ops.backups.tasks.verify_backup": {"queue": ML_QUEUE},
+    }
+)
+
 # --- Performance dashboard and alerts (ops/monitoring) --------------------------------------------
 # Rolled-up samples are kept this many days (the dashboard's longest window is a week).
 MONITORING_KEEP_DAYS = env.int("MONITORING_KEEP_DAYS", default=8)
+# Every web and worker process writes its metrics' last minutes to the database this often.
+MONITORING_FLUSH_SECONDS = env.float("MONITORING_FLUSH_SECONDS", default=60.0)
+# Each minute: queue depths and service heartbeats are sampled, and the alert rules evaluated.
+CELERY_BEAT_SCHEDULE["monitoring-sample"] = {
+    "task": "ops.monitoring.tasks.sample_platform",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["monitoring-alerts"] = {
+    "task": "ops.monitoring.tasks.evaluate_alerts",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+# Hourly: rows older than 25 h are compacted to hours, rows past MONITORING_KEEP_DAYS deleted.
+CELERY_BEAT_SCHEDULE["monitoring-prune"] = {
+    "task": "ops.monitoring.tasks.prune_metrics",
+    "schedule": crontab(minute=30),
+    "options": {"expires": 3000},
+}
 
 # django-celery-beat stores an interval as whole seconds: 0.5 would be saved as 0, and beat would
 # send that task as fast as it can loop. A setting it cannot keep is refused at start.

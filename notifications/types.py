@@ -73,6 +73,16 @@ CATALOGUE: Mapping[str, NotificationType] = {
         NotificationType("ml_job_failed", "ML job failed", ADMIN, ERROR, admin_only=True),
         NotificationType("error_spike", "Error-log spike", ADMIN, ERROR, admin_only=True),
         NotificationType("user_locked_out", "User locked out", ADMIN, WARNING, admin_only=True),
+        NotificationType("backup_failed", "Backup failed", ADMIN, ERROR, admin_only=True),
+        NotificationType("performance_alert", "Performance alert fired", ADMIN, WARNING, admin_only=True),
+        NotificationType(
+            "performance_alert_resolved",
+            "Performance alert resolved",
+            ADMIN,
+            INFO,
+            admin_only=True,
+            channels=_APP,
+        ),
     )
 }
 

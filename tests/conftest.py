@@ -40,6 +40,13 @@ def _service_log_sync(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_metrics_flusher(settings) -> None:
+    # Each process flushes its metrics from a thread (ops/monitoring/recorder.py); tests flush
+    # when they want, inside their own transaction.
+    settings.MONITORING_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # PBKDF2 at production strength costs ~250 ms a hash; the smoke test keeps the real one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

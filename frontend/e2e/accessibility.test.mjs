@@ -92,7 +92,7 @@ async function audit(page, who, theme, path) {
 
 // Every route of src/routes.tsx, with ids of real rows where the page needs one.
 async function traderRoutes(page) {
-  const routes = ["/", "/positions", "/deals", "/signals", "/queue", "/risk", "/service", "/strategy", "/strategy/scanner", "/strategy/holdings", "/strategy/import", "/accounts", "/accounts/kotak_simulator/default", "/dca", "/dca/new", "/trading-config", "/webhook", "/logs", "/notifications", "/notifications/settings", "/strategy/no-such-page"];
+  const routes = ["/", "/positions", "/deals", "/signals", "/queue", "/risk", "/service", "/strategy", "/strategy/scanner", "/strategy/holdings", "/strategy/import", "/accounts", "/accounts/kotak_simulator/default", "/dca", "/dca/new", "/trading-config", "/webhook", "/logs", "/notifications", "/notifications/settings", "/profile", "/strategy/no-such-page"];
   // A test alert from the webhook page opens a position (and records a signal).
   await page.goto(server.base + "/webhook");
   await page
@@ -113,7 +113,7 @@ async function traderRoutes(page) {
 }
 
 const LOGGED_OUT = ["/login", "/register", "/forgot-password", "/reset"];
-const ADMIN = ["/manage/users", "/manage/audit", "/manage/health", "/manage/logs", "/manage/ml"];
+const ADMIN = ["/manage/users", "/manage/audit", "/manage/health", "/manage/performance", "/manage/backups", "/manage/logs", "/manage/ml"];
 
 test("every page passes axe in both themes, has its own title and one h1", async (root) => {
   const traderPassword = /trader@tradefleet\.local\s+password: (\S+)/.exec(server.output())?.[1];

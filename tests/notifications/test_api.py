@@ -100,7 +100,7 @@ def test_a_new_user_sees_the_defaults_and_the_catalogue(api, trader):
     )
     assert body["timezone"] == "UTC"
     assert body["critical_through_quiet"] is True
-    assert len(body["catalogue"]) == 19
+    assert len(body["catalogue"]) == 22
     assert body["catalogue"][0] == {
         "type": "signal_refused",
         "label": "Signal refused",

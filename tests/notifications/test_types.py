@@ -25,6 +25,9 @@ ISSUE_TYPES = {
     "ml_job_failed": "admin",
     "error_spike": "admin",
     "user_locked_out": "admin",
+    "backup_failed": "admin",
+    "performance_alert": "admin",
+    "performance_alert_resolved": "admin",
 }
 
 

@@ -171,5 +171,6 @@ def path_values(route: str, estate: Estate, *, other: User) -> dict[str, str]:
         "run_id": estate.analysis_run.pk,
         "task": "analysis",
         "secret": "not-the-bots-secret",  # the Telegram webhook's: a wrong one answers 404
+        "key": "queue_depth",  # an alert rule (admin/alerts/{key})
     }
     return {name: str(value) for name, value in values.items() if f"{{{name}}}" in route}

@@ -121,6 +121,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, set[int]]] = {
     # One's own data (docs/user-guide/data-export.md, delete-account.md): any role, own password.
     ("POST", f"{V1}/me/exports"): (Role.VIEWER, {202}),
     ("DELETE", f"{V1}/me"): (Role.VIEWER, {200}),
+    # Backups are the admin's (docs/admin-guide/backups.md).
+    ("POST", f"{V1}/admin/backups"): (Role.ADMIN, {202}),
+    ("POST", f"{V1}/admin/backups/{{pk}}/verify"): (Role.ADMIN, {202}),
+    ("PATCH", f"{V1}/admin/backups/schedule"): (Role.ADMIN, {200}),
+    # Alert thresholds are the admin's (docs/admin-guide/performance.md).
+    ("PATCH", f"{V1}/admin/alerts/{{key}}"): (Role.ADMIN, {200}),
 }
 UPLOAD = f"{V1}/market-data/upload"
 LEGACY_UPLOAD = f"{V1}/equities/legacy-imports"
@@ -154,6 +160,7 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
                 "days_old": 30,
                 "task": "analysis",
                 "secret": "not-the-bots-secret",
+                "key": "queue_depth",
                 "pk": _pk(route, c),
             }.items()
             if f"{{{name}}}" in route
@@ -171,6 +178,8 @@ def request_for(method: str, route: str, c: Caller) -> tuple[str, dict[str, Any]
     bodies: dict[str, dict[str, Any]] = {
         "me": {"password": PASSWORD, "positions": "leave"},
         "me/exports": {"format": "json"},
+        "admin/backups/schedule": {"time_of_day": "04:00"},
+        "admin/alerts/{key}": {"threshold": "250", "enabled": True},
         "webhooks/{user_id}": alert(user),
         "webhooks/{user_id}/": alert(user),
         "auth/register": {"email": "new@example.com", "username": "newcomer", "password": NEW_PASSWORD},
@@ -215,6 +224,10 @@ def _pk(route: str, c: Caller) -> object:
     e = c.estate
     if route.startswith(f"{V1}/ml/"):
         return _ml_rows(route)
+    if route.startswith(f"{V1}/admin/backups/"):
+        from ops.backups.models import Backup
+
+        return Backup.objects.create(trigger="manual", status="succeeded", file_name="x.tar", progress=100).pk
     if route.startswith(f"{V1}/notifications/"):
         from notifications.models import Notification
 

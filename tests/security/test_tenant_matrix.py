@@ -22,6 +22,14 @@ V1 = "/api/v1"
 
 # What trader B gets for A's object, per operation.
 EXPECTED: dict[tuple[str, str], int] = {
+    # Backups are the admin's (docs/admin-guide/backups.md): a trader is refused.
+    ("GET", f"{V1}/admin/backups/{{pk}}"): 403,
+    ("GET", f"{V1}/admin/backups/{{pk}}/download"): 403,
+    ("POST", f"{V1}/admin/backups/{{pk}}/verify"): 403,
+    ("PATCH", f"{V1}/admin/alerts/{{key}}"): 403,
+    # A's data export: B's token is not A's and the id is not B's.
+    ("GET", f"{V1}/me/exports/{{pk}}"): 404,
+    ("GET", f"{V1}/me/exports/{{pk}}/download"): 404,
     # Authenticated by A's webhook secret in the body, which B does not have: B's own is refused.
     ("POST", f"{V1}/webhooks/{{user_id}}"): 401,
     ("POST", f"{V1}/webhooks/{{user_id}}/"): 401,
@@ -97,12 +105,17 @@ PK_OWNER = {
     "queue": "queue_entry",
     "risk": "group",
     "equities": "legacy_import",  # equities/legacy-imports/{pk}
+    "admin": "user",  # admin/backups/{pk}: refused before any lookup
     "ml": "user",  # admin routes, refused before any lookup: any id of the right kind does
     "notifications": "notification",
 }
 
 
 def path_for(route: str, a: Estate) -> str:
+    if route.startswith(f"{V1}/me/exports/"):
+        from accounts.export.models import DataExport
+
+        return fill(route, pk=DataExport.objects.create(owner=a.user, format="json").pk)
     if route.startswith(f"{V1}/ml/schedules/"):
         return fill(route, pk=1)  # schedules have integer ids; refused before any lookup too
     if "{exchange}" in route:
@@ -116,6 +129,7 @@ def path_for(route: str, a: Estate) -> str:
         "run_id": a.analysis_run.pk,
         "task": "analysis",
         "secret": "not-the-bots-secret",
+        "key": "queue_depth",
     }
     if "{pk}" in route:
         values["pk"] = getattr(a, PK_OWNER[segment]).pk

@@ -14,6 +14,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 
 from brokers.errors import TRANSIENT_ERRORS
+from config import maintenance
 from config.tasks import house_task
 from trading.execution.services.exits import group_close_finish, group_reduce_finish
 from trading.execution.services.monitor import account_sync, fill_batch_run, fills_dispatch
@@ -56,6 +57,8 @@ def monitor_fills() -> int:
     """Beat, every 10 s: price what rests once per (source, symbol), then one
     `monitor_fill_batch` per batch of (account, user) units with orders the price crossed or
     fills to record. Returns how many accounts the tick watched."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     return fills_dispatch()
 
 
@@ -74,6 +77,8 @@ def monitor_account(*, account_id: str, user_id: str) -> None:
 @house_task(name=names.SWEEP_ORDERS, expires=29)
 def sweep_orders() -> int:
     """Beat, every 30 s: re-send orders left unsent (a crash between commit and enqueue)."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     return orders_sweep()
 
 
@@ -84,6 +89,8 @@ def sweep_orders() -> int:
 def reconcile_all(*, on_start: bool = False) -> int:
     """Beat and every worker start (`on_start`): one `reconcile_account` per account with live
     orders. Returns how many were sent (0 when this window's were sent already)."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     accounts = accounts_to_reconcile_once(on_start=on_start)
     for account_id, user_id in accounts:
         reconcile_account.apply_async(

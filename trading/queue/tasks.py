@@ -12,6 +12,7 @@ promotion works under the user's queue lock on rows still `queued`.
 from __future__ import annotations
 
 from brokers.errors import TRANSIENT_ERRORS
+from config import maintenance
 from config.tasks import house_task
 from trading.queue.services.processing import signal_process
 from trading.queue.services.promote import queue_promote, queue_users_waiting
@@ -33,12 +34,16 @@ def process_signal(*, signal_id: str, user_id: str) -> None:
 @house_task(name=names.SWEEP_SIGNALS, expires=29)
 def sweep_signals() -> int:
     """Beat: send `process_signal` again for signals still `received` long after they arrived."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     return signals_sweep()
 
 
 @house_task(name=names.SWEEP_QUEUES, expires=9)
 def sweep_queues() -> int:
     """Beat: one `promote_queues(user_ids=[...])` per batch of users with something queued."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     return fan_out(promote_queues, queue_users_waiting(), kwarg="user_ids", expires=30)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config import maintenance
 from config.tasks import house_task
 from trading.risk.services.schedule import risk_users_due, risk_users_run
 from trading.runtime import task_names as names
@@ -14,6 +15,8 @@ RISK_TASK_EXPIRES = 29
 @house_task(name=names.RISK_TICK, expires=RISK_TASK_EXPIRES)
 def risk_tick() -> int:
     """Beat, every 30 s: one `risk_users` per batch of users with something for the engine."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     return fan_out(risk_users, risk_users_due(), kwarg="user_ids", expires=RISK_TASK_EXPIRES)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
+from config import maintenance
 from config.tasks import house_task
 from trading.runtime import task_names as names
 from trading.runtime.services import task_history_prune
@@ -28,6 +29,8 @@ def service_heartbeat(*, user_ids: list[str] | None = None) -> int:
 def run_user_task(*, user_id: str, task: str) -> Any:
     """One entry of a user's `task_schedule`, sent by its beat row (trading/service/schedules.py).
     Never retried: a failure is recorded in the user's task history and error log, not raised."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return None
     return scheduled_task_run(user_id=user_id, task=task)
 
 

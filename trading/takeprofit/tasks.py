@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config import maintenance
 from config.tasks import house_task
 from trading.runtime import task_names as names
 from trading.takeprofit.services.marks import take_profit_batch_run, take_profit_dispatch
@@ -12,6 +13,8 @@ def check_take_profits() -> int:
     """Beat, every 15 s: aggregate, hybrid and trailing targets, stop losses and cancel-beyond
     rules for every open group at one shared price per (source, symbol), in batches of (account,
     user) units. Returns how many groups the tick sent for evaluation."""
+    if maintenance.active():  # a restore is replacing the database (config/maintenance.py)
+        return 0
     return take_profit_dispatch()
 
 

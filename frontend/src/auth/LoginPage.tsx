@@ -22,8 +22,6 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const next = safeNext(params.get("next"));
   const expired = (location.state as { expired?: boolean } | null)?.expired;
-  // Set by the page that closed the account (features/profile/DeleteAccountCard.tsx).
-  const notice = (location.state as { notice?: string } | null)?.notice;
 
   if (user) return <Navigate to={next} replace />;
 
@@ -67,11 +65,6 @@ export function LoginPage() {
       {expired && !error && (
         <Alert color="yellow" title="Your session ended">
           Log in again to continue where you were.
-        </Alert>
-      )}
-      {notice && !error && (
-        <Alert color="red" title="Account deleted">
-          {notice}
         </Alert>
       )}
       <form onSubmit={submit}>

@@ -34,6 +34,7 @@ from brokers.adapters.equities import EquitiesBrokerAdapter, Product
 from brokers.errors import BrokerError, ExchangeUnavailable, InvalidOrder, OrderNotFound, RateLimited
 from config.tasks import task_named
 from trading.execution.services.fills import lock_order, order_apply
+from trading.execution.services.order_metrics import order_placement_observe
 from trading.execution.services.order_rows import enqueue_cancel
 from trading.positions.events import order_event, position_event
 from trading.positions.journal import order_context, order_what
@@ -221,6 +222,7 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
         if outcome_unknown:
             found = _lookup(adapter, order)
             if found is not None:
+                order_placement_observe(order, placed=True)
                 _placed_log(order, found, found=True)  # before its fills, which order_apply tells
                 order_apply(order_id=order.pk, exchange_order=found)
                 return
@@ -247,11 +249,15 @@ def _send(order: DCAOrder, *, outcome_unknown: bool) -> None:
                 raise
             placed = found
     except (ExchangeUnavailable, RateLimited) as exc:
+        if isinstance(exc, ExchangeUnavailable):  # a rate-limit refusal never reached the exchange
+            order_placement_observe(order, placed=False)
         _release(order, exc.message or type(exc).__name__)
         raise
     except BrokerError as exc:
+        order_placement_observe(order, placed=False)
         _fail(order, exc.message or type(exc).__name__)
         return
+    order_placement_observe(order, placed=True)
     if _acknowledge_resting(order, placed):
         _placed_log(order, placed)  # after the acknowledgement: the first order's latency is P2
         return

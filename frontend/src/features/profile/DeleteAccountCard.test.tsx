@@ -9,12 +9,10 @@ import { DeleteAccountCard } from "./DeleteAccountCard";
 
 function LoginStandIn() {
   const location = useLocation();
-  const notice = (location.state as { notice?: string } | null)?.notice;
   return (
     <>
       <Notifications />
       <div>at {location.pathname}</div>
-      <div>{notice}</div>
     </>
   );
 }

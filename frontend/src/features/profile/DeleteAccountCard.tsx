@@ -38,7 +38,8 @@ export function DeleteAccountCard() {
       client.clear();
       const message = `All your data will be erased on ${formatTime(result.erase_after)}. You can no longer log in.`;
       notifications.show({ color: "red", title: DELETED_NOTICE, message, autoClose: false });
-      navigate("/login", { replace: true, state: { notice: `${DELETED_NOTICE} ${message}` } });
+      // The toast stays until closed: the login page is what the user sees next.
+      navigate("/login", { replace: true });
     },
   });
 
