@@ -55,7 +55,7 @@ RUN SECRET_KEY=build-only-not-secret \
     python manage.py collectstatic --noinput \
  && rm -f /tmp/build.sqlite3 \
  && python -m compileall -q -j 0 . \
- && mkdir -p var/ml-artifacts var/backups var/exports \
+ && mkdir -p var/ml-artifacts var/backups var/exports var/logs \
  && chown -R tradefleet:tradefleet var
 
 USER tradefleet

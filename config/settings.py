@@ -741,6 +741,8 @@ BACKUP_S3_SECRET_ACCESS_KEY = env.str("BACKUP_S3_SECRET_ACCESS_KEY", default="")
 BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=30)
 BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=12)
 BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+# A backup's (or its verification's) time limit; past it the worker stops it and it is marked failed.
+BACKUP_TIME_LIMIT_SECONDS = env.int("BACKUP_TIME_LIMIT_SECONDS", default=3 * 3600)
 
 # Each minute, start the day's backup once its UTC time (the admin's, on the Backups page) has
 # passed, at most one a day (locked on the schedule row), and prune old archives. The backup and
