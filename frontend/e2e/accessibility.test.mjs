@@ -12,11 +12,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { axeViolations, describeViolations, isSevere, startServer } from "./server.mjs";
+import { axeViolations, describeViolations, isSevere, launchBrowser, startServer } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const THEMES = ["light", "dark"];
 const THEME_KEY = "tradefleet.theme"; // src/App.tsx's colour-scheme manager
 // Reported, and failed on when serious: headings and landmarks beyond what WCAG's tags cover.
@@ -30,7 +27,7 @@ const results = []; // { who, theme, path, title, h1s, severe: string[], other: 
 before(async () => {
   // Each page load asks the API for its data: 60 pages a minute go past the default 100 requests/min.
   server = await startServer({ env: { THROTTLE_USER: "3000/min", THROTTLE_IP: "6000/min" } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -8,17 +8,11 @@
 //   node --test e2e/admin-performance.test.mjs     (needs `npm run build` first)
 //   E2E_SCREENSHOTS=../docs/images/admin           where admin-performance*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { apiLogin, axeViolations, describeViolations, fullPageShot, isSevere, startServer, stepper, tradingView } from "./server.mjs";
+import { apiLogin, axeViolations, describeViolations, fullPageShot, isSevere, launchBrowser, screenshotDir, startServer, stepper, tradingView } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 let server;
 let browser;
@@ -28,7 +22,7 @@ const problems = [];
 before(async () => {
   // Measurements reach the database every 2 s instead of every minute, so the charts fill quickly.
   server = await startServer({ env: { MONITORING_FLUSH_SECONDS: "2" } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);

@@ -7,17 +7,11 @@
 //   node --test e2e/data-safety.test.mjs           (needs `npm run build` first)
 //   E2E_SCREENSHOTS=/tmp/shots                      where the screenshots go (default: a temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { apiLogin, fullPageShot, startServer, stepper } from "./server.mjs";
+import { apiLogin, fullPageShot, launchBrowser, screenshotDir, startServer, stepper } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 let server;
 let browser;
@@ -26,7 +20,7 @@ const problems = [];
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light", acceptDownloads: true });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);

@@ -9,18 +9,12 @@
 //   node --test e2e/kotak-account.test.mjs        (needs `npm run build` first)
 //   E2E_SCREENSHOTS=../docs/images/web-app        where the kotak-*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 import { secretHits, watchConsole } from "./secret-scan.mjs";
-import { accessibilityProblems, apiLogin, startServer, fullPageShot, stepper } from "./server.mjs";
+import { accessibilityProblems, apiLogin, fullPageShot, launchBrowser, screenshotDir, startServer, stepper } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 const stamp = Date.now();
 const trader = { email: `nse-${stamp}@example.com`, username: `nse${stamp}`, password: "Browser-test-2024" };
@@ -34,7 +28,7 @@ const typed = { "consumer secret": "my-consumer-secret-0042", "TOTP secret": "JB
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);

@@ -9,17 +9,11 @@
 //   node --test e2e/ml.test.mjs                  (needs `npm run build` first)
 //   E2E_SCREENSHOTS=../docs/images               where the ml-*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { accessibilityProblems, fullPageShot, startServer, stepper } from "./server.mjs";
+import { accessibilityProblems, fullPageShot, launchBrowser, screenshotDir, startServer, stepper } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 let server;
 let browser;
@@ -53,7 +47,7 @@ async function logIn(p, email, password) {
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   page = await newPage();
 });
 

@@ -10,17 +10,11 @@
 //   node --test e2e/notifications.test.mjs      (needs `npm run build` first)
 //   E2E_SCREENSHOTS=../docs/images              where the notifications-*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { accessibilityProblems, apiLogin, fullPageShot, startServer, stepper, tradingView } from "./server.mjs";
+import { accessibilityProblems, apiLogin, fullPageShot, launchBrowser, screenshotDir, startServer, stepper, tradingView } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 let server;
 let browser;
@@ -29,7 +23,7 @@ const problems = [];
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);

@@ -3,12 +3,13 @@
 // serving the built web app. Nothing of the developer's environment (DATABASE_URL, REDIS_URL...)
 // reaches it, so it is a first start on SQLite every time.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, "../..");
@@ -21,6 +22,21 @@ const NOT_FOR_THE_SERVER = [
   "SIMULATOR_CONTROL_TOKEN", "SIMULATOR_EMBEDDED", "PUBLIC_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
   "KOTAK_SIMULATOR_URL", "KOTAK_SIMULATOR_CONTROL_TOKEN", "KOTAK_SIMULATOR_PUBLIC_KEY",
 ];
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Debian's chromium (CHROMIUM overrides the path), headless, with nothing reaching the network. */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+/** Where a test's screenshots go: E2E_SCREENSHOTS, or a new temporary folder. */
+export function screenshotDir() {
+  const dir = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 export function freePort() {
   return new Promise((ok, fail) => {

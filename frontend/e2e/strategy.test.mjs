@@ -10,17 +10,11 @@
 //   node --test e2e/strategy.test.mjs            (needs `npm run build` first)
 //   E2E_SCREENSHOTS=../docs/images/web-app       where the strategy-*.png go (default: a temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { accessibilityProblems, apiLogin, REPO, startServer, fullPageShot, stepper } from "./server.mjs";
+import { accessibilityProblems, apiLogin, fullPageShot, launchBrowser, REPO, screenshotDir, startServer, stepper } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 const SAMPLES = ["trades_history.json", "pending_orders.json", "system_recommended_symbols.json"];
 const UNIVERSE = ["RELIANCE", "TCS", "INFY", "HDFCBANK", "ICICIBANK", "SBIN", "ITC", "WIPRO"];
@@ -35,7 +29,7 @@ before(async () => {
   const password = /trader@tradefleet\.local\s+password: (\S+)/.exec(server.output())?.[1];
   assert.ok(password, "the embedded server prints the demo trader's password");
   trader = { email: "trader@tradefleet.local", password };
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);

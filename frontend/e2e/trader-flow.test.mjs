@@ -6,18 +6,12 @@
 //   node --test e2e/            (make e2e; needs `npm run build` first)
 //   E2E_SCREENSHOTS=/some/dir   where the screenshots go (default: a new temporary folder)
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 import { AUTH_KEY, secretHits, watchConsole } from "./secret-scan.mjs";
-import { apiLogin, startServer, fullPageShot, stepper, tradingView } from "./server.mjs";
+import { apiLogin, fullPageShot, launchBrowser, screenshotDir, startServer, stepper, tradingView } from "./server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const shots = process.env.E2E_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "tradefleet-screenshots-"));
-mkdirSync(shots, { recursive: true });
+const shots = screenshotDir();
 
 const trader = { email: `e2e-${Date.now()}@example.com`, username: `e2e${Date.now()}`, password: "Browser-test-2024" };
 let server;
@@ -28,7 +22,7 @@ let consoleLines = [];
 
 before(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
