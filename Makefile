@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint format migrate check-deploy clean help frontend test-frontend e2e
+.PHONY: run test test-trading test-platform test-web lint format migrate check-deploy clean help frontend test-frontend e2e
 
 help:
 	@echo "make run    - the whole platform on http://$(HOST):$(PORT) (embedded mode unless DATABASE_URL/REDIS_URL are set)"
@@ -50,10 +50,21 @@ run: $(VENV)/.installed frontend/.built
 	@$(PY) manage.py migrate --noinput --verbosity 0
 	@$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
-# pytest, then the web app's component tests (vitest), then the browser test (Playwright driving
-# Debian's chromium against a real embedded server; `.ci/run` installs chromium when missing).
+# Three at once, one per core and a half (each prints when it ends): the Python suite in two
+# parts, each on its own test database, Redis databases and state folder (tests/run_part.sh),
+# and the web app's component tests (vitest) then its browser tests (Playwright driving Debian's
+# chromium against a real embedded server; `.ci/run` installs chromium when missing).
 test: $(VENV)/.installed frontend/.built
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-trading test-platform test-web
+
+TRADING_TESTS = tests/trading tests/realtime tests/embedded
+test-trading: $(VENV)/.installed
+	tests/run_part.sh trading 3 $(PY) $(TRADING_TESTS) $(PYTEST_ARGS)
+
+test-platform: $(VENV)/.installed
+	tests/run_part.sh platform 6 $(PY) tests $(addprefix --ignore=,$(TRADING_TESTS)) $(PYTEST_ARGS)
+
+test-web: $(VENV)/.installed frontend/.built
 	$(MAKE) --no-print-directory test-frontend e2e
 
 # The API types the web app is compiled against must match the server's OpenAPI schema.

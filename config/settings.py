@@ -772,7 +772,7 @@ CELERY_BEAT_SCHEDULE["monitoring-sample"] = {
 }
 CELERY_BEAT_SCHEDULE["monitoring-alerts"] = {
     "task": "ops.monitoring.tasks.evaluate_alerts",
-    "schedule": 60.0,
+    "schedule": env.float("MONITORING_ALERT_SECONDS", default=60.0),
     "options": {"expires": 55},
 }
 # Hourly: rows older than 25 h are compacted to hours, rows past MONITORING_KEEP_DAYS deleted.

@@ -66,7 +66,8 @@ def check_footer(path: Path) -> None:
         match = _FOOTER_RE.match(handle.read())
     if match is None:
         raise ArchiveTampered(
-            "The archive's checksum footer is missing or damaged: it is not a complete backup."
+            "The archive's checksum footer is missing or unreadable: the file was cut short, "
+            "or changed or damaged."
         )
     if _digest(path, size - _FOOTER_LEN) != match.group(1).decode():
         raise ArchiveTampered("The archive's SHA-256 does not match its footer: it was changed or damaged.")
