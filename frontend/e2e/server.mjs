@@ -70,9 +70,9 @@ export async function startServer({ env: extra = {} } = {}) {
     TRADING_FILL_MONITOR_SECONDS: "1",
     TRADING_TP_MONITOR_SECONDS: "1",
     // Each tick reads the simulator's price afresh, so a price move shows at the next tick.
-    TICKER_CACHE_SECONDS: "0.2",
-    // An open position's page is priced four times a second between the ticks (default 0.5 s).
-    TRADING_LIVE_MARK_SECONDS: "0.25",
+    TICKER_CACHE_SECONDS: "0.1",
+    // An open position's page is priced ten times a second between the ticks (default 0.5 s).
+    TRADING_LIVE_MARK_SECONDS: "0.1",
     ...extra,
   });
   const migrate = spawnSync(PYTHON, ["manage.py", "migrate", "--noinput", "-v0"], { cwd: REPO, env, encoding: "utf8" });

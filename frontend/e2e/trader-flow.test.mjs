@@ -174,8 +174,8 @@ test("a new trader trades through the web app, live, from webhook to take-profit
     const elapsed = Date.now() - movedAt;
     assert.match(await page.getByTestId("stat-unrealized").innerText(), /^-/);
     console.log(`a price move reached the page in ${elapsed} ms`);
-    // The page watches its position: the web process prices it every 0.25 s here (0.5 s by
-    // default) from the shared ticker cache (0.2 s here), between the take-profit ticks
+    // The page watches its position: the web process prices it every 0.1 s here (0.5 s by
+    // default) from the shared ticker cache (0.1 s here), between the take-profit ticks
     // (trading/takeprofit/services/live_marks.py).
     assert.ok(elapsed < 1000, `the new mark took ${elapsed} ms to reach the page`);
     assert.equal(await page.evaluate(() => window.__sameLoad), true, "the page was reloaded");
