@@ -3,6 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ops.monitoring.alerts import RULES
@@ -19,6 +21,7 @@ def plain(value: Decimal | None) -> str | None:
     return format(value, "f").rstrip("0")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class PlainDecimalField(serializers.Field):
     def to_representation(self, value: Decimal | None) -> str | None:
         return plain(value)
