@@ -56,7 +56,11 @@ WORK = Path(os.environ.get("P3_WORK_DIR", "/tmp/tf-p3"))
 D = Decimal
 CAPITAL = D(300)
 LEVELS = ((D(0), D(40), D(1)), (D(-1), D(30), D(1)), (D(-2), D(30), D("1.5")))  # gap, weight, tp %
-BATCH_TASKS = ("trading.tasks.monitor_fill_batch", "trading.tasks.take_profit_batch")
+BATCH_TASKS = (
+    "trading.tasks.monitor_fill_batch",
+    "trading.tasks.take_profit_batch",
+    "trading.tasks.take_profit_partition",  # a large fleet's take-profit tick, one per partition
+)
 DISPATCHERS = ("trading.tasks.monitor_fills", "trading.tasks.check_take_profits")
 MONITOR_ROUTES = ("ticker", "myTrades", "GET /api/v3/order", "openOrders", "exchangeInfo", "time")
 
@@ -103,7 +107,7 @@ class Seeded:
     modes: Counter[str] = field(default_factory=Counter)
 
 
-def seed(sim: Any, users: int, groups_per_user: int) -> Seeded:
+def seed(sim: Any, users: int, groups_per_user: int, cross_share: float = 1.0) -> Seeded:
     """(Inside Django.) Users, accounts, service rows, groups, pyramids, orders and fills in bulk;
     the resting orders placed on the simulator's engine directly (no HTTP, not counted)."""
     from django.contrib.auth.hashers import make_password
@@ -182,7 +186,11 @@ def seed(sim: Any, users: int, groups_per_user: int) -> Seeded:
             )
             pyramid = Pyramid(group=group, index=0, entry_price=price, capital=CAPITAL, created_at=hour_ago)
             legs = []
+            # `cross_share` of the groups have their second leg at -1 % (a 1.2 % fall trades it),
+            # the others at -1.5 % (it does not): how many accounts one falling symbol reaches.
+            near = (i * groups_per_user + j) % max(round(1 / cross_share), 1) == 0
             for level, (gap, weight, tp) in enumerate(LEVELS):
+                gap = gap if level != 1 or near else D("-1.5")
                 n += 1
                 limit = floor_to(price * (1 + gap / 100), market.tick_size)
                 quantity = floor_to(CAPITAL * weight / 100 / limit, market.step_size)
@@ -441,10 +449,11 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         "run": run,
         "tick_s": round(tick_end - t0, 3),
         "fill_tick_s": round(max(ends.get(BATCH_TASKS[0], t0), ends.get(DISPATCHERS[0], t0)) - t0, 3),
-        "tp_tick_s": round(max(ends.get(BATCH_TASKS[1], t0), ends.get(DISPATCHERS[1], t0)) - t0, 3),
+        "tp_tick_s": round(max(ends.get(n, t0) for n in (*BATCH_TASKS[1:], DISPATCHERS[1])) - t0, 3),
         "all_done_s": round(max(x["t1"] for x in runs) - t0, 3),
         "fill_batches": sum(1 for x in batches if x["task"] == BATCH_TASKS[0]),
         "tp_batches": sum(1 for x in batches if x["task"] == BATCH_TASKS[1]),
+        "tp_partitions": sum(1 for x in batches if x["task"] == BATCH_TASKS[2]),
         "busy_s": {  # time worker processes spent in each kind of task (2 processes: 2 s per s)
             name.rsplit(".", 1)[-1]: round(sum(x["t1"] - x["t0"] for x in runs if x["task"] == name), 3)
             for name in sorted({x["task"] for x in runs})
@@ -515,6 +524,15 @@ def main() -> None:
     parser.add_argument("--down", type=int, default=2, help="symbols whose -1 %% legs trade each run")
     parser.add_argument("--up", type=int, default=1, help="symbols whose +1 %% targets trade each run")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--cross-share",
+        type=float,
+        default=1.0,
+        help="share of groups whose -1 %% leg a falling symbol trades (the others rest at -1.5 %%)",
+    )
+    parser.add_argument(
+        "--warmups", type=int, default=1, help="warm-up ticks (a large fleet needs more to store every band)"
+    )
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--sim-port", type=int, default=9063)
     parser.add_argument("--burst", type=float, default=60, help="RATELIMIT_BURST_SECONDS (see env())")
@@ -555,7 +573,7 @@ def main() -> None:
     results = []
     try:
         clock = time.monotonic()
-        info = seed(sim, args.users, args.groups)
+        info = seed(sim, args.users, args.groups, args.cross_share)
         seeded_at = time.monotonic()
         print(
             f"seeded {args.users} users, {info.groups} groups on {len(info.symbols)} symbols, "
@@ -574,12 +592,14 @@ def main() -> None:
         from django.conf import settings
 
         time.sleep(max(0.0, seeded_at + settings.TRADING_QUIET_MARGIN_SECONDS + 1 - time.monotonic()))
-        warm = measure(sim, info, 0, argparse.Namespace(down=0, up=0))
-        print(
-            f"warm-up tick (every group decided in Python, its band stored): {warm['tick_s']} s, "
-            f"busy {warm['busy_s']}",
-            flush=True,
-        )
+        for n in range(args.warmups):
+            warm = measure(sim, info, 0, argparse.Namespace(down=0, up=0))
+            print(
+                f"warm-up tick {n + 1} (groups without a band decided in Python, their band stored): "
+                f"{warm['tick_s']} s, busy {warm['busy_s']}",
+                flush=True,
+            )
+            time.sleep(2)
         for run in range(1, args.runs + 1):
             time.sleep(2)
             res = measure(sim, info, run, args)

@@ -75,6 +75,8 @@ class ExchangeConfig(models.Model):
                 name="brokers_exchangeconfig_one_default",
             ),
         ]
+        # The take-profit tick's quiet marks read the accounts changed recently.
+        indexes: ClassVar = [models.Index(fields=["updated_at"], name="brokers_account_updated")]
 
     def __str__(self) -> str:
         return f"{self.exchange}:{self.label} ({self.user})"

@@ -300,11 +300,19 @@ TRADING_FANOUT_BATCH = env.int("TRADING_FANOUT_BATCH", default=50)
 # A fill unit waits on the exchange (~30 ms an account the price reached, not ~0.3 ms like a
 # take-profit or risk unit), so fill batches are smaller: the workers share a tick evenly.
 TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=5)
+# How often the fill monitor looks for unrecorded fills over the last 6 hours (every tick it looks
+# at the orders changed since the previous one).
+TRADING_FILL_BACKFILL_SECONDS = env.int("TRADING_FILL_BACKFILL_SECONDS", default=300)
 # The take-profit tick's quiet bands (trading/takeprofit/quiet.py): an order or pyramid written up to this
 # many seconds before a band was computed voids it (a writer's clock and commit come apart by
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.
 TRADING_QUIET_MARGIN_SECONDS = env.int("TRADING_QUIET_MARGIN_SECONDS", default=10)
 TRADING_QUIET_TTL_SECONDS = env.int("TRADING_QUIET_TTL_SECONDS", default=600)
+# A take-profit tick over more groups than this is split by symbol into partitions of about this
+# many, each a task of its own (worker processes mark and fan out side by side), at most
+# TRADING_TICK_PARTITIONS (docs/operations.md, "Monitors and fan-out").
+TRADING_TICK_PARTITION_GROUPS = env.int("TRADING_TICK_PARTITION_GROUPS", default=10000)
+TRADING_TICK_PARTITIONS = env.int("TRADING_TICK_PARTITIONS", default=16)
 # Each take-profit tick sends every user one `positions.marked` event with the prices and
 # unrealized PnL it marked (trading/takeprofit/events.py); off: the pages show marks on reload.
 TRADING_MARK_EVENTS = env.bool("TRADING_MARK_EVENTS", default=True)

@@ -183,6 +183,8 @@ class Pyramid(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["group", "index"], name="trading_pyramid_unique_index"),
         ]
+        # The take-profit tick's quiet marks read the rows changed recently (quiet_marks.py).
+        indexes: ClassVar = [models.Index(fields=["updated_at"], name="trading_pyramid_updated")]
 
     def __str__(self) -> str:
         return f"pyramid {self.index} of {self.group_id}"
@@ -272,6 +274,25 @@ class DCAOrder(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["group", "role"]),
+            # The take-profit tick's quiet marks read the rows changed recently (quiet_marks.py).
+            models.Index(fields=["updated_at"], name="trading_order_updated"),
+            # The fill monitor reads only the resting orders a price range crossed, market orders
+            # and orders sent since its last tick (execution/services/monitor.py).
+            models.Index(
+                fields=["symbol", "side", "price"],
+                condition=models.Q(status__in=["open", "partially_filled"]),
+                name="trading_order_resting_price",
+            ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(status__in=["open", "partially_filled"]),
+                name="trading_order_resting_sent",
+            ),
+            models.Index(
+                fields=["order_type"],
+                condition=models.Q(status__in=["open", "partially_filled"], order_type="market"),
+                name="trading_order_resting_market",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ REDUCE_GROUP = "trading.tasks.reduce_group"
 # takeprofit
 CHECK_TAKE_PROFITS = "trading.tasks.check_take_profits"
 TAKE_PROFIT_BATCH = "trading.tasks.take_profit_batch"
+TAKE_PROFIT_PARTITION = "trading.tasks.take_profit_partition"
 # queue
 PROCESS_SIGNAL = "trading.tasks.process_signal"
 SWEEP_SIGNALS = "trading.tasks_queue.sweep_signals"

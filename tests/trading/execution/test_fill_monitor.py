@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 
 from tests.factories import UserFactory
 from trading.execution import tasks
@@ -116,3 +117,27 @@ def test_a_failing_account_in_a_batch_does_not_stop_the_others(make_engine, trad
     failed = ServiceTaskExecution.objects.get(user=trader, task_name="monitor_fills")
     assert failed.status == "failed" and "AuthenticationFailed" in failed.details["error"]
     assert not ServiceTaskExecution.objects.filter(user=other_trader, status="failed").exists()
+
+
+def test_an_older_unrecorded_fill_is_looked_for_at_the_backfill_not_every_tick(engine, settings):
+    """A fill stored without its trades (a failed trades request) is found among the orders
+    changed since the last tick, or, once older, by the 6-hour look-back every
+    TRADING_FILL_BACKFILL_SECONDS: a tick does not read every order filled in 6 hours."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    engine.config()
+    engine.signal(price="100")
+    tasks.monitor_fills.delay()
+    entry = DCAOrder.objects.get(group=engine.group(), role="leg", level=0)
+    assert entry.status == "filled" and Fill.objects.filter(order=entry).exists()
+    Fill.objects.filter(order=entry).delete()  # as if its trades were never stored
+    DCAOrder.objects.filter(pk=entry.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
+    before = _requests(engine)
+    tasks.monitor_fills.delay()  # the look-back ran at the first tick: not due yet
+    assert "GET /api/v3/myTrades" not in _delta(before, _requests(engine))
+    assert not Fill.objects.filter(order=entry).exists()
+    cache.delete(services_monitor.BACKFILL_KEY)  # TRADING_FILL_BACKFILL_SECONDS later
+    tasks.monitor_fills.delay()
+    recorded = Fill.objects.filter(order=entry).aggregate(q=Sum("quantity"))["q"]
+    assert recorded == entry.filled_quantity

@@ -105,3 +105,53 @@ def test_within_the_clock_margin_a_changed_order_keeps_the_group_in_the_batches(
         engine.price("BTC/USDT", price)
         take_profit_tick()
     assert loaded == [str(stopped.pk)] * 2
+
+
+def test_a_band_older_than_the_changes_floor_is_not_trusted(engine, stopped, loaded, settings):
+    # Its quiet_from lies before the oldest change the tick reads: the group goes the full way.
+    old = timezone.now() - timedelta(seconds=settings.TRADING_QUIET_TTL_SECONDS * 2)
+    PositionGroup.objects.filter(pk=stopped.pk).update(quiet_from=old)
+    engine.price("BTC/USDT", "99")
+    take_profit_tick()
+    assert loaded == [str(stopped.pk)]
+    assert engine.group().last_price == D("99")
+
+
+def test_a_partitioned_tick_marks_each_symbol_in_its_own_task_and_decides_only_its_own(
+    engine, loaded, settings, monkeypatch
+):
+    """A fleet larger than a partition is split by symbol: one task per partition marks its
+    quiet groups and sends batches that read only its symbols' groups."""
+    from trading.takeprofit import tasks
+
+    settings.TRADING_QUIET_MARGIN_SECONDS = 0
+    settings.TRADING_TICK_PARTITION_GROUPS = 1  # every symbol a partition of its own
+    partitions: list[list[str] | None] = []
+    real = tasks.take_profit_partition_run
+
+    def spy(**kwargs):
+        partitions.append(kwargs["symbols"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks, "take_profit_partition_run", spy)
+    for symbol in ("BTC/USDT", "ETH/USDT"):
+        engine.config(
+            symbol=symbol,
+            levels=ONE_LEG,
+            tp_mode="aggregate",
+            tp_aggregate_percent="2",
+            stop_loss_percent="3",
+        )
+        engine.signal(price="100", symbol=symbol)
+    take_profit_tick()  # stores both bands, each group decided by its own partition's batch
+    assert sorted(p[0] for p in partitions if p) == ["BTC/USDT", "ETH/USDT"]
+    groups = {g.symbol: g for g in PositionGroup.objects.filter(user=engine.user)}
+    assert sorted(loaded) == sorted(str(g.pk) for g in groups.values())
+    loaded.clear()
+    engine.price("BTC/USDT", "99")  # within BTC's band
+    engine.price("ETH/USDT", "96.9")  # beyond ETH's stop
+    take_profit_tick()
+    assert loaded == [str(groups["ETH/USDT"].pk)]  # BTC's group was marked in SQL, not read
+    btc, eth = (PositionGroup.objects.get(pk=groups[s].pk) for s in ("BTC/USDT", "ETH/USDT"))
+    assert btc.last_price == D("99") and btc.status != "closed"
+    assert (eth.status, eth.close_reason) == ("closed", "stop_loss")

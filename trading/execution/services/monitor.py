@@ -48,6 +48,7 @@ RECENT_FILLS = timedelta(hours=6)  # how far back the monitor fetches trades of 
 TRADES_LIMIT = 1000  # Binance's most per request; a full page may be cut short: look orders up
 TRADES_MARGIN = timedelta(seconds=5)  # clock difference between us and the exchange
 LAST_TICK_KEY = "tick:v1:fills:last_at"
+BACKFILL_KEY = "tick:v1:fills:backfill"  # present while the last 6-hour look-back is recent
 FIRST_TICK_LOOKBACK = timedelta(seconds=60)  # "just submitted" when no earlier tick is known
 CLOCK_MARGIN = timedelta(seconds=2)
 
@@ -79,8 +80,14 @@ def _resting() -> Any:
     return DCAOrder.objects.filter(status__in=RESTING_STATUSES, group__account__is_enabled=True)
 
 
-def _accounts_with_unrecorded_fills() -> set[tuple[str, str]]:
-    rows = _unrecorded(DCAOrder.objects.all()).values_list("group__account_id", "user_id").order_by()
+def _accounts_with_unrecorded_fills(since: datetime) -> set[tuple[str, str]]:
+    """Accounts with orders whose fills are not all stored as trades: of the orders changed since
+    the last tick at every tick (a fill found by an order look-up or at placement), of the last
+    6 hours every `TRADING_FILL_BACKFILL_SECONDS` (a trades request that failed). Reading the
+    6 hours every tick would cost the tick every order filled in them."""
+    backfill = cache.add(BACKFILL_KEY, 1, timeout=settings.TRADING_FILL_BACKFILL_SECONDS)
+    orders = DCAOrder.objects.all() if backfill else DCAOrder.objects.filter(updated_at__gte=since)
+    rows = _unrecorded(orders).values_list("group__account_id", "user_id").order_by()
     return {(str(a), str(u)) for a, u in rows.distinct()}
 
 
@@ -105,7 +112,7 @@ def fills_dispatch() -> int:
     units: dict[tuple[str, str], list[str]] = {}
     for order_id, account_id, user_id in _orders_to_check(ranges, since):
         units.setdefault((account_id, user_id), []).append(order_id)
-    pending = _accounts_with_unrecorded_fills()
+    pending = _accounts_with_unrecorded_fills(since)
     for key in pending:
         units.setdefault(key, [])
     fan_out(
@@ -167,30 +174,32 @@ def _crossed_rows(widest: dict[str, tuple[Decimal, Decimal]], since: Any) -> Ite
 def _crossed_rows_postgresql(
     widest: dict[str, tuple[Decimal, Decimal]], since: Any
 ) -> Iterable[tuple[Any, ...]]:
-    """The same rows in one pass over the resting orders: the ranges are a joined table (a few
-    hundred ORs per row cost the database ~10x more)."""
+    """The same rows, each part through its partial index on the resting orders (symbol, side,
+    price; submitted_at; market orders): the cost is the orders found, not the orders resting."""
     from brokers.models import ExchangeConfig
 
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in (DCAOrder, PositionGroup, ExchangeConfig)]
+    order, group, account = (
+        connection.ops.quote_name(m._meta.db_table) for m in (DCAOrder, PositionGroup, ExchangeConfig)
+    )
+    # Literal statuses (constants of ours), so the planner sees each partial index applies.
+    resting = "o.status IN ({})".format(", ".join(f"'{s}'" for s in RESTING_STATUSES))
+    ranges = "unnest(%s::text[], %s::numeric[], %s::numeric[]) AS v(symbol, low, high)"
     sql = (
         "SELECT o.id, g.account_id, o.user_id, o.symbol, o.side, o.price, o.order_type, o.submitted_at, "  # noqa: S608  no user input
-        f"g.exchange, a.price_source, a.mode FROM {tables[0]} o "
-        f"JOIN {tables[1]} g ON g.id = o.group_id JOIN {tables[2]} a ON a.id = g.account_id "
-        "LEFT JOIN unnest(%s::text[], %s::numeric[], %s::numeric[]) AS v(symbol, low, high) "
-        "ON v.symbol = o.symbol "
-        "WHERE o.status = ANY(%s) AND a.is_enabled AND (o.order_type = 'market' OR o.submitted_at >= %s "
-        "OR (o.side = 'buy' AND o.price >= v.low) OR (o.side = 'sell' AND o.price <= v.high))"
+        f"g.exchange, a.price_source, a.mode FROM ("
+        f"SELECT c.id FROM {ranges} CROSS JOIN LATERAL (SELECT o.id FROM {order} o WHERE {resting} "
+        "AND o.symbol = v.symbol AND o.side = 'buy' AND o.price >= v.low) AS c "
+        f"UNION SELECT c.id FROM {ranges} CROSS JOIN LATERAL (SELECT o.id FROM {order} o WHERE {resting} "
+        "AND o.symbol = v.symbol AND o.side = 'sell' AND o.price <= v.high) AS c "
+        f"UNION SELECT o.id FROM {order} o WHERE {resting} AND o.order_type = 'market' "
+        f"UNION SELECT o.id FROM {order} o WHERE {resting} AND o.submitted_at >= %s"
+        f") AS found JOIN {order} o ON o.id = found.id "
+        f"JOIN {group} g ON g.id = o.group_id JOIN {account} a ON a.id = g.account_id WHERE a.is_enabled"
     )
     symbols = list(widest)
-    params = [
-        symbols,
-        [widest[s][0] for s in symbols],
-        [widest[s][1] for s in symbols],
-        [str(s) for s in RESTING_STATUSES],
-        since,
-    ]
+    lows, highs = [widest[s][0] for s in symbols], [widest[s][1] for s in symbols]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [symbols, lows, highs, symbols, lows, highs, since])
         return cursor.fetchall()
 
 

@@ -50,6 +50,7 @@ from trading.positions.models import (
 from trading.positions.models import PositionGroup as Group
 from trading.runtime import task_names as names
 from trading.runtime.fanout import fan_out
+from trading.runtime.partitions import balanced, partition_count
 from trading.runtime.services import service_touch, user_task_run
 from trading.takeprofit import triggers
 from trading.takeprofit.events import (
@@ -73,7 +74,12 @@ TASK_NAME = "take_profit"
 
 
 def take_profit_dispatch() -> int:
-    """One take-profit tick. Returns how many groups it sent for evaluation (those priced)."""
+    """One take-profit tick. Returns how many groups it sent for evaluation (those priced).
+
+    A large fleet's tick is split by symbol into partitions of about
+    `TRADING_TICK_PARTITION_GROUPS` groups (at most `TRADING_TICK_PARTITIONS`), each a task of its
+    own, so that several worker processes and database connections mark and fan out at once; a
+    small one runs its single partition here."""
     # A scheduled strategy's groups (trading/equities) keep their own exits: not this tick's.
     evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES, strategy="").order_by()
     symbols = evaluated.values_list("exchange", "account__price_source", "account__mode", "symbol")
@@ -83,16 +89,67 @@ def take_profit_dispatch() -> int:
     prices = prices_fetch(wanted)
     prices_observe(prices, restart=False)  # the fill monitor's next range includes these prices
     tick = snapshot_store(prices)
-    groups = sum(
-        n for source, rows in wanted.items() for symbol, n in rows.items() if symbol in prices.get(source, {})
-    )
+    per_symbol: dict[str, int] = defaultdict(int)
+    for source, rows in wanted.items():
+        for symbol, n in rows.items():
+            if symbol in prices.get(source, {}):
+                per_symbol[symbol] += n
+    groups = sum(per_symbol.values())
     marked_at = timezone.now()
+    services_quiet_marks.quiet_bands_void(marked_at)  # once for every partition
+    count = partition_count(groups, settings.TRADING_TICK_PARTITION_GROUPS, settings.TRADING_TICK_PARTITIONS)
+    parts = balanced(per_symbol, count)
+    counts = {source.scope: rows for source, rows in wanted.items()}
+    shared = {"tick": tick, "marked_at": marked_at.isoformat()}
+    if len(parts) <= 1:
+        _partition(tick, marked_at, None, wanted, prices)
+    for part in parts if len(parts) > 1 else []:
+        chosen = set(part)
+        mine = {scope: {s: n for s, n in rows.items() if s in chosen} for scope, rows in counts.items()}
+        task_named(names.TAKE_PROFIT_PARTITION).apply_async(
+            kwargs={**shared, "symbols": part, "counts": mine},
+            expires=14,
+            priority=names.TAKE_PROFIT_PRIORITY,
+        )
+    logger.debug("take-profit tick: %d groups in %d partitions", groups, max(len(parts), 1))
+    return groups
+
+
+def take_profit_partition_run(
+    *, tick: str, marked_at: str, symbols: Sequence[str] | None, counts: dict[str, dict[str, int]]
+) -> int:
+    """One partition of a take-profit tick: mark the groups of these symbols (None: all) whose
+    quiet band holds, then send the batches that decide the others. Returns the quiet marks."""
+    snapshot = snapshot_read(tick)
+    if snapshot is None:  # the cache lost the tick: the next one comes within seconds
+        logger.warning("take-profit tick %s: its prices are gone from the cache", tick)
+        return 0
+    chosen = set(symbols or [])
+    prices = {
+        Source(*_split(scope)): {s: p for s, p in rows.items() if symbols is None or s in chosen}
+        for scope, rows in snapshot.items()
+    }
+    wanted = {Source(*_split(scope)): rows for scope, rows in counts.items()}
+    return _partition(tick, datetime.fromisoformat(marked_at), symbols, wanted, prices)
+
+
+def _partition(
+    tick: str,
+    at: datetime,
+    symbols: Sequence[str] | None,
+    wanted: dict[Source, dict[str, int]],
+    prices: dict[Source, dict[str, Decimal]],
+) -> int:
+    chosen = None if symbols is None else set(symbols)
     quiet_rows: list[MarkRow] | None = [] if mark_events_on() else None
     watching = users_watching() if quiet_rows is not None else None
     quiet = services_quiet_marks.quiet_marks_write(
-        prices, marked_at, wanted, marked=quiet_rows, watching=watching
+        prices, at, wanted, marked=quiet_rows, watching=watching, void=False
     )
-    accounts = evaluated.exclude(last_evaluated_at=marked_at).values_list(
+    evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES, strategy="").order_by()
+    if chosen is not None:
+        evaluated = evaluated.filter(symbol__in=chosen)
+    accounts = evaluated.exclude(last_evaluated_at=at).values_list(
         "account_id", "user_id", "exchange", "account__price_source", "account__mode"
     )
     units = sorted(
@@ -107,21 +164,23 @@ def take_profit_dispatch() -> int:
         # event as its other marks; the others' go now.
         batched = {account for account, _ in units}
         marks_publish((row for row in quiet_rows if row.account_id not in batched), watching)
-    shared = {"tick": tick, "marked_at": marked_at.isoformat()}
     fan_out(
         task_named(names.TAKE_PROFIT_BATCH),
         [list(u) for u in units],
         kwarg="units",
-        shared=shared,
+        shared={"tick": tick, "marked_at": at.isoformat(), "symbols": list(symbols) if symbols else None},
         expires=14,
         priority=names.TAKE_PROFIT_PRIORITY,
     )
-    logger.debug("take-profit tick: %d groups, %d marked in their quiet band", groups, quiet)
-    return groups
+    return quiet
 
 
 def take_profit_batch_run(
-    *, units: Sequence[Sequence[str]], tick: str, marked_at: str | None = None
+    *,
+    units: Sequence[Sequence[str]],
+    tick: str,
+    marked_at: str | None = None,
+    symbols: Sequence[str] | None = None,
 ) -> dict[str, int]:
     """Evaluate the groups of these (account, user) units at the tick's prices.
 
@@ -132,11 +191,12 @@ def take_profit_batch_run(
     user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`).
     Groups the dispatcher marked in their quiet band at `marked_at` are left out; each mark
     written here stores the group's new band. Each user then gets one `positions.marked` event
-    with the batch's marks, the groups evaluated in full and the units' quiet marks."""
+    with the batch's marks, the groups evaluated in full and the units' quiet marks. With
+    `symbols` (a partitioned tick), only the units' groups of those symbols."""
     prices = snapshot_read(tick)
     loaded_at = timezone.now()
     skip = datetime.fromisoformat(marked_at) if marked_at else None
-    loaded = services_marks_load.marks_load([u[0] for u in units], skip_marked_at=skip)
+    loaded = services_marks_load.marks_load([u[0] for u in units], skip_marked_at=skip, symbols=symbols)
     bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (quiet_marks.py)
     if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
         wanted: dict[Source, set[str]] = defaultdict(set)
@@ -175,7 +235,7 @@ def take_profit_batch_run(
                 failed.add(str(user_id))
             counts["evaluated"] += len(due)
         if marked is not None and watching != set():
-            marked.extend(_rows_beyond_batch(units, skip, fired, watching))
+            marked.extend(_rows_beyond_batch(units, skip, fired, watching, symbols))
             marks_publish(marked, watching)
     finally:
         service_touch(succeeded - failed)
@@ -187,6 +247,7 @@ def _rows_beyond_batch(
     quiet_at: datetime | None,
     fired: list[tuple[str, list[tuple[Loaded, Decimal]]]],
     watching: set[str] | None,
+    symbols: Sequence[str] | None = None,
 ) -> list[MarkRow]:
     """The marks the batch did not write itself, in one query: the units' groups the dispatcher
     marked in their quiet band, and the groups evaluated in full (those still open); of the
@@ -201,7 +262,8 @@ def _rows_beyond_batch(
         return []
     wanted = Q(pk__in=evaluated)
     if quiet_at is not None and accounts:
-        wanted |= Q(account_id__in=accounts, last_evaluated_at=quiet_at)
+        quiet = Q(account_id__in=accounts, last_evaluated_at=quiet_at)
+        wanted |= quiet & Q(symbol__in=symbols) if symbols is not None else quiet
     return rows_read(Group.objects.filter(wanted))
 
 

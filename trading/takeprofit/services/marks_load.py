@@ -83,16 +83,22 @@ _ORDER_FIELDS = (
 
 
 def marks_load(
-    account_ids: Sequence[str], *, skip_marked_at: datetime | None = None
+    account_ids: Sequence[str],
+    *,
+    skip_marked_at: datetime | None = None,
+    symbols: Sequence[str] | None = None,
 ) -> dict[str, list[Loaded]]:
     """The evaluated groups of these accounts with what decides them: their legs (filled or
     live), live exits and, where a rule needs them, their pyramids. Three queries. Groups marked
-    at `skip_marked_at` (in their quiet band, by the dispatcher) are left out."""
+    at `skip_marked_at` (in their quiet band, by the dispatcher) are left out; with `symbols`,
+    only the groups of those symbols (a partition of the tick)."""
     queryset = Group.objects.filter(
         account_id__in=account_ids, status__in=EVALUATED_GROUP_STATUSES, strategy=""
     )
     if skip_marked_at is not None:
         queryset = queryset.exclude(last_evaluated_at=skip_marked_at)
+    if symbols is not None:
+        queryset = queryset.filter(symbol__in=symbols)
     groups = list(queryset.order_by().values_list(*_GROUP_FIELDS))
     ids = [g[0] for g in groups]
     orders: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
