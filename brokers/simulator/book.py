@@ -5,6 +5,7 @@ itself: the engine's lock guards it."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -12,6 +13,12 @@ from . import errors
 from .orders import Fill, Order
 
 T = TypeVar("T")
+# A simulator that runs for weeks (a paper-trading desk, `make run`) keeps the newest closed orders
+# and trades only: every open order, the last RETAIN_CLOSED_ORDERS closed ones, and each account's
+# last RETAIN_TRADES trades. Beyond them it answers as Binance does for an unknown order. Kept
+# whole, an hour of 20 signals a second grew the process by about 100 MB (docs/benchmarks.md, P5).
+RETAIN_CLOSED_ORDERS = 50_000
+RETAIN_TRADES = 10_000
 
 
 def _window(items: list[T], *, from_start: bool, limit: int) -> list[T]:
@@ -28,6 +35,9 @@ class OrderBook:
         self._by_client_id: dict[tuple[str, str], list[int]] = {}
         self._next_order_id = 1
         self._next_trade_id = 1
+        self._arrival: deque[int] = deque()  # order ids, oldest first (open ones are kept)
+        self._placed = 0
+        self._reused = 0
 
     def new_order_id(self) -> int:
         self._next_order_id += 1
@@ -39,7 +49,34 @@ class OrderBook:
 
     def add(self, order: Order) -> None:
         self.orders[order.order_id] = order
-        self._by_client_id.setdefault((order.api_key, order.client_order_id), []).append(order.order_id)
+        ids = self._by_client_id.setdefault((order.api_key, order.client_order_id), [])
+        ids.append(order.order_id)
+        self._placed += 1
+        self._reused += len(ids) == 2
+        self._arrival.append(order.order_id)
+        if len(self.orders) > RETAIN_CLOSED_ORDERS + len(self._open_client_ids):
+            self._forget_closed()
+
+    def _forget_closed(self) -> None:
+        """Drop the oldest closed orders until RETAIN_CLOSED_ORDERS are left besides the open ones
+        (an open order met on the way goes to the back of the line)."""
+        for _ in range(len(self._arrival)):
+            if len(self.orders) <= RETAIN_CLOSED_ORDERS + len(self._open_client_ids):
+                return
+            order_id = self._arrival.popleft()
+            order = self.orders.get(order_id)
+            if order is None:
+                continue
+            if order_id in self.open[order.symbol]:
+                self._arrival.append(order_id)
+                continue
+            del self.orders[order_id]
+            key = (order.api_key, order.client_order_id)
+            ids = self._by_client_id.get(key, [])
+            if order_id in ids:
+                ids.remove(order_id)
+            if not ids:
+                self._by_client_id.pop(key, None)
 
     def rest(self, order: Order) -> None:
         self.open[order.symbol][order.order_id] = order
@@ -55,7 +92,10 @@ class OrderBook:
         return (api_key, client_order_id) in self._open_client_ids
 
     def record_fill(self, api_key: str, fill: Fill) -> None:
-        self.trades.setdefault(api_key, []).append(fill)
+        trades = self.trades.setdefault(api_key, [])
+        trades.append(fill)
+        if len(trades) > RETAIN_TRADES * 5 // 4:  # trimmed in steps, not at every trade
+            del trades[: len(trades) - RETAIN_TRADES]
 
     def find(
         self, api_key: str, symbol: str, order_id: int | None, client_order_id: str | None
@@ -79,8 +119,7 @@ class OrderBook:
     def totals(self) -> dict[str, int]:
         """Orders ever accepted, and client order ids carried by more than one of them (legal once
         the first closed, but a client that places each order exactly once never does it)."""
-        reused = sum(1 for ids in self._by_client_id.values() if len(ids) > 1)
-        return {"placed": len(self.orders), "client_ids_reused": reused}
+        return {"placed": self._placed, "client_ids_reused": self._reused}
 
     def open_count(self, api_key: str | None = None, symbol: str | None = None) -> int:
         books = [self.open[symbol]] if symbol else list(self.open.values())

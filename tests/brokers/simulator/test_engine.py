@@ -200,3 +200,27 @@ def test_matching_invariants(ops: list[tuple[str, Side, int, int]], cap: Decimal
     fees = sum((t.commission for t in trades), Decimal(0))
     assert account.balances["BTC"].free == FUNDS["BTC"] + bought
     assert account.balances["USDT"].free == FUNDS["USDT"] - paid - fees
+
+
+def test_a_long_running_simulator_keeps_its_open_orders_and_only_the_newest_closed_ones(monkeypatch):
+    """Memory stays bounded over weeks of paper trading: the oldest closed orders and trades are
+    forgotten, an open order never is, and the counters still count every order."""
+    from brokers.simulator import book
+
+    monkeypatch.setattr(book, "RETAIN_CLOSED_ORDERS", 5)
+    monkeypatch.setattr(book, "RETAIN_TRADES", 4)
+    engine = make_engine()
+    resting = [
+        engine.place_order("key-0001", limit(Side.BUY, "0.001", "40000", cid=f"r{i}")) for i in range(3)
+    ]
+    for i in range(20):  # 20 market buys, each filled (closed) at once
+        engine.place_order("key-0001", market(Side.BUY, "0.001", cid=f"m{i}"))
+    assert len(engine.book.orders) == 5 + 3
+    assert engine.open_orders("key-0001", "BTCUSDT") == sorted(resting, key=lambda o: o.order_id)
+    newest = engine.get_order("key-0001", "BTCUSDT", order_id=None, client_order_id="m19")
+    assert newest is not None and newest.status == Status.FILLED
+    with pytest.raises(BinanceError) as caught:  # forgotten: Binance's "order does not exist"
+        engine.get_order("key-0001", "BTCUSDT", order_id=None, client_order_id="m0")
+    assert caught.value.code == -2013
+    assert len(engine.book.trades["key-0001"]) <= 5
+    assert engine.order_totals() == {"placed": 23, "client_ids_reused": 0}
