@@ -8,12 +8,21 @@ read costs PostgreSQL about half as much; docs/benchmarks.md, P1). Parameters ar
 the way Django binds them (client side), so values get the same conversions as anywhere else.
 Other databases run the statement as it is.
 
-Django turns psycopg's automatic preparation off, so that transaction-mode poolers
-(PgBouncer) keep working: a statement prepared on one server connection is unknown on the next.
-Here too, the first "prepared statement does not exist" turns preparation off for the rest of
-the process (logged once) and the statement runs as it is. Prepared statements belong to the
-session, not to a transaction, so a rollback keeps them; a new connection (CONN_MAX_AGE, a
-reconnect) prepares again.
+Prepared statements belong to the server session, not to a transaction, so a rollback keeps
+them; a new connection (CONN_MAX_AGE, a reconnect) prepares again. Behind a transaction-mode
+pooler (PgBouncer, docker-compose.yml) consecutive transactions of one connection run on
+different server sessions, which other clients share: a name this connection prepared may be
+missing there ("does not exist"), and one it did not prepare may be there already, prepared by
+another client ("already exists"). PgBouncer's `max_prepared_statements` does not help: it
+tracks protocol-level statements, not SQL `PREPARE`. So nothing is prepared when:
+
+- the database's `DISABLE_SERVER_SIDE_CURSORS` is set, which Django requires behind such a
+  pooler anyway (`?disable_server_side_cursors=True` in DATABASE_URL); or
+- the setting `DATABASE_PREPARED_STATEMENTS` is False.
+
+As a last resort, the first "does not exist" or "already exists" outside a transaction turns
+preparation off for the rest of the process (logged once) and the statement runs as it is;
+inside a transaction the error cannot be undone and is raised.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import ProgrammingError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -33,29 +43,49 @@ _PLACEHOLDER = re.compile(r"%s")
 # The psycopg connection (one server session) -> names prepared on it.
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 _enabled = True
+# What PostgreSQL says when the server session is not the one this connection prepared on.
+_POOLER_SIGNS = ("does not exist", "already exists")
+
+
+def preparing(connection: BaseDatabaseWrapper) -> bool:
+    """Whether `fetchone` prepares statements on this connection."""
+    return (
+        _enabled
+        and connection.vendor == "postgresql"
+        and getattr(settings, "DATABASE_PREPARED_STATEMENTS", True)
+        and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    )
 
 
 def fetchone(connection: BaseDatabaseWrapper, name: str, sql: str, params: Sequence[Any]) -> Any:
     """The first row `sql` returns for `params` (None for none)."""
-    global _enabled  # one switch for the process, turned off at most once
     with connection.cursor() as cursor:
-        if not _enabled or connection.vendor != "postgresql" or "%%" in sql:
+        if "%%" in sql or not preparing(connection):
             cursor.execute(sql, params)
             return cursor.fetchone()
         session = connection.connection
         names = _prepared.get(session)
         if names is None:
             names = _prepared[session] = set()
-        if name not in names:
-            count = iter(range(1, len(params) + 1))
-            cursor.execute(f"PREPARE {name} AS {_PLACEHOLDER.sub(lambda _: f'${next(count)}', sql)}")
-            names.add(name)
         try:
+            if name not in names:
+                count = iter(range(1, len(params) + 1))
+                cursor.execute(f"PREPARE {name} AS {_PLACEHOLDER.sub(lambda _: f'${next(count)}', sql)}")
+                names.add(name)
             cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
         except ProgrammingError as exc:
-            if "does not exist" not in str(exc) or not connection.get_autocommit():
+            if not any(sign in str(exc) for sign in _POOLER_SIGNS) or not connection.get_autocommit():
                 raise
-            _enabled = False  # a pooler between us and PostgreSQL: run statements as they are
-            logger.warning("prepared statement %s vanished (a transaction-mode pooler?): not preparing", name)
+            _turn_off(name)
             cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def _turn_off(name: str) -> None:
+    global _enabled  # one switch for the process, turned off at most once
+    _enabled = False  # a pooler between us and PostgreSQL: run statements as they are
+    logger.warning(
+        "prepared statement %s missing or taken on the server session (a transaction-mode pooler?): "
+        "not preparing; set ?disable_server_side_cursors=True in DATABASE_URL behind PgBouncer",
+        name,
+    )

@@ -146,6 +146,15 @@ else:
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
+# PostgreSQL itself when DATABASE_URL goes through a transaction-mode pooler (docker-compose.yml's
+# PgBouncer): backups export a snapshot and run pg_dump/pg_restore, which need one server session.
+DATABASE_DIRECT: dict | None = (
+    env.db_url("DATABASE_DIRECT_URL") if env.str("DATABASE_DIRECT_URL", default="") else None
+)
+# SQL PREPARE of hot statements (config/prepared.py); already off behind a pooler
+# (DISABLE_SERVER_SIDE_CURSORS), this switches it off everywhere.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
 # --- Cache, broker, channel layer ---------------------------------------------------------------
 if EMBEDDED:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

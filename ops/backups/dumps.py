@@ -5,8 +5,10 @@ counts and migration state in the manifest are exactly what the dump holds, even
 write. Restoring pipes `pg_restore` into one `psql --single-transaction`: the database is either
 the archive's or untouched. SQLite: the online backup API, both ways.
 
-Connection settings come from `connection.settings_dict`; the password travels in PGPASSWORD,
-never on a command line.
+Connection settings come from `settings.DATABASE_DIRECT` (DATABASE_DIRECT_URL: PostgreSQL itself
+when DATABASE_URL goes through a transaction-mode PgBouncer, whose pooled sessions would lose the
+exported snapshot and catch pg_dump's session SETs), else `connection.settings_dict`; the password
+travels in PGPASSWORD, never on a command line.
 """
 
 from __future__ import annotations
@@ -229,7 +231,7 @@ def scratch(dump_path: Path, kind: str, workdir: Path) -> Iterator[Scratch]:
         raise BackupError("A PostgreSQL archive is verified by an installation that runs on PostgreSQL.")
     name = f"tf_verify_{uuid.uuid4().hex[:12]}"
     env = _pg_env()
-    maintenance_db = f"--maintenance-db={connection.settings_dict['NAME']}"
+    maintenance_db = f"--maintenance-db={_settings_dict()['NAME']}"
     _run([_tool("createdb"), maintenance_db, name], env=env, what="createdb")
     try:
         _run(
@@ -297,8 +299,14 @@ def _sqlite_name() -> str:
     return str(connection.settings_dict["NAME"])
 
 
+def _settings_dict() -> dict[str, Any]:
+    """PostgreSQL itself, not a pooler in front of it."""
+    direct = getattr(settings, "DATABASE_DIRECT", None)
+    return direct if direct and connection.vendor == POSTGRESQL else connection.settings_dict
+
+
 def _pg_connect_kwargs(dbname: str | None = None) -> dict[str, Any]:
-    sd = connection.settings_dict
+    sd = _settings_dict()
     kwargs: dict[str, Any] = {"dbname": dbname or sd["NAME"], "autocommit": False}
     for key, value in (("host", sd.get("HOST")), ("port", sd.get("PORT")), ("user", sd.get("USER"))):
         if value:
@@ -311,7 +319,7 @@ def _pg_connect_kwargs(dbname: str | None = None) -> dict[str, Any]:
 
 
 def _pg_env() -> dict[str, str]:
-    sd = connection.settings_dict
+    sd = _settings_dict()
     env = dict(os.environ)
     names = {"PGHOST": sd.get("HOST"), "PGPORT": sd.get("PORT"), "PGUSER": sd.get("USER")}
     names |= {"PGDATABASE": sd["NAME"], "PGPASSWORD": sd.get("PASSWORD")}
@@ -324,7 +332,7 @@ def _pg_env() -> dict[str, str]:
 
 def _pg_url(name: str) -> str:
     """A DATABASE_URL without the password (the subprocess reads PGPASSWORD)."""
-    sd = connection.settings_dict
+    sd = _settings_dict()
     user = quote(str(sd.get("USER") or ""), safe="")
     host = str(sd.get("HOST") or "")
     # An empty host means the local socket; Django then leaves it to libpq (PGHOST).

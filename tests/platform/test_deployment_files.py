@@ -1,4 +1,5 @@
-"""The production process layout as shipped: Compose, the proxy, Procfile, Dockerfile, gunicorn.
+"""The production process layout as shipped: Compose (with PgBouncer, and the several-hosts files in
+deploy/), the proxy, Procfile, Dockerfile, gunicorn.
 
 There is no Docker engine in CI; these checks catch what `docker compose config` would (a
 service named in depends_on that does not exist, a mount of a missing file) and what it would
@@ -20,6 +21,9 @@ import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.db import connection
+from environ import Env
+
+from config import prepared
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +35,18 @@ def compose() -> dict:
 
 def test_compose_services_and_dependencies_exist(compose) -> None:
     services = compose["services"]
-    assert {"postgres", "redis", "migrate", "proxy", "web", "ws", "worker", "beat", "flower"} <= set(services)
+    assert {
+        "postgres",
+        "pgbouncer",
+        "redis",
+        "migrate",
+        "proxy",
+        "web",
+        "ws",
+        "worker",
+        "beat",
+        "flower",
+    } <= set(services)
     for name, service in services.items():
         for dependency in service.get("depends_on") or {}:
             assert dependency in services, f"{name} depends on unknown service {dependency}"
@@ -119,3 +134,130 @@ def test_the_gunicorn_web_process_serves_health_and_a_webhook(trader) -> None:
     finally:
         os.killpg(process.pid, 15)
         process.wait(20)
+
+
+# --- PgBouncer and the several-hosts files (docs/operations.md, "Running on several hosts") -------
+
+APP_SERVICES = ("web", "ws", "worker", "beat", "flower", "worker-ml", "migrate")
+DIRECT = ("migrate", "worker-ml")  # one server session: migrations, backups and restores
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """Reads Compose's own merge tags (`!reset`, `!override`) as the plain value."""
+
+
+def _tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> object:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]  # a scalar node here
+
+
+_ComposeLoader.add_multi_constructor("!", _tagged)
+
+
+def _load(name: str) -> dict:
+    return yaml.load((ROOT / name).read_text(), Loader=_ComposeLoader)  # noqa: S506  # SafeLoader subclass
+
+
+def _default(value: str) -> str:
+    """`${VAR:-default}` -> default; `${VAR:?message}` -> VAR (no default to show); anything else as is."""
+    match = re.fullmatch(r"\$\{(\w+)(?::-(.*)|:\?.*)?\}", value)
+    if not match:
+        return value
+    return match.group(2) if match.group(2) is not None else match.group(1)
+
+
+def test_every_app_process_reaches_postgres_through_pgbouncer_in_transaction_mode(compose) -> None:
+    services = compose["services"]
+    bouncer = services["pgbouncer"]
+    image, tag = bouncer["image"].rsplit(":", 1)
+    assert image == "edoburu/pgbouncer" and re.fullmatch(r"v1\.(2[1-9]|[3-9]\d)\.\d+-p\d+", tag), tag
+    env = bouncer["environment"]
+    assert env["POOL_MODE"] == "transaction" and env["LISTEN_PORT"] == "6432"
+    assert env["AUTH_TYPE"] == "scram-sha-256" and env["DB_HOST"] == "postgres"
+    assert "pg_isready -h 127.0.0.1 -p 6432" in bouncer["healthcheck"]["test"][1]
+    assert "ports" not in bouncer  # the compose network only
+    assert bouncer["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in APP_SERVICES:
+        url = services[name]["environment"]["DATABASE_URL"]
+        if name in DIRECT:
+            assert "@postgres:5432/" in url and "disable_server_side_cursors" not in url, name
+        else:
+            assert "@pgbouncer:6432/" in url and url.endswith("?disable_server_side_cursors=True"), name
+            if name != "flower":  # flower reads only the broker
+                assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy", name
+        assert "@postgres:5432/" in services[name]["environment"]["DATABASE_DIRECT_URL"], name
+
+
+def test_pgbouncer_server_connections_fit_postgresql_max_connections(compose) -> None:
+    env = compose["services"]["pgbouncer"]["environment"]
+    pool, reserve = int(_default(env["DEFAULT_POOL_SIZE"])), int(_default(env["RESERVE_POOL_SIZE"]))
+    cap = int(_default(env["MAX_DB_CONNECTIONS"]))
+    assert pool + reserve <= cap
+    # postgres:16 defaults: max_connections 100, 3 reserved for superusers; the direct ones
+    # (worker-ml, migrate, a backup's two, psql) need about 5 more.
+    assert cap + 5 <= 100 - 3
+    assert int(_default(env["MAX_CLIENT_CONN"])) >= 1000
+
+
+def test_the_pooled_url_turns_off_server_side_cursors_and_prepared_statements(compose) -> None:
+    url = compose["services"]["web"]["environment"]["DATABASE_URL"].replace(
+        "${POSTGRES_PASSWORD:?Set POSTGRES_PASSWORD in .env (see .env.example)}", "pw"
+    )
+    config = Env.db_url_config(url)
+    assert config["HOST"] == "pgbouncer" and config["PORT"] == 6432
+    assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+    class Pooled:  # what config/prepared.py looks at
+        vendor = "postgresql"
+        settings_dict = config
+
+    class Direct(Pooled):
+        settings_dict = Env.db_url_config(url.split("?")[0])
+
+    assert not prepared.preparing(Pooled())  # type: ignore[arg-type]  # a stand-in
+    assert prepared.preparing(Direct()) is prepared._enabled  # type: ignore[arg-type]  # a stand-in
+
+
+def test_a_worker_host_runs_only_workers_behind_its_own_pgbouncer(compose) -> None:
+    host = _load("deploy/compose.worker-host.yml")
+    services = host["services"]
+    assert set(services) == {"pgbouncer", "worker"}  # never beat, migrate, web
+    worker, bouncer = services["worker"], services["pgbouncer"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert worker["command"].startswith("celery -A config worker")
+    assert bouncer["image"] == compose["services"]["pgbouncer"]["image"]  # one PgBouncer version
+    assert bouncer["environment"]["POOL_MODE"] == "transaction"
+    env = worker["environment"]
+    assert "@pgbouncer:6432/" in env["DATABASE_URL"] and env["DATABASE_URL"].endswith(
+        "disable_server_side_cursors=True"
+    )
+    for name in ("REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS"):
+        assert env[name].startswith(f"${{{name}:?"), name  # required: the core host's very value
+    assert worker["image"].startswith("${TRADEFLEET_IMAGE:?")
+    assert worker["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+    mounts = {volume.split(":")[0]: volume for volume in worker["volumes"]}
+    assert mounts["ml-artifacts"].endswith(":ro") and "backups" not in mounts
+    for name in ("ml-artifacts", "exports"):  # shared with the core host
+        assert host["volumes"][name]["driver_opts"]["type"] == "nfs"
+
+
+def test_the_core_host_override_replaces_postgres_and_redis_with_managed_services(compose) -> None:
+    core = _load("deploy/compose.core-host.yml")
+    services = core["services"]
+    assert set(services) <= set(compose["services"])  # an override of docker-compose.yml only
+    assert services["postgres"]["profiles"] == ["local-db"] and services["redis"]["profiles"] == ["local-db"]
+    for name, service in services.items():
+        # Nothing started by default may still wait for the switched-off containers.
+        assert not {"postgres", "redis"} & set(service.get("depends_on") or {}), name
+    for name in ("web", "ws", "worker", "beat", "flower", "simulator", "kotak-simulator"):
+        assert "@pgbouncer:6432/" in services[name]["environment"]["DATABASE_URL"], name
+    for name in DIRECT:
+        assert "${POSTGRES_HOST" in services[name]["environment"]["DATABASE_URL"], name
+    for name in ("pgbouncer", "migrate", "flower"):  # their depends_on named postgres or redis
+        assert "depends_on" in services[name], name
+    text = (ROOT / "deploy/compose.core-host.yml").read_text()
+    assert "depends_on: !reset {}" in text and "depends_on: !override" in text
+    assert "container_name" not in services.get("beat", {})  # beat keeps the base file's fixed name

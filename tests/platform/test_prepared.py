@@ -47,3 +47,27 @@ def test_a_vanished_statement_turns_preparing_off_and_still_answers(
     assert fetchone(connection, "tf_test_gone", sql, [3]) == (6,)
     assert prepared._enabled is False
     assert fetchone(connection, "tf_test_gone", sql, [4]) == (8,)
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared(db, postgres, monkeypatch) -> None:
+    # DISABLE_SERVER_SIDE_CURSORS is what DATABASE_URL sets behind PgBouncer (docker-compose.yml).
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    assert fetchone(connection, "tf_test_pooled", "SELECT %s::int + 1", [1]) == (2,)
+    assert "tf_test_pooled" not in _prepared_names()
+
+
+def test_the_setting_turns_preparing_off(db, postgres, settings) -> None:
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    assert fetchone(connection, "tf_test_setting", "SELECT %s::int + 1", [1]) == (2,)
+    assert "tf_test_setting" not in _prepared_names()
+
+
+def test_a_name_another_client_prepared_turns_preparing_off_and_still_answers(
+    transactional_db, postgres, monkeypatch
+) -> None:
+    monkeypatch.setattr(prepared, "_enabled", True)
+    with connection.cursor() as cursor:
+        # What a transaction-mode pooler amounts to: the server session already has the name.
+        cursor.execute("PREPARE tf_test_taken AS SELECT 0")
+    assert fetchone(connection, "tf_test_taken", "SELECT %s::int * 2", [3]) == (6,)
+    assert prepared._enabled is False
