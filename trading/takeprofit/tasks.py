@@ -25,11 +25,18 @@ def check_take_profits() -> int:
 # One partition of a large fleet's tick (by symbol): its quiet marks and its batches.
 @house_task(name=names.TAKE_PROFIT_PARTITION, expires=14)
 def take_profit_partition(
-    *, tick: str, marked_at: str, symbols: list[str] | None, counts: dict[str, dict[str, int]]
+    *,
+    tick: str,
+    marked_at: str,
+    symbols: list[str] | None,
+    counts: dict[str, dict[str, int]],
+    parts: int = 1,
 ) -> int:
     if maintenance.active():
         return 0
-    return take_profit_partition_run(tick=tick, marked_at=marked_at, symbols=symbols, counts=counts)
+    return take_profit_partition_run(
+        tick=tick, marked_at=marked_at, symbols=symbols, counts=counts, parts=parts
+    )
 
 
 # A batch that waited longer than a tick would act on a stale price: the next tick has it.

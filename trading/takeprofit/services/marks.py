@@ -102,12 +102,12 @@ def take_profit_dispatch() -> int:
     counts = {source.scope: rows for source, rows in wanted.items()}
     shared = {"tick": tick, "marked_at": marked_at.isoformat()}
     if len(parts) <= 1:
-        _partition(tick, marked_at, None, wanted, prices)
+        _partition(tick, marked_at, None, wanted, prices, 1)
     for part in parts if len(parts) > 1 else []:
         chosen = set(part)
         mine = {scope: {s: n for s, n in rows.items() if s in chosen} for scope, rows in counts.items()}
         task_named(names.TAKE_PROFIT_PARTITION).apply_async(
-            kwargs={**shared, "symbols": part, "counts": mine},
+            kwargs={**shared, "symbols": part, "counts": mine, "parts": len(parts)},
             expires=14,
             priority=names.TAKE_PROFIT_PRIORITY,
         )
@@ -116,7 +116,12 @@ def take_profit_dispatch() -> int:
 
 
 def take_profit_partition_run(
-    *, tick: str, marked_at: str, symbols: Sequence[str] | None, counts: dict[str, dict[str, int]]
+    *,
+    tick: str,
+    marked_at: str,
+    symbols: Sequence[str] | None,
+    counts: dict[str, dict[str, int]],
+    parts: int = 1,
 ) -> int:
     """One partition of a take-profit tick: mark the groups of these symbols (None: all) whose
     quiet band holds, then send the batches that decide the others. Returns the quiet marks."""
@@ -130,7 +135,7 @@ def take_profit_partition_run(
         for scope, rows in snapshot.items()
     }
     wanted = {Source(*_split(scope)): rows for scope, rows in counts.items()}
-    return _partition(tick, datetime.fromisoformat(marked_at), symbols, wanted, prices)
+    return _partition(tick, datetime.fromisoformat(marked_at), symbols, wanted, prices, parts)
 
 
 def _partition(
@@ -139,6 +144,7 @@ def _partition(
     symbols: Sequence[str] | None,
     wanted: dict[Source, dict[str, int]],
     prices: dict[Source, dict[str, Decimal]],
+    parts: int,
 ) -> int:
     chosen = None if symbols is None else set(symbols)
     quiet_rows: list[MarkRow] | None = [] if mark_events_on() else None
@@ -168,6 +174,9 @@ def _partition(
         task_named(names.TAKE_PROFIT_BATCH),
         [list(u) for u in units],
         kwarg="units",
+        # An account's groups are spread over the partitions (a tenth of them each, in ten): more
+        # units a batch keeps a batch's groups, and so the tick's task count, what it was.
+        batch_size=settings.TRADING_FANOUT_BATCH * parts,
         shared={"tick": tick, "marked_at": at.isoformat(), "symbols": list(symbols) if symbols else None},
         expires=14,
         priority=names.TAKE_PROFIT_PRIORITY,
