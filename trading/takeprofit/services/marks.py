@@ -174,9 +174,6 @@ def _partition(
         task_named(names.TAKE_PROFIT_BATCH),
         [list(u) for u in units],
         kwarg="units",
-        # An account's groups are spread over the partitions (a tenth of them each, in ten): more
-        # units a batch keeps a batch's groups, and so the tick's task count, what it was.
-        batch_size=settings.TRADING_FANOUT_BATCH * parts,
         shared={"tick": tick, "marked_at": at.isoformat(), "symbols": list(symbols) if symbols else None},
         expires=14,
         priority=names.TAKE_PROFIT_PRIORITY,
