@@ -27,10 +27,12 @@ def balanced(weights: Mapping[str, int], parts: int) -> list[list[str]]:
     if not weights:
         return []
     parts = max(1, min(parts, len(weights)))
-    heap: list[tuple[int, int]] = [(0, i) for i in range(parts)]
+    # (load, keys, index): among equally loaded lists the one with fewer keys, so that weightless
+    # keys spread too and every list gets one.
+    heap: list[tuple[int, int, int]] = [(0, 0, i) for i in range(parts)]
     out: list[list[str]] = [[] for _ in range(parts)]
     for key in sorted(weights, key=lambda k: (-weights[k], k)):
-        load, i = heapq.heappop(heap)
+        load, count, i = heapq.heappop(heap)
         out[i].append(key)
-        heapq.heappush(heap, (load + max(weights[key], 0), i))
+        heapq.heappush(heap, (load + max(weights[key], 0), count + 1, i))
     return [sorted(keys) for keys in out]

@@ -3,7 +3,7 @@ partition, none empty, and no partition much heavier than an even split allows."
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from trading.runtime.partitions import balanced, partition_count
@@ -14,6 +14,7 @@ weights = st.dictionaries(
 
 
 @given(weights, st.integers(min_value=1, max_value=20))
+@example({"A": 0, "B": 0}, 2)  # symbols without groups still spread over the partitions
 def test_every_symbol_lands_in_exactly_one_partition_and_none_is_empty(w, parts) -> None:
     out = balanced(w, parts)
     flat = [key for part in out for key in part]
