@@ -280,17 +280,17 @@ class DCAOrder(models.Model):
             # and orders sent since its last tick (execution/services/monitor.py).
             models.Index(
                 fields=["symbol", "side", "price"],
-                condition=models.Q(status__in=["open", "partially_filled"]),
+                condition=models.Q(status__in=[s.value for s in RESTING_STATUSES]),
                 name="trading_order_resting_price",
             ),
             models.Index(
                 fields=["submitted_at"],
-                condition=models.Q(status__in=["open", "partially_filled"]),
+                condition=models.Q(status__in=[s.value for s in RESTING_STATUSES]),
                 name="trading_order_resting_sent",
             ),
             models.Index(
                 fields=["order_type"],
-                condition=models.Q(status__in=["open", "partially_filled"], order_type="market"),
+                condition=models.Q(status__in=[s.value for s in RESTING_STATUSES], order_type="market"),
                 name="trading_order_resting_market",
             ),
         ]
