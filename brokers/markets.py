@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -244,7 +245,7 @@ def forget_markets(name: str | None = None) -> None:
 
 
 def _ticker_key(name: str, symbol: str) -> str:
-    return f"ticker:v1:{name}:{symbol}"
+    return f"ticker:v2:{name}:{symbol}"
 
 
 def shared_ticker(name: str, symbol: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -252,24 +253,22 @@ def shared_ticker(name: str, symbol: str, fetch: Callable[[], dict[str, Any]]) -
     TICKER_CACHE_SECONDS by the whole fleet. When many workers miss at the same moment, one
     fetches (a short lock) and the others wait briefly for its answer."""
     key = _ticker_key(name, symbol)
-    cached = cache.get(key)
-    if cached is not None:
-        return json.loads(cached)
     ttl = ticker_ttl()
+    if (cached := _fresh(cache.get(key), ttl)) is not None:
+        return cached
     lock_key = key + ":lock"
     locked = cache.add(lock_key, 1, timeout=max(1, int(ttl * 5)))
     if not locked:
         deadline = time.monotonic() + ttl
         while time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
-            cached = cache.get(key)
-            if cached is not None:
-                return json.loads(cached)
+            if (cached := _fresh(cache.get(key), ttl)) is not None:
+                return cached
     try:
-        if locked and (cached := cache.get(key)) is not None:
-            return json.loads(cached)  # stored by the previous holder between our miss and our lock
+        if locked and (cached := _fresh(cache.get(key), ttl)) is not None:
+            return cached  # stored by the previous holder between our miss and our lock
         ticker = fetch()
-        _store_ticker(key, ticker, ttl)
+        _store_tickers({key: ticker}, ttl)
         return ticker
     finally:
         if locked:
@@ -282,24 +281,36 @@ def shared_tickers(
     """Tickers for `symbols`: cached ones from the cache, the rest in one request."""
     wanted = list(dict.fromkeys(symbols))
     keys = {_ticker_key(name, s): s for s in wanted}
-    found = {keys[k]: json.loads(v) for k, v in cache.get_many(list(keys)).items()}
+    ttl = ticker_ttl()
+    found = {
+        keys[k]: ticker
+        for k, raw in cache.get_many(list(keys)).items()
+        if (ticker := _fresh(raw, ttl)) is not None
+    }
     missing = [s for s in wanted if s not in found]
     if missing:
         fetched = fetch_many(missing)
-        ttl = ticker_ttl()
-        if ttl > 0:
-            cache.set_many(
-                {_ticker_key(name, s): json.dumps(t) for s, t in fetched.items()}, timeout=_cache_timeout(ttl)
-            )
+        _store_tickers({_ticker_key(name, s): t for s, t in fetched.items()}, ttl)
         found.update(fetched)
     return {s: found[s] for s in wanted if s in found}
 
 
-def _store_ticker(key: str, ticker: dict[str, Any], ttl: float) -> None:
-    if ttl > 0:
-        cache.set(key, json.dumps(ticker), timeout=_cache_timeout(ttl))
+def _store_tickers(tickers: dict[str, dict[str, Any]], ttl: float) -> None:
+    # Each ticker is stored with the time it was fetched: Django's Redis cache truncates timeouts
+    # to whole seconds (and takes 0 as "delete now"), so the entry outlives a sub-second
+    # TICKER_CACHE_SECONDS and the reader judges its age instead (`_fresh`).
+    if ttl > 0 and tickers:
+        at = time.time()
+        payload = {key: json.dumps({"at": at, "ticker": t}) for key, t in tickers.items()}
+        cache.set_many(payload, timeout=max(1, math.ceil(ttl)))
 
 
-def _cache_timeout(ttl: float) -> int:
-    # Django's Redis cache truncates timeouts to whole seconds and treats 0 as "delete now".
-    return max(1, round(ttl))
+def _fresh(raw: Any, ttl: float) -> dict[str, Any] | None:
+    """The cached ticker if it was fetched less than `ttl` seconds ago (any process's clock)."""
+    if not isinstance(raw, str):
+        return None
+    entry = json.loads(raw)
+    if not isinstance(entry, dict) or time.time() - float(entry.get("at", 0)) >= ttl:
+        return None
+    ticker = entry.get("ticker")
+    return ticker if isinstance(ticker, dict) else None

@@ -76,6 +76,24 @@ def test_many_users_watching_a_symbol_cost_one_request_per_tick(
     assert len(prices) == 1
 
 
+def test_a_price_set_shows_after_a_sub_second_ticker_cache_not_a_whole_second(
+    settings, adapter: CcxtAdapter, control: SimulatorControl
+) -> None:
+    # The cache keeps whole seconds; a 0.2 s ticker cache must still mean 0.2 s (a page that
+    # watches a position is priced from it several times a second).
+    settings.TICKER_CACHE_SECONDS = 0.2
+    control.set_price("ADAUSDT", "0.5000")
+    assert adapter.fetch_tickers(["ADAUSDT"])["ADA/USDT"].last == D("0.5000")
+    control.set_price("ADAUSDT", "0.6000")
+    assert adapter.fetch_tickers(["ADAUSDT"])["ADA/USDT"].last == D("0.5000")  # within the 0.2 s
+    assert adapter.fetch_ticker("ADAUSDT").last == D("0.5000")
+    time.sleep(0.25)
+    assert adapter.fetch_tickers(["ADAUSDT"])["ADA/USDT"].last == D("0.6000")
+    control.set_price("ADAUSDT", "0.7000")
+    time.sleep(0.25)
+    assert adapter.fetch_ticker("ADAUSDT").last == D("0.7000")
+
+
 def test_candles_are_decimal_and_in_time_order(adapter: CcxtAdapter) -> None:
     candles = adapter.fetch_ohlcv("BTCUSDT", "1m", limit=5)
     assert len(candles) == 5
