@@ -219,7 +219,7 @@ def purge_queue() -> None:
     client = redis.Redis.from_url(REDIS)
     # Every priority's list (`celery`, `celery:1`, `celery:5`, ...): left behind, they pile up run
     # after run in Redis' memory.
-    client.delete("celery", *client.keys("celery:*"))
+    client.delete("celery", "ticks", *client.keys("celery:*"), *client.keys("ticks:*"))
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen, ml_load, p2_loadgen  # noqa: E402
-from bench.procs import stop_group  # noqa: E402
+from bench.procs import WORKER_QUEUES, stop_group  # noqa: E402
 
 DB_NAME = "tf_bench_p2"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -142,7 +142,15 @@ class Stack:
         wait_http(f"http://127.0.0.1:{self.args.port}/api/v1/health", headers={"X-Forwarded-Proto": "https"})
 
     def workers(self) -> None:
-        celery = [f"{self.bindir}/celery", "-A", "bench.p2_worker", "worker", "--loglevel=INFO"]
+        celery = [
+            f"{self.bindir}/celery",
+            "-A",
+            "bench.p2_worker",
+            "worker",
+            "-Q",
+            WORKER_QUEUES,
+            "--loglevel=INFO",
+        ]
         if self.args.pool == "two":  # two workers of one process each
             for n in (1, 2):
                 self.start(f"worker{n}", [*celery, "-P", "prefork", "-c", "1", "-n", f"p2w{n}@%h"])

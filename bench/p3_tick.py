@@ -374,7 +374,7 @@ def crossed_orders(moved: dict[str, tuple[D, D]]) -> int:
 def wait_done(redis: Any, started: float, timeout: float = 120) -> list[dict[str, Any]]:
     """Task runs since `started`, once both dispatchers ran, the queues are empty and nothing new
     ran for a second."""
-    queues = ["celery", *[f"celery:{n}" for n in range(1, 10)]]
+    queues = [f"{q}{step}" for q in ("celery", "ticks") for step in ["", *(f":{n}" for n in range(1, 10))]]
     deadline, quiet_since, seen = time.monotonic() + timeout, time.monotonic(), 0
     while time.monotonic() < deadline:
         runs = [json.loads(x) for x in redis.lrange(PROBE_KEY, 0, -1)]

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.procs import stop_group
+from bench.procs import WORKER_QUEUES, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -142,7 +142,7 @@ class Stack:
 
     def workers(self, count: int) -> list[str]:
         """Start `count` worker processes; returns the Celery node names."""
-        celery = [f"{self.bindir}/celery", "-A", "config", "worker", "--loglevel=INFO"]
+        celery = [f"{self.bindir}/celery", "-A", "config", "worker", "-Q", WORKER_QUEUES, "--loglevel=INFO"]
         if self.args.pool == "separate":  # N workers of one pool process each
             names = [f"p4w{n}@bench" for n in range(1, count + 1)]
             for n, name in enumerate(names, 1):

@@ -62,12 +62,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench import loadgen, p2_loadgen  # noqa: E402
 from bench import p2_first_order as p2  # noqa: E402
-from bench.procs import stop_group  # noqa: E402
+from bench.procs import stop_group, worker_command  # noqa: E402
 
 BASE = Path("/tmp/tf-p5")
 MB = 1024 * 1024
 SIGNALS_SQL = "SELECT status || '/' || coalesce(classification, ''), count(*) FROM trading_signal GROUP BY 1"
-TARGET_MB = {"worker": 200.0, "worker_child": 200.0, "make_run": 400.0}
+TARGET_MB = {"worker": 200.0, "worker_child": 200.0, "ticks": 200.0, "ticks_child": 200.0, "make_run": 400.0}
 
 
 # --- load -------------------------------------------------------------------------------------
@@ -395,12 +395,11 @@ class StackTarget:
     def start(self) -> dict[str, int]:
         s = self.stack
         s.web()
-        celery = f"{s.bindir}/celery"
         app = "bench.p5_worker" if self.args.tracemalloc else "config"
-        s.start(
-            "worker",
-            [celery, "-A", app, "worker", "--loglevel=INFO", "-P", "prefork", "-c", "2", "-n", "p5w@%h"],
-        )
+        s.start("worker", worker_command(s.bindir, app, concurrency=2, name="p5w@%h"))
+        # compose's worker-ticks: the ticks queue alone, one process
+        s.start("ticks", worker_command(s.bindir, app, concurrency=1, name="p5t@%h", queues="ticks"))
+        celery = f"{s.bindir}/celery"
         s.start(
             "beat",
             [

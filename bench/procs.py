@@ -25,14 +25,26 @@ def fresh_database(*, python: str, db_name: str, redis_dbs: tuple[int, ...]) -> 
         redis.Redis.from_url(f"redis://127.0.0.1:6379/{n}").flushdb()
 
 
+# The queues a deployed general worker consumes (Procfile, docker-compose.yml `worker`).
+WORKER_QUEUES = "celery,ticks"
+
+
+def worker_command(
+    bindir: str, app: str, *, concurrency: int, name: str, queues: str = WORKER_QUEUES
+) -> list[str]:
+    """`celery -A app worker -Q queues -P prefork -c N -n name`, the deployed worker's command."""
+    options = f"-Q {queues} --loglevel=INFO -P prefork -c {concurrency} -n {name}"
+    return [f"{bindir}/celery", "-A", app, "worker", *options.split()]
+
+
 def start_celery_worker(
     *, python: str, app: str, concurrency: int, name: str, log: IO[bytes]
 ) -> subprocess.Popen[bytes]:
-    """`celery -A app worker -P prefork -c N` from `python`'s venv, in a process group of its own."""
-    bindir = str(Path(python).parent)
-    command = [f"{bindir}/celery", "-A", app, "worker", "--loglevel=INFO", "-P", "prefork"]
+    """The deployed worker's command (`worker_command`) from `python`'s venv, in a process group
+    of its own."""
+    command = worker_command(str(Path(python).parent), app, concurrency=concurrency, name=name)
     return subprocess.Popen(  # noqa: S603  our own venv's celery, arguments from the harness
-        [*command, "-c", str(concurrency), "-n", name],
+        command,
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=log,

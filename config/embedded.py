@@ -68,6 +68,12 @@ def describe_mode(*, concurrency: int) -> str:
     )
 
 
+def worker_queues() -> list[str]:
+    """The only worker here takes every queue: the default one, position protection (`ticks`,
+    which separate deployments also give to worker-ticks) and training (`ml`, worker-ml's)."""
+    return [app.conf.task_default_queue, settings.TICK_QUEUE, settings.ML_QUEUE]
+
+
 class EmbeddedWorker:
     """A Celery worker with a thread pool, running in a thread of this process.
 
@@ -101,9 +107,7 @@ class EmbeddedWorker:
             without_gossip=True,
             without_heartbeat=True,
             task_events=False,
-            # The only worker here: it takes the default queue and the training queue (`ml`, which
-            # separate deployments give to the worker-ml service).
-            queues=[app.conf.task_default_queue, settings.ML_QUEUE],
+            queues=worker_queues(),
         )
         self._thread = threading.Thread(
             target=self._run, args=(controller,), name="celery-worker", daemon=True

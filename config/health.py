@@ -155,10 +155,12 @@ def queue_depths() -> dict[str, Any]:
     if settings.EMBEDDED:
         return {"queues": {}, "note": "in-memory broker"}
     client = _redis(settings.CELERY_BROKER_URL)
-    names = {"celery"} | {key.decode() for key in client.scan_iter("_kombu.binding.*", count=100)}
+    # The default and `ticks` queues always (the queue-depth alert watches both), any other once
+    # it was declared (by its first message or its first worker).
+    bound = {key.decode() for key in client.scan_iter("_kombu.binding.*", count=100)}
+    names = {"celery", settings.TICK_QUEUE} | {name.removeprefix("_kombu.binding.") for name in bound}
     depths = {}
-    for name in sorted(names):
-        queue = name.removeprefix("_kombu.binding.")
+    for queue in sorted(names):
         # Priority steps live in their own lists (`celery`, `celery:5`, ...): report the sum.
         depths[queue] = client.llen(queue) + sum(client.llen(f"{queue}:{step}") for step in range(1, 10))
     return {"queues": depths}

@@ -636,9 +636,9 @@ CELERY_BEAT_SCHEDULE["paper-equities-tick"] = {
 # --- ML training (mlops/, docs/admin-guide/ml.md) -------------------------------------------------
 # Training runs on its own queue, `ml`, consumed by the `worker-ml` service (compose) or by a
 # worker started with `-Q ml`: a long training never sits in front of order placement on `celery`.
-# A worker without -Q consumes only the default queue, so the order workers never take `ml`.
+# The order workers consume `celery` and `ticks` (`-Q celery,ticks`), never `ml`.
 ML_QUEUE = "ml"
-CELERY_TASK_ROUTES = {"mlops.tasks.*": {"queue": ML_QUEUE}}
+CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {"mlops.tasks.*": {"queue": ML_QUEUE}}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["TrainingJobStatusEnum"] = "mlops.models.JobStatus"
 # Model artifacts (joblib files), each loaded only while its SHA-256 matches the registry's.
 ML_ARTIFACTS_DIR = env.str("ML_ARTIFACTS_DIR", default=str(var_dir() / "ml-artifacts"))
@@ -655,6 +655,33 @@ CELERY_BEAT_SCHEDULE["ml-sweep-jobs"] = {
     "schedule": 600.0,
     "options": {"expires": 540},
 }
+
+# --- Position protection: the `ticks` queue ----------------------------------------------------
+# What protects open positions runs on a queue of its own with consumers of its own
+# (docs/operations.md, "Priorities"). Redis serves the queues one worker consumes priority step
+# first (kombu BRPOPs `celery:1`, `ticks:1`, `celery:2`, ...), so a separate queue alone would not
+# help: a fleet fed more new signals (priority 1) than it processes ran none of beat's ticks in an
+# hour (docs/benchmarks.md, P5). `worker-ticks` (Procfile: `ticks`) consumes `ticks` alone, so
+# ticks always have a worker; `worker` takes both (`-Q celery,ticks`), so a fleet without
+# worker-ticks still runs them. On `ticks`: the fill, take-profit and risk ticks with their
+# batches, and what they decide to protect a position: closes (stop loss, targets, the risk
+# engine's loser) and reductions, and the sells and resting take-profits those place (routed by
+# the order's role, trading/execution/services/order_rows.py; entries never go there). Names as in
+# trading/runtime/task_names.py (tests/platform/test_tick_queue.py holds them equal).
+TICK_QUEUE = "ticks"
+TICK_TASKS = (
+    "trading.tasks.monitor_fills",
+    "trading.tasks.monitor_fill_batch",
+    "trading.tasks.monitor_account",
+    "trading.tasks.check_take_profits",
+    "trading.tasks.take_profit_partition",
+    "trading.tasks.take_profit_batch",
+    "trading.tasks_risk.risk_tick",
+    "trading.tasks_risk.risk_users",
+    "trading.tasks.close_group",
+    "trading.tasks.reduce_group",
+)
+CELERY_TASK_ROUTES.update({name: {"queue": TICK_QUEUE} for name in TICK_TASKS})
 
 # Notifications: held deliveries released when quiet hours end, lost deliveries swept, daily summaries.
 for _name, _task in (
@@ -792,6 +819,10 @@ CELERY_BEAT_SCHEDULE["monitoring-alerts"] = {
     "schedule": env.float("MONITORING_ALERT_SECONDS", default=60.0),
     "options": {"expires": 55},
 }
+# The queue-depth sample and the alerts run on `ticks` too: the alert that warns of a backlog on
+# `celery` must not wait behind it (two small tasks a minute).
+MONITORING_TASKS = ("ops.monitoring.tasks.sample_platform", "ops.monitoring.tasks.evaluate_alerts")
+CELERY_TASK_ROUTES.update({name: {"queue": TICK_QUEUE} for name in MONITORING_TASKS})
 # Hourly: rows older than 25 h are compacted to hours, rows past MONITORING_KEEP_DAYS deleted.
 CELERY_BEAT_SCHEDULE["monitoring-prune"] = {
     "task": "ops.monitoring.tasks.prune_metrics",

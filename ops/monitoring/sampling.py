@@ -35,7 +35,11 @@ def queue_depths() -> dict[str, int]:
         return {name: int(depth) for name, depth in redis_depths()["queues"].items()}
     from config.celery import app
 
-    names = {app.conf.task_default_queue or "celery", getattr(settings, "ML_QUEUE", "ml")}
+    names = {
+        app.conf.task_default_queue or "celery",
+        getattr(settings, "TICK_QUEUE", "ticks"),
+        getattr(settings, "ML_QUEUE", "ml"),
+    }
     depths: dict[str, int] = {}
     with app.connection_for_read() as conn:
         channel = conn.default_channel

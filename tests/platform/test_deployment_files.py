@@ -44,6 +44,8 @@ def test_compose_services_and_dependencies_exist(compose) -> None:
         "web",
         "ws",
         "worker",
+        "worker-ticks",
+        "worker-ml",
         "beat",
         "flower",
     } <= set(services)
@@ -53,9 +55,40 @@ def test_compose_services_and_dependencies_exist(compose) -> None:
 
 
 def test_workers_scale_and_beat_cannot(compose) -> None:
-    worker, beat = compose["services"]["worker"], compose["services"]["beat"]
-    assert "container_name" not in worker and "ports" not in worker
-    assert "container_name" in beat
+    services = compose["services"]
+    for name in ("worker", "worker-ticks", "worker-ml"):
+        assert "container_name" not in services[name] and "ports" not in services[name], name
+    assert "container_name" in services["beat"]
+
+
+def _queues(command: str) -> set[str]:
+    """The queues a `celery worker` command consumes (none named: the default queue only)."""
+    match = re.search(r"(?:-Q|--queues)[ =](\S+)", command)
+    return set(match.group(1).split(",")) if match else {"celery"}
+
+
+def test_the_general_workers_serve_ticks_too_and_worker_ticks_serves_only_ticks(compose) -> None:
+    """Priority is global across the queues one worker consumes: only a worker of `ticks` alone
+    keeps capacity for the monitors when new signals saturate the others (operations.md,
+    "Priorities"). The general workers take `ticks` too, so a fleet without worker-ticks still runs them."""
+    services = compose["services"]
+    assert _queues(services["worker"]["command"]) == {"celery", django_settings.TICK_QUEUE}
+    ticks = services["worker-ticks"]
+    command = ticks["command"]
+    assert command.startswith("celery -A config worker") and _queues(command) == {django_settings.TICK_QUEUE}
+    assert "--concurrency=${TICK_WORKER_CONCURRENCY:-1}" in command
+    assert "--hostname=ticks@%h" in command
+    assert "ticks@$$HOSTNAME" in ticks["healthcheck"]["test"][1]  # pings itself, not celery@
+    assert ticks["deploy"]["replicas"] == "${TICK_WORKER_REPLICAS:-1}"
+    worker = services["worker"]
+    assert ticks["environment"]["CELERY_METRICS_PORT"] == worker["environment"]["CELERY_METRICS_PORT"]
+    assert ticks["stop_grace_period"] == worker["stop_grace_period"]
+    assert any(volume.startswith("user-logs:") for volume in ticks["volumes"])
+    assert _queues(services["worker-ml"]["command"]) == {django_settings.ML_QUEUE}
+    # Prometheus finds every worker service's containers by name.
+    scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    job = next(job for job in scrape["scrape_configs"] if job["job_name"] == "tradefleet-workers")
+    assert set(job["dns_sd_configs"][0]["names"]) == {"worker", "worker-ticks", "worker-ml"}
 
 
 def test_the_proxy_routes_websockets_to_ws_and_the_rest_to_web(compose) -> None:
@@ -76,7 +109,11 @@ def test_procfile_and_dockerfile_serve_http_with_gunicorn_and_websockets_with_uv
     procfile = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ": " in line
     )
-    assert set(procfile) == {"release", "web", "ws", "worker", "beat"}
+    assert set(procfile) == {"release", "web", "ws", "worker", "ticks", "beat"}
+    assert _queues(procfile["worker"]) == {"celery", django_settings.TICK_QUEUE}
+    assert procfile["ticks"].startswith("celery -A config worker")
+    assert _queues(procfile["ticks"]) == {django_settings.TICK_QUEUE}
+    assert '--concurrency="${TICK_WORKER_CONCURRENCY:-1}"' in procfile["ticks"]
     assert procfile["web"].startswith("gunicorn config.wsgi:application -c python:config.gunicorn")
     assert procfile["ws"].startswith("uvicorn config.asgi:application")
     dockerfile = (ROOT / "Dockerfile").read_text()
@@ -138,7 +175,7 @@ def test_the_gunicorn_web_process_serves_health_and_a_webhook(trader) -> None:
 
 # --- PgBouncer and the several-hosts files (docs/operations.md, "Running on several hosts") -------
 
-APP_SERVICES = ("web", "ws", "worker", "beat", "flower", "worker-ml", "migrate")
+APP_SERVICES = ("web", "ws", "worker", "worker-ticks", "beat", "flower", "worker-ml", "migrate")
 DIRECT = ("migrate", "worker-ml")  # one server session: migrations, backups and restores
 
 
@@ -228,6 +265,7 @@ def test_a_worker_host_runs_only_workers_behind_its_own_pgbouncer(compose) -> No
     worker, bouncer = services["worker"], services["pgbouncer"]
     assert "container_name" not in worker and "ports" not in worker
     assert worker["command"].startswith("celery -A config worker")
+    assert _queues(worker["command"]) == {"celery", django_settings.TICK_QUEUE}
     assert bouncer["image"] == compose["services"]["pgbouncer"]["image"]  # one PgBouncer version
     assert bouncer["environment"]["POOL_MODE"] == "transaction"
     env = worker["environment"]
@@ -252,7 +290,11 @@ def test_the_core_host_override_replaces_postgres_and_redis_with_managed_service
     for name, service in services.items():
         # Nothing started by default may still wait for the switched-off containers.
         assert not {"postgres", "redis"} & set(service.get("depends_on") or {}), name
-    for name in ("web", "ws", "worker", "beat", "flower", "simulator", "kotak-simulator"):
+    for name, service in compose["services"].items():
+        # A base service that waits for them is overridden here (a new one must be added).
+        if "profiles" not in service and {"postgres", "redis"} & set(service.get("depends_on") or {}):
+            assert name in ("postgres", "redis") or "depends_on" in services.get(name, {}), name
+    for name in ("web", "ws", "worker", "worker-ticks", "beat", "flower", "simulator", "kotak-simulator"):
         assert "@pgbouncer:6432/" in services[name]["environment"]["DATABASE_URL"], name
     for name in DIRECT:
         assert "${POSTGRES_HOST" in services[name]["environment"]["DATABASE_URL"], name

@@ -35,7 +35,7 @@ from brokers.errors import BrokerError, ExchangeUnavailable, InvalidOrder, Order
 from config.tasks import task_named
 from trading.execution.services.fills import lock_order, order_apply
 from trading.execution.services.order_metrics import order_placement_observe
-from trading.execution.services.order_rows import enqueue_cancel
+from trading.execution.services.order_rows import enqueue_cancel, send_place
 from trading.positions.events import order_event, position_event
 from trading.positions.journal import order_context, order_what
 from trading.positions.models import (
@@ -66,7 +66,7 @@ def place_after_commit(orders: list[DCAOrder]) -> None:
     if not orders:
         return
     first, rest = orders[0], orders[1:]
-    order_id, user_id = str(first.pk), str(first.user_id)
+    order_id, user_id, role = str(first.pk), str(first.user_id), str(first.role)
 
     def place_first() -> None:
         try:
@@ -78,7 +78,7 @@ def place_after_commit(orders: list[DCAOrder]) -> None:
             logger.warning(
                 "inline placement of %s did not finish; handing it to a task", order_id, exc_info=True
             )
-            task_named(names.PLACE_ORDER).delay(order_id=order_id, user_id=user_id)
+            send_place(order_id=order_id, user_id=user_id, role=role)
 
     transaction.on_commit(place_first)
     if rest:
@@ -404,10 +404,11 @@ def orders_sweep() -> int:
         Q(status=OrderStatus.PENDING, created_at__lt=now - SWEEP_PENDING_AFTER)
         | Q(status=OrderStatus.SUBMITTING, lease_until__isnull=True, updated_at__lt=now - SWEEP_PENDING_AFTER)
         | Q(status=OrderStatus.SUBMITTING, lease_until__lt=now)
-    ).values_list("pk", "user_id")[:500]
+    ).values_list("pk", "user_id", "role")[:500]
     count = 0
-    for order_id, user_id in stuck:
-        task_named(names.PLACE_ORDER).delay(order_id=str(order_id), user_id=str(user_id))
+    for order_id, user_id, role in stuck:
+        # A lost close or take-profit goes back to `ticks`, where it was sent.
+        send_place(order_id=str(order_id), user_id=str(user_id), role=role)
         count += 1
     cancels = DCAOrder.objects.filter(
         cancel_requested=True, status__in=RESTING_STATUSES, updated_at__lt=now - SWEEP_PENDING_AFTER
