@@ -245,9 +245,11 @@ def test_training_goes_to_the_ml_queue_and_orders_stay_on_the_default_one() -> N
 
 def test_compose_runs_training_on_worker_ml_only() -> None:
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    ml, worker = services["worker-ml"], services["worker"]
+    ml = services["worker-ml"]
     assert "-Q ml" in ml["command"] and "-c 1" in ml["command"]
-    assert "-Q" not in worker["command"]  # a worker without -Q takes the default queue only
+    for name in ("worker", "worker-ticks"):  # order and tick workers name their queues, never `ml`
+        queues = services[name]["command"].split("-Q ", 1)[1].split()[0].split(",")
+        assert queues and "ml" not in queues, (name, queues)
     assert "ml-artifacts:/app/var/ml-artifacts" in ml["volumes"]
     assert "container_name" not in ml  # `--scale worker-ml=N`
 
