@@ -175,6 +175,29 @@ def test_a_close_and_a_take_profit_are_placed_through_ticks_and_an_entry_is_not(
     assert _orders(broker, "celery:5") == [str(leg.pk)]
 
 
+@pytest.mark.django_db
+def test_the_order_sweeper_sends_a_lost_close_back_through_ticks_and_a_lost_leg_through_celery(
+    broker,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.trading.factories import DCAOrderFactory
+    from trading.execution.services.orders import orders_sweep
+    from trading.positions.models import DCAOrder, OrderStatus
+
+    close = DCAOrderFactory(
+        role=OrderRole.CLOSE, side="sell", order_type="market", status=OrderStatus.PENDING
+    )
+    leg = DCAOrderFactory(status=OrderStatus.PENDING)
+    lost = timezone.now() - timedelta(minutes=5)  # their messages never arrived
+    DCAOrder.objects.filter(pk__in=[close.pk, leg.pk]).update(created_at=lost)
+    assert orders_sweep() == 2
+    assert _orders(broker, "ticks:5") == [str(close.pk)]
+    assert _orders(broker, "celery:5") == [str(leg.pk)]
+
+
 # Committed: the scheduler commits and closes old connections, as it does in beat.
 @pytest.mark.django_db(transaction=True)
 def test_beat_sends_the_monitors_to_ticks_from_its_database_rows(broker) -> None:
