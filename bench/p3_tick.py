@@ -489,12 +489,20 @@ def _machine_cpu() -> float:
 def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:
     """What a trader would see afterwards: every open group marked at its symbol's new price, and
     no order the price reached still shown resting."""
+    from django.db import transaction
+
+    from trading.positions.marks import marks_freshen
     from trading.positions.models import GroupStatus, PositionGroup
 
     open_groups = PositionGroup.objects.filter(status__in=[GroupStatus.PARTIALLY_FILLED, GroupStatus.ACTIVE])
-    stale = sum(
-        1 for symbol, price in open_groups.values_list("symbol", "last_price") if price != moved[symbol][1]
-    )
+    with transaction.atomic():  # every group as a reader sees it, then as it was (runs stay alike)
+        marks_freshen()
+        stale = sum(
+            1
+            for symbol, price in open_groups.values_list("symbol", "last_price")
+            if price != moved[symbol][1]
+        )
+        transaction.set_rollback(True)
     from django.db.models import Q
 
     from trading.positions.models import RESTING_STATUSES, DCAOrder

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.hooks import export_starting
 from auditlog.services import record
 from config.tasks import task_named
 
@@ -115,6 +116,7 @@ def export_run(*, export_id: Any) -> None:
     partial = path.with_name(path.name + ".part")
     writer = write_csv_zip if export.format == ExportFormat.CSV else write_json
     try:
+        export_starting.send(sender=DataExport, user=export.owner)
         writer(partial, export.owner, lambda done, total, label: _progress(export, done, total, label))
         os.replace(partial, path)
     except Exception:

@@ -26,6 +26,7 @@ from brokers.simulator.control import EmbeddedSimulator, SimulatorControl, start
 from config.celery import app as celery_app
 from trading.dca import services as dca_services
 from trading.dca.models import DCAConfig
+from trading.positions.marks import marks_freshen
 from trading.positions.models import DCAOrder, PositionGroup
 from trading.signals.models import Signal, SignalStatus
 
@@ -129,6 +130,9 @@ class Engine:
         monitor_fills.delay()
 
     def group(self) -> PositionGroup:
+        """The user's newest group as every reader sees it: a quiet group's mark is brought to
+        its symbol's latest tick first (trading/positions/marks.py)."""
+        marks_freshen(users=[self.user])
         return PositionGroup.objects.filter(user=self.user).latest("opened_at")
 
     def legs(self, group: PositionGroup | None = None) -> list[DCAOrder]:

@@ -20,6 +20,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 
 from accounts.models import User
 from trading.dca.models import DCAConfig
+from trading.positions.marks import marks_freshen
 from trading.positions.models import OPEN_GROUP_STATUSES, GroupStatus, PositionGroup
 from trading.positions.selectors import quote_of
 
@@ -61,6 +62,7 @@ def _empty(config: DCAConfig) -> ConfigStats:
 def dca_config_stats(*, user: User | object, configs: Iterable[DCAConfig]) -> dict[uuid.UUID, ConfigStats]:
     """Stats of the user's `configs` by id (each gets an entry, zeros without deals). Another
     user's groups never count: the groups are filtered on `user` too."""
+    marks_freshen(users=[user])
     by_id = {config.pk: config for config in configs}
     ids = list(by_id)
     # A deal bought something: a group whose orders were all cancelled before a fill is not one.

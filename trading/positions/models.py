@@ -34,6 +34,7 @@ __all__ = [
     "OrderStatus",
     "PositionGroup",
     "Pyramid",
+    "SymbolMark",
     "TpStatus",
     "UnknownExchangeOrder",
 ]
@@ -159,6 +160,27 @@ class PositionGroup(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_GROUP_STATUSES
+
+
+class SymbolMark(models.Model):
+    """The latest take-profit tick's price of one symbol on one price source (`quiet_scope`).
+
+    The tick stores one of these per symbol instead of rewriting every quiet group's row: a group
+    whose band holds at this price is marked from it, by its stored line, when it is read
+    (trading/positions/marks.py). Market data, owned by no user."""
+
+    scope = models.CharField(max_length=48)
+    symbol = models.CharField(max_length=32)
+    price = decimal_field()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["scope", "symbol"], name="trading_symbolmark_one_per_symbol"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.price} ({self.scope}, {self.marked_at:%H:%M:%S})"
 
 
 class Pyramid(models.Model):

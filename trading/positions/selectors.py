@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, Now, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
+from trading.positions.marks import marks_freshen
 from trading.positions.models import (
     OPEN_GROUP_STATUSES,
     DCAOrder,
@@ -81,6 +82,7 @@ def position_groups(*, user: User | object) -> QuerySet[PositionGroup]:
     fill price of the take-profit and close orders; `duration_seconds` runs to now while the
     group is open; `realized_pnl_percent` is realized PnL over invested (null while nothing was
     bought)."""
+    marks_freshen(users=[user])  # quiet groups: their symbol's latest tick (marks.py)
     legs = DCAOrder.objects.filter(group=OuterRef("pk"), role=OrderRole.LEG)
     exits = DCAOrder.objects.filter(group=OuterRef("pk"), role__in=EXIT_ROLES, filled_quantity__gt=0)
     bought = Q(bought_quantity__gt=0)
@@ -320,6 +322,7 @@ def performance_summary(
     A group's result counts on the UTC date it closed, in full (`realized_pnl` already nets its
     fees); failed groups, which never held anything, are left out. Every day of the window is in
     `realized_by_day`, days without a close as zeros, so charts get a continuous axis."""
+    marks_freshen(users=[user])
     if not 1 <= days <= MAX_PERFORMANCE_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_PERFORMANCE_DAYS}")
     end = today or timezone.now().astimezone(dt.UTC).date()

@@ -23,6 +23,7 @@ from trading.positions import accounting
 from trading.positions.events import position_event
 from trading.positions.hooks import group_status_changed
 from trading.positions.journal import group_context, position_closed_log, position_label
+from trading.positions.marks import latest_price
 from trading.positions.models import (
     RESTING_STATUSES,
     DCAOrder,
@@ -83,6 +84,7 @@ def group_refresh(
     group.total_invested = summary.invested
     group.fees = summary.fees
     group.realized_pnl = summary.realized
+    group.last_price = latest_price(group)
     if group.last_price is not None:
         group.unrealized_pnl, group.unrealized_pnl_percent = accounting.unrealized(
             summary, group.last_price, short=group.side == "short"

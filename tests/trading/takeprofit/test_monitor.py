@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from trading.execution import tasks
+from trading.positions.marks import marks_freshen
 from trading.positions.models import DCAOrder, PositionGroup, Pyramid
 from trading.runtime.models import ServiceTaskExecution
 from trading.takeprofit.services import marks as services_marks
 from trading.takeprofit.services import marks_load as services_marks_load
-from trading.takeprofit.services import quiet_marks as services_quiet_marks
 from trading.takeprofit.services.evaluate import group_evaluate
 from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
 from trading.takeprofit.triggers import evaluate
@@ -113,21 +113,15 @@ def test_groups_where_nothing_fires_are_marked_in_bulk_without_a_lock(engine, mo
 
 @pytest.mark.parametrize("margin", [10, 0], ids=["in-batches", "quiet-bands"])
 def test_a_mark_equals_what_the_full_evaluation_gives_at_every_price_of_a_walk(
-    engine, settings, monkeypatch, margin
+    engine, settings, loaded, margin
 ):
     """Up through cancel-beyond and trailing, down through the legs, up through every target,
     down to the stop. At each step, every group the pass only marked is evaluated again the old
     way at the same price, and nothing changes; the groups where something fired went that way.
-    With no clock margin, on PostgreSQL, the groups whose band holds are marked by the
-    dispatcher's one UPDATE (services_quiet_marks.quiet_marks_write) instead of in the batches."""
+    With no clock margin, on PostgreSQL, the groups whose band holds are not read by the batches
+    at all: their marks are derived from the symbol's price when read (trading/positions/marks.py)."""
     settings.TRADING_QUIET_MARGIN_SECONDS = margin
-    quiet: list[int] = []
-    real_quiet = services_quiet_marks.quiet_marks_write
-    monkeypatch.setattr(
-        services_quiet_marks,
-        "quiet_marks_write",
-        lambda *a, **kw: quiet.append(real_quiet(*a, **kw)) or quiet[-1],
-    )
+    by_band = 0
     _groups(engine)
     marked = fired = 0
     walk = ["100.4", "101.3", "101.8", "100.9", "100.6", "99.4", "98.9", "97.9", "98.6", "99.4"]
@@ -137,12 +131,15 @@ def test_a_mark_equals_what_the_full_evaluation_gives_at_every_price_of_a_walk(
         engine.price("ETH/USDT", price)
         tasks.monitor_fills.delay()
         verdicts = _verdicts(engine)
+        loaded.clear()
         take_profit_tick()
+        marks_freshen(users=[engine.user])  # as every reader does
         for group_id, verdict in verdicts.items():
             if not verdict.marked:
                 fired += 1
                 continue
             marked += 1
+            by_band += str(group_id) not in loaded
             group = PositionGroup.objects.get(pk=group_id)
             assert group.last_price == D(price)
             assert (group.unrealized_pnl, group.unrealized_pnl_percent) == (
@@ -155,11 +152,10 @@ def test_a_mark_equals_what_the_full_evaluation_gives_at_every_price_of_a_walk(
                 assert _state(group_id) == before, (group.symbol, group.timeframe, price)
         tasks.monitor_fills.delay()
     assert marked > 40 and fired > 10
-    by_band = sum(quiet)
     if margin or connection.vendor != "postgresql":
         assert by_band == 0  # a band is void while its group changed within the margin
     else:
-        assert by_band > 20, quiet
+        assert by_band > 20, by_band
     closed = PositionGroup.objects.filter(user=engine.user, status="closed")
     assert {"take_profit", "trailing_take_profit", "stop_loss"} <= set(
         closed.values_list("close_reason", flat=True)

@@ -1,9 +1,11 @@
-"""The dispatcher's one UPDATE for groups in their quiet band (services_quiet_marks.quiet_marks_write),
-on PostgreSQL and the simulator: such a group is marked without being read into Python, and any
-change to it, its orders, its pyramids or its account sends it the full way again."""
+"""Groups in their quiet band, on PostgreSQL and the simulator: the tick neither reads such a group
+into Python nor writes its row (it stores one price per symbol, trading/positions/marks.py), every
+reader shows the group marked at that price, and any change to it, its orders, its pyramids or its
+account sends it the full way again."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,8 +13,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from trading.positions.models import DCAOrder, PositionGroup, Pyramid
-from trading.takeprofit.services import marks_load as services_marks_load
+from accounts.export.services import export_path, export_request, export_run
+from trading.positions.marks import marks_freshen, symbol_marks_store
+from trading.positions.models import DCAOrder, PositionGroup, Pyramid, SymbolMark
 from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
 
 pytestmark = [
@@ -24,21 +27,6 @@ pytestmark = [
 ]
 D = Decimal
 ONE_LEG = [{"gap_percent": "0", "weight_percent": "100", "tp_percent": "1"}]
-
-
-@pytest.fixture
-def loaded(monkeypatch) -> list[str]:
-    """The ids of the groups the batches read, tick after tick."""
-    seen: list[str] = []
-    real = services_marks_load.marks_load
-
-    def spy(account_ids, **kwargs):
-        out = real(account_ids, **kwargs)
-        seen.extend(str(item.pk) for items in out.values() for item in items)
-        return out
-
-    monkeypatch.setattr(services_marks_load, "marks_load", spy)
-    return seen
 
 
 @pytest.fixture
@@ -54,16 +42,70 @@ def stopped(engine, settings):
     return group
 
 
-def test_a_group_in_its_band_is_marked_by_the_dispatcher_alone(engine, stopped, loaded):
+def test_a_group_in_its_band_is_neither_read_nor_written_by_the_tick_and_is_shown_at_the_new_price(
+    engine, stopped, loaded, api
+):
     engine.price("BTC/USDT", "98.5")
     assert take_profit_tick() == 1
     assert loaded == []  # no batch read it
-    group = engine.group()
-    quantity, entry_fee = group.filled_quantity, group.filled_quantity * 100 * D("0.001")
-    assert group.last_price == D("98.5")
-    assert group.unrealized_pnl == quantity * D("98.5") - group.cost_basis - entry_fee
+    row = PositionGroup.objects.get(pk=stopped.pk)
+    assert (row.last_price, row.last_evaluated_at) == (stopped.last_price, stopped.last_evaluated_at)
+    assert SymbolMark.objects.get(symbol="BTC/USDT").price == D("98.5")  # one row for the symbol
+
+    response = api.get(f"/api/v1/positions/{stopped.pk}")
+    assert response.status_code == 200, response.content[:300]
+    shown = response.json()
+    quantity, entry_fee = row.filled_quantity, row.filled_quantity * 100 * D("0.001")
+    pnl = quantity * D("98.5") - row.cost_basis - entry_fee
+    assert D(shown["last_price"]) == D("98.5")
+    assert D(shown["unrealized_pnl"]) == pnl
+    group = PositionGroup.objects.get(pk=stopped.pk)  # the read stored the mark on the row
+    assert (group.last_price, group.unrealized_pnl) == (D("98.5"), pnl)
     assert group.last_evaluated_at > timezone.now() - timedelta(seconds=30)
     assert group.updated_at == stopped.updated_at  # a mark is no change: the band still holds
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/api/v1/performance", "unrealized_pnl"), ("/api/v1/dca-configs/stats", "unrealized_pnl")],
+    ids=["dashboard", "config-stats"],
+)
+def test_every_page_that_sums_marks_shows_the_quiet_group_at_the_new_price(engine, stopped, api, url, field):
+    engine.price("BTC/USDT", "98.5")
+    take_profit_tick()
+    body = api.get(url).json()
+    shown = D((body[0] if isinstance(body, list) else body)[field])
+    group = PositionGroup.objects.get(pk=stopped.pk)
+    assert group.last_price == D("98.5")
+    assert shown == group.unrealized_pnl < 0
+
+
+def test_a_data_export_holds_the_quiet_group_at_the_new_price(engine, stopped, settings, tmp_path):
+    settings.DATA_EXPORT_DIR = str(tmp_path)
+    engine.price("BTC/USDT", "98.5")
+    take_profit_tick()
+    export, _ = export_request(user=engine.user, format="json")
+    export_run(export_id=export.pk)
+    export.refresh_from_db()
+    rows = json.loads(export_path(export).read_text())["tables"]["trading.PositionGroup"]
+    assert [D(row["last_price"]) for row in rows] == [D("98.5")]
+
+
+def test_a_late_tick_never_overwrites_a_newer_symbol_price(engine, stopped):
+    now = timezone.now()
+    symbol_marks_store({"simulator": {"BTC/USDT": D("99")}}, now + timedelta(seconds=5))
+    symbol_marks_store({"simulator": {"BTC/USDT": D("98")}}, now)  # sent earlier, arrived later
+    mark = SymbolMark.objects.get(scope="simulator", symbol="BTC/USDT")
+    assert mark.price == D("99")
+
+
+def test_a_mark_older_than_the_groups_own_is_never_applied(engine, stopped):
+    engine.price("BTC/USDT", "98.5")
+    take_profit_tick()
+    later = timezone.now() + timedelta(seconds=5)  # the group's own mark, stored after the tick
+    PositionGroup.objects.filter(pk=stopped.pk).update(last_evaluated_at=later)
+    assert marks_freshen(users=[engine.user]) == 0
+    assert PositionGroup.objects.get(pk=stopped.pk).last_price == D(100)
 
 
 def test_a_price_beyond_the_band_goes_the_full_way_and_the_stop_closes_it(engine, stopped, loaded):
@@ -151,7 +193,8 @@ def test_a_partitioned_tick_marks_each_symbol_in_its_own_task_and_decides_only_i
     engine.price("BTC/USDT", "99")  # within BTC's band
     engine.price("ETH/USDT", "96.9")  # beyond ETH's stop
     take_profit_tick()
-    assert loaded == [str(groups["ETH/USDT"].pk)]  # BTC's group was marked in SQL, not read
+    assert loaded == [str(groups["ETH/USDT"].pk)]  # BTC's group was not read: quiet
+    marks_freshen(users=[engine.user])  # as every reader does
     btc, eth = (PositionGroup.objects.get(pk=groups[s].pk) for s in ("BTC/USDT", "ETH/USDT"))
     assert btc.last_price == D("99") and btc.status != "closed"
     assert (eth.status, eth.close_reason) == ("closed", "stop_loss")

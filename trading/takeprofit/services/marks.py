@@ -44,6 +44,7 @@ from trading.execution.prices import (
     snapshot_store,
     source_of,
 )
+from trading.positions.marks import symbol_marks_store
 from trading.positions.models import (
     EVALUATED_GROUP_STATUSES,
 )
@@ -97,6 +98,8 @@ def take_profit_dispatch() -> int:
     groups = sum(per_symbol.values())
     marked_at = timezone.now()
     services_quiet_marks.quiet_bands_void(marked_at)  # once for every partition
+    # After the void: a band that holds at these prices held when they were stored.
+    symbol_marks_store({source.scope: rows for source, rows in prices.items()}, marked_at)
     count = partition_count(groups, settings.TRADING_TICK_PARTITION_GROUPS, settings.TRADING_TICK_PARTITIONS)
     parts = balanced(per_symbol, count)
     counts = {source.scope: rows for source, rows in wanted.items()}
@@ -146,25 +149,27 @@ def _partition(
     prices: dict[Source, dict[str, Decimal]],
     parts: int,
 ) -> int:
+    """Mark the watching users' quiet groups (the others are marked when read), then send the
+    batches for the accounts with groups to decide. Returns how many groups are quiet."""
     chosen = None if symbols is None else set(symbols)
     quiet_rows: list[MarkRow] | None = [] if mark_events_on() else None
     watching = users_watching() if quiet_rows is not None else None
-    quiet = services_quiet_marks.quiet_marks_write(
-        prices, at, wanted, marked=quiet_rows, watching=watching, void=False
-    )
+    if quiet_rows is not None:
+        services_quiet_marks.quiet_marks_watched(at, chosen, watching, quiet_rows)
     evaluated = Group.objects.filter(status__in=EVALUATED_GROUP_STATUSES, strategy="").order_by()
     if chosen is not None:
         evaluated = evaluated.filter(symbol__in=chosen)
-    accounts = evaluated.exclude(last_evaluated_at=at).values_list(
+    scoped = {source.scope: rows for source, rows in prices.items()}
+    accounts = services_quiet_marks.undecided(evaluated, scoped, at).values_list(
         "account_id", "user_id", "exchange", "account__price_source", "account__mode"
     )
-    units = sorted(
-        {
-            (str(a), str(u))
-            for a, u, exchange, ps, mode in accounts.distinct()
-            if prices.get(source_of(exchange, ps, mode))
-        }
-    )
+    found: set[tuple[str, str]] = set()
+    deciding = 0
+    for a, u, exchange, ps, mode, n in accounts.annotate(n=Count("pk")):
+        if prices.get(source_of(exchange, ps, mode)):
+            found.add((str(a), str(u)))
+            deciding += n
+    units = sorted(found)
     if quiet_rows:
         # An account with groups to decide has its quiet marks sent by its batch, in the same
         # event as its other marks; the others' go now.
@@ -178,7 +183,13 @@ def _partition(
         expires=14,
         priority=names.TAKE_PROFIT_PRIORITY,
     )
-    return quiet
+    priced = sum(
+        n
+        for source, rows in wanted.items()
+        for symbol, n in rows.items()
+        if symbol in prices.get(source, {}) and (chosen is None or symbol in chosen)
+    )
+    return max(0, priced - deciding)
 
 
 def take_profit_batch_run(
@@ -202,7 +213,8 @@ def take_profit_batch_run(
     prices = snapshot_read(tick)
     loaded_at = timezone.now()
     skip = datetime.fromisoformat(marked_at) if marked_at else None
-    loaded = services_marks_load.marks_load([u[0] for u in units], skip_marked_at=skip, symbols=symbols)
+    quiet_at = (prices, skip) if prices is not None and skip is not None else None
+    loaded = services_marks_load.marks_load([u[0] for u in units], quiet_at=quiet_at, symbols=symbols)
     bands = connection.vendor == "postgresql"  # only PostgreSQL marks by band (quiet_marks.py)
     if prices is None:  # the cache lost the tick: ask again (the shared ticker cache may serve it)
         wanted: dict[Source, set[str]] = defaultdict(set)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -24,6 +25,7 @@ from trading.positions.models import (
 )
 from trading.positions.models import PositionGroup as Group
 from trading.takeprofit import triggers
+from trading.takeprofit.services import quiet_marks as services_quiet_marks
 
 logger = logging.getLogger("tradefleet.trading.marks")
 
@@ -85,18 +87,18 @@ _ORDER_FIELDS = (
 def marks_load(
     account_ids: Sequence[str],
     *,
-    skip_marked_at: datetime | None = None,
+    quiet_at: tuple[Mapping[str, Mapping[str, Decimal]], datetime] | None = None,
     symbols: Sequence[str] | None = None,
 ) -> dict[str, list[Loaded]]:
     """The evaluated groups of these accounts with what decides them: their legs (filled or
-    live), live exits and, where a rule needs them, their pyramids. Three queries. Groups marked
-    at `skip_marked_at` (in their quiet band, by the dispatcher) are left out; with `symbols`,
+    live), live exits and, where a rule needs them, their pyramids. Three queries. With `quiet_at`
+    (a tick's prices and time), the groups in their quiet band at those prices are left out; with `symbols`,
     only the groups of those symbols (a partition of the tick)."""
     queryset = Group.objects.filter(
         account_id__in=account_ids, status__in=EVALUATED_GROUP_STATUSES, strategy=""
     )
-    if skip_marked_at is not None:
-        queryset = queryset.exclude(last_evaluated_at=skip_marked_at)
+    if quiet_at is not None:
+        queryset = services_quiet_marks.undecided(queryset, *quiet_at)
     if symbols is not None:
         queryset = queryset.filter(symbol__in=symbols)
     groups = list(queryset.order_by().values_list(*_GROUP_FIELDS))

@@ -1,16 +1,19 @@
-"""The take-profit dispatcher's marks by quiet band (trading/takeprofit/quiet.py), on PostgreSQL.
+"""The take-profit tick's quiet bands (trading/takeprofit/quiet.py), on PostgreSQL.
 
-Every group whose stored band still holds and contains its price is marked in SQL, by its stored
-line, without being read into Python; the batches (marks.py) decide the rest and store
-their new bands. A band holds while the group row is as it was when the band was stored
-(`quiet_seen = updated_at`), none of its orders, pyramids or its account changed after
-`quiet_from` (`quiet_bands_void` clears those first), and `quiet_until` has not passed. SQLite
-stores no bands: it would compute the marks in floating point, so there every group is decided
-in Python.
+A group whose stored band holds and contains the tick's price of its symbol is not read into
+Python, nor written: the tick stores the price once per symbol (trading/positions/marks.py) and
+every reader derives the group's mark from its stored line (`marks_freshen`). Only the groups of
+the users with an open page are marked at once, for their live event (`quiet_marks_watched`). The
+batches (marks.py) decide the rest (`undecided`) and store their new bands. A band holds while
+the group row is as it was when the band was stored (`quiet_seen = updated_at`), none of its
+orders, pyramids or its account changed after `quiet_from` (`quiet_bands_void` clears those
+first), and `quiet_until` has not passed. SQLite stores no bands: it would compute the marks in
+floating point, so there every group is decided in Python.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
@@ -19,47 +22,54 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from brokers.models import ExchangeConfig
-from trading.execution.prices import Source
-from trading.positions.models import EVALUATED_GROUP_STATUSES, DCAOrder, PositionGroup, Pyramid
+from trading.positions.marks import band_floor, freshen_statement
+from trading.positions.models import DCAOrder, PositionGroup, Pyramid
 from trading.takeprofit.events import MarkRow, returning_watched, rows_returned
 
-ROWS_PER_UPDATE = 1000  # a statement's row locks are held this long (~50 ms), no longer
 
-
-def quiet_marks_write(
-    prices: Mapping[Source, Mapping[str, Decimal]],
-    now: datetime,
-    counts: Mapping[Source, Mapping[str, int]] | None = None,
-    *,
-    marked: list[MarkRow] | None = None,
-    watching: Collection[str] | None = None,
-    void: bool = True,
-) -> int:
-    """Mark every group whose band holds; their `last_evaluated_at` becomes `now`, so the batches
-    leave them out. With `void`, the bands whose rows changed are voided first
-    (`quiet_bands_void`; a partitioned tick voids once, before its partitions). One UPDATE per
-    ~1,000 groups (`counts`: groups per source and symbol), each in its own transaction; rows a
-    fill or an evaluation holds are skipped, not waited for (that group changed: the batches
-    decide it). Returns how many groups were marked; with `marked`, the marks of the `watching`
-    users' groups (None: all) are appended to it as the UPDATE returned them (for the live
-    event)."""
+def undecided(
+    groups: QuerySet[PositionGroup], prices: Mapping[str, Mapping[str, Decimal]], at: datetime
+) -> QuerySet[PositionGroup]:
+    """Of `groups`, those the tick at `at` must decide in Python: their band does not hold at
+    the tick's price of their symbol ({scope: {symbol: price}}), or they have none. On SQLite,
+    all of them."""
     if connection.vendor != "postgresql":
+        return groups
+    g = connection.ops.quote_name(PositionGroup._meta.db_table)
+    holds = (
+        # A key lookup in one JSON parameter per row: no join, whatever the number of symbols.
+        f"COALESCE((%s::jsonb -> {g}.quiet_scope ->> {g}.symbol)::numeric "
+        f"BETWEEN {g}.quiet_low AND {g}.quiet_high AND {g}.quiet_seen = {g}.updated_at "
+        f"AND {g}.quiet_until > %s AND {g}.quiet_from > %s, FALSE)"
+    )
+    table = {scope: {symbol: str(price) for symbol, price in rows.items()} for scope, rows in prices.items()}
+    params = (json.dumps(table), at, band_floor(at))
+    quiet = RawSQL(holds, params, output_field=BooleanField())  # noqa: S611  parameters only
+    return groups.alias(quiet=quiet).filter(quiet=False)
+
+
+def quiet_marks_watched(
+    at: datetime,
+    symbols: Collection[str] | None,
+    watching: Collection[str] | None,
+    marked: list[MarkRow],
+) -> int:
+    """Mark now the quiet groups of the `watching` users (None: every user) in `symbols` (None:
+    all), at their symbols' latest tick, and append their marks to `marked` for the live event.
+    Returns how many groups it marked."""
+    if connection.vendor != "postgresql" or (watching is not None and not watching):
         return 0
-    if void:
-        quiet_bands_void(now)
-    written, chunk, size = 0, [], 0
-    for source, items in sorted(prices.items()):
-        for symbol, price in sorted(items.items()):
-            chunk.append((source.scope, symbol, price))
-            size += (counts or {}).get(source, {}).get(symbol, 1)
-            if size >= ROWS_PER_UPDATE:
-                written += _update(chunk, now, marked, watching)
-                chunk, size = [], 0
-    if chunk:
-        written += _update(chunk, now, marked, watching)
-    return written
+    sql, params = freshen_statement(users=watching, symbols=symbols)
+    users = None if watching is None else list(watching)
+    with connection.cursor() as cursor:
+        cursor.execute(returning_watched(sql), [*params, users, users])
+        fetched = cursor.fetchall()
+    marked.extend(rows_returned(fetched, at))
+    return int(fetched[0][0]) if fetched else 0
 
 
 def quiet_until(pk: Any, now: datetime) -> datetime:
@@ -67,15 +77,6 @@ def quiet_until(pk: Any, now: datetime) -> datetime:
     id so the bands computed in one tick do not all come back in one tick."""
     spread = (uuid.UUID(str(pk)).int & 0xFFFF) / 0xFFFF / 2
     return now + timedelta(seconds=settings.TRADING_QUIET_TTL_SECONDS * (1 + spread))
-
-
-def changes_floor(now: datetime) -> datetime:
-    """The oldest `quiet_from` a band the tick may use can have. A band lives at most 1.5 TTLs
-    (quiet_until); its rows were read at most a batch's expiry before it was stored, and its
-    `quiet_from` lies the clock margin before that. A band older than this (a batch that ran
-    late) is not used: its group is decided in Python."""
-    seconds = settings.TRADING_QUIET_TTL_SECONDS * 1.5 + settings.TRADING_QUIET_MARGIN_SECONDS + 60
-    return now - timedelta(seconds=seconds)
 
 
 def quiet_bands_void(now: datetime) -> int:
@@ -96,50 +97,7 @@ def quiet_bands_void(now: datetime) -> int:
         f"UNION SELECT b.id FROM {account} a JOIN {group} b ON b.account_id = a.id "
         "WHERE a.updated_at > %s AND a.updated_at > b.quiet_from)"
     )
-    floor = changes_floor(now)
+    floor = band_floor(now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [floor, floor, floor])
         return int(cursor.rowcount)
-
-
-def _update(
-    rows: list[tuple[str, str, Decimal]],
-    now: datetime,
-    marked: list[MarkRow] | None,
-    watching: Collection[str] | None,
-) -> int:
-    group = connection.ops.quote_name(PositionGroup._meta.db_table)
-    line = "(g.mark_quantity * q.price + g.mark_offset)"
-    sql = (
-        f"UPDATE {group} AS g SET last_price = q.price, unrealized_pnl = {line}, "  # noqa: S608  no user input
-        f"unrealized_pnl_percent = CASE WHEN g.mark_cost > 0 THEN {line} * 100 / g.mark_cost ELSE 0 END, "
-        "last_evaluated_at = %s FROM ("
-        # LATERAL: each price finds its groups through the (symbol, quiet_scope) index, whatever
-        # the planner's statistics say about the band columns.
-        # The row is found again by its physical address (ctid): the lock holds it in place, and a
-        # TID probe costs a third of the primary key's.
-        "SELECT b.tid, v.price FROM unnest(%s::text[], %s::text[], %s::numeric[]) AS v(scope, symbol, price) "
-        f"CROSS JOIN LATERAL (SELECT b.ctid AS tid FROM {group} AS b "
-        "WHERE b.symbol = v.symbol AND b.quiet_scope = v.scope AND b.status = ANY(%s) "
-        "AND v.price BETWEEN b.quiet_low AND b.quiet_high "
-        "AND b.quiet_seen = b.updated_at AND b.quiet_until > %s AND b.quiet_from > %s "
-        "FOR UPDATE OF b SKIP LOCKED) AS b) AS q WHERE g.ctid = q.tid"
-    )
-    params = [
-        now,
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [str(status) for status in EVALUATED_GROUP_STATUSES],
-        now,
-        changes_floor(now),
-    ]
-    with connection.cursor() as cursor:
-        if marked is None:
-            cursor.execute(sql, params)
-            return int(cursor.rowcount)
-        users = None if watching is None else list(watching)
-        cursor.execute(returning_watched(sql), [*params, users, users])
-        fetched = cursor.fetchall()
-    marked.extend(rows_returned(fetched, now))
-    return int(fetched[0][0])
