@@ -65,7 +65,8 @@ DISPATCHERS = ("trading.tasks.monitor_fills", "trading.tasks.check_take_profits"
 MONITOR_ROUTES = ("ticker", "myTrades", "GET /api/v3/order", "openOrders", "exchangeInfo", "time")
 
 
-def env(args: argparse.Namespace) -> dict[str, str]:
+def django_env() -> dict[str, str]:
+    """Django's settings on the P3 database (also bench/p3_readers.py)."""
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
@@ -73,6 +74,12 @@ def env(args: argparse.Namespace) -> dict[str, str]:
         "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "ENCRYPTION_KEYS": "bench1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         "DEBUG": "false",
+    }
+
+
+def env(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        **django_env(),
         "SIMULATOR_URL": f"http://127.0.0.1:{args.sim_port}",
         "SIMULATOR_CONTROL_TOKEN": "bench-p3-control-token",
         "SIMULATOR_EMBEDDED": "false",
@@ -489,7 +496,7 @@ def _machine_cpu() -> float:
 def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:
     """What a trader would see afterwards: every open group marked at its symbol's new price, and
     no order the price reached still shown resting."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from trading.positions.marks import marks_freshen
     from trading.positions.models import GroupStatus, PositionGroup
@@ -503,6 +510,8 @@ def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:
             if price != moved[symbol][1]
         )
         transaction.set_rollback(True)
+    with connection.cursor() as cursor:  # the rolled-back rows, cleared before the next run
+        cursor.execute(f"VACUUM {PositionGroup._meta.db_table}")
     from django.db.models import Q
 
     from trading.positions.models import RESTING_STATUSES, DCAOrder
