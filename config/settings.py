@@ -316,6 +316,9 @@ TRADING_FILL_BATCH = env.int("TRADING_FILL_BATCH", default=5)
 # How often the fill monitor looks for unrecorded fills over the last 6 hours (every tick it looks
 # at the orders changed since the previous one).
 TRADING_FILL_BACKFILL_SECONDS = env.int("TRADING_FILL_BACKFILL_SECONDS", default=300)
+# The fill monitor reads which symbols rest on which price source in full this often, and only the
+# orders changed since in between (trading/execution/services/monitor.py `_watched`).
+TRADING_FILL_WATCHED_SECONDS = env.int("TRADING_FILL_WATCHED_SECONDS", default=60)
 # The take-profit tick's quiet bands (trading/takeprofit/quiet.py): an order or pyramid written up to this
 # many seconds before a band was computed voids it (a writer's clock and commit come apart by
 # less), and a band is recomputed at the latest after 1 to 1.5 times the TTL, spread per group.

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Sum
 
 from tests.factories import UserFactory
@@ -141,3 +142,21 @@ def test_an_older_unrecorded_fill_is_looked_for_at_the_backfill_not_every_tick(e
     tasks.monitor_fills.delay()
     recorded = Fill.objects.filter(order=entry).aggregate(q=Sum("quantity"))["q"]
     assert recorded == entry.filled_quantity
+
+
+def test_a_new_symbols_orders_are_watched_from_their_first_tick_between_two_full_reads(engine):
+    """What rests where is read in full once a minute; a grid opened in between is watched from
+    the next tick on (through the orders changed since), so its crossed leg is recorded."""
+    engine.config()
+    engine.config(symbol="ETH/USDT")
+    engine.signal(price="100")
+    tasks.monitor_fills.delay()  # the full read: BTC only
+    read = cache.get(services_monitor.WATCHED_KEY)
+    assert {row[3] for row in read["rows"]} == {"BTC/USDT"}
+    engine.signal(price="100", symbol="ETH/USDT")
+    tasks.monitor_fills.delay()  # ETH's range starts at 100
+    engine.price("ETH/USDT", "98.9")
+    tasks.monitor_fills.delay()
+    eth = DCAOrder.objects.filter(user=engine.user, symbol="ETH/USDT", role="leg").order_by("level")
+    assert [leg.status for leg in eth] == ["filled", "filled", "open"]
+    assert cache.get(services_monitor.WATCHED_KEY) == read  # no second full read within the minute

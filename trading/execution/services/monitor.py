@@ -49,6 +49,7 @@ TRADES_LIMIT = 1000  # Binance's most per request; a full page may be cut short:
 TRADES_MARGIN = timedelta(seconds=5)  # clock difference between us and the exchange
 LAST_TICK_KEY = "tick:v1:fills:last_at"
 BACKFILL_KEY = "tick:v1:fills:backfill"  # present while the last 6-hour look-back is recent
+WATCHED_KEY = "tick:v1:fills:watched"  # what rests where, as last read in full (`_watched`)
 FIRST_TICK_LOOKBACK = timedelta(seconds=60)  # "just submitted" when no earlier tick is known
 CLOCK_MARGIN = timedelta(seconds=2)
 
@@ -91,6 +92,30 @@ def _accounts_with_unrecorded_fills(since: datetime) -> set[tuple[str, str]]:
     return {(str(a), str(u)) for a, u in rows.distinct()}
 
 
+_WATCHED_FIELDS = ("group__exchange", "group__account__price_source", "group__account__mode", "symbol")
+
+
+def _watched(now: datetime) -> set[tuple[str, str, str, str]]:
+    """(exchange, price source, mode, symbol) of every resting order: what the tick prices.
+
+    Reading it is a pass over every resting order with its group and account (~0.6 s of
+    PostgreSQL's CPU at 270,000 orders, docs/benchmarks.md), and it barely changes from one tick
+    to the next. So it is read in full every `TRADING_FILL_WATCHED_SECONDS` and cached; in between,
+    the cached set plus the resting orders changed since it was read (through the `updated_at`
+    index: a new order is priced from its first tick). Orders that stopped resting are priced
+    until the next full read, which costs nothing but a symbol in the tick's one ticker request."""
+    cached = cache.get(WATCHED_KEY)
+    if cached is not None:
+        read_at = datetime.fromisoformat(cached["at"])
+        if now - read_at < timedelta(seconds=settings.TRADING_FILL_WATCHED_SECONDS):
+            recent = _resting().filter(updated_at__gte=read_at - CLOCK_MARGIN)
+            found = recent.values_list(*_WATCHED_FIELDS).order_by().distinct()
+            return {tuple(row) for row in cached["rows"]} | set(found)
+    rows = set(_resting().values_list(*_WATCHED_FIELDS).order_by().distinct())
+    cache.set(WATCHED_KEY, {"at": now.isoformat(), "rows": sorted(rows)}, timeout=3600)
+    return rows
+
+
 # --- the dispatcher ---------------------------------------------------------------------------
 
 
@@ -98,11 +123,8 @@ def fills_dispatch() -> int:
     """One fill tick: price what rests, pick the orders to check, fan out. Returns how many
     accounts it sent to be checked (orders to look at, or fills to record)."""
     now = timezone.now()
-    watched = _resting().values_list(
-        "group__exchange", "group__account__price_source", "group__account__mode", "symbol"
-    )
     wanted: dict[Source, set[str]] = defaultdict(set)
-    for exchange, price_source, mode, symbol in watched.order_by().distinct():
+    for exchange, price_source, mode, symbol in _watched(now):
         wanted[source_of(exchange, price_source, mode)].add(symbol)
     ranges = prices_observe(prices_fetch(wanted), restart=True)
     last = cache.get(LAST_TICK_KEY)
