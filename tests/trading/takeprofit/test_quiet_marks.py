@@ -198,3 +198,17 @@ def test_a_partitioned_tick_marks_each_symbol_in_its_own_task_and_decides_only_i
     btc, eth = (PositionGroup.objects.get(pk=groups[s].pk) for s in ("BTC/USDT", "ETH/USDT"))
     assert btc.last_price == D("99") and btc.status != "closed"
     assert (eth.status, eth.close_reason) == ("closed", "stop_loss")
+
+
+def test_a_close_judges_dust_at_the_symbols_latest_price_not_the_rows_stale_mark(engine, stopped):
+    """A quiet group's own row keeps the mark of the last time it was read: a close must not
+    take what it holds for dust because that old mark was low."""
+    from trading.execution.services.exits import group_sell
+
+    engine.price("BTC/USDT", "99")
+    take_profit_tick()  # stores BTC at 99; the quiet group's row is not written
+    PositionGroup.objects.filter(pk=stopped.pk).update(last_price=D("0.0001"))  # an old, low mark
+    group = PositionGroup.objects.get(pk=stopped.pk)
+    order = group_sell(group, group.filled_quantity, reason="manual")
+    assert order is not None  # a sale, not "nothing sellable left"
+    assert (order.role, order.quantity, order.price) == ("close", group.filled_quantity, D("99"))

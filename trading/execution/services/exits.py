@@ -25,6 +25,7 @@ from trading.execution.services.orders import order_cancel
 from trading.positions.events import position_event
 from trading.positions.hooks import group_status_changed
 from trading.positions.journal import group_context, position_closed_log, position_label, reason_text
+from trading.positions.marks import latest_price
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     OPEN_GROUP_STATUSES,
@@ -119,7 +120,7 @@ def group_sell(
     or a leg. Returns None for dust: less than the exchange lets us sell."""
     market = group_market(group)
     quantity = floor_to(quantity, market.step_size) if quantity > 0 else ZERO
-    if is_dust(quantity, market, group.last_price or group.avg_entry):
+    if is_dust(quantity, market, latest_price(group) or group.avg_entry):
         if group.status == GroupStatus.CLOSING:  # nothing sellable left: the close is done
             group.close_reason = group.close_reason or "closed"
             group.status = GroupStatus.CLOSED
@@ -140,7 +141,7 @@ def group_sell(
         symbol=group.symbol,
         side="sell" if group.side == "long" else "buy",
         order_type="market",
-        price=group.last_price,
+        price=latest_price(group),
         quantity=quantity,
         reason=reason,
     )
@@ -163,7 +164,7 @@ def group_reduce(*, group: PositionGroup, fraction: Decimal, reason: str) -> Non
         if is_dust(
             floor_to(group.filled_quantity * fraction, group_market(group).step_size),
             group_market(group),
-            group.last_price or group.avg_entry,
+            latest_price(group) or group.avg_entry,
         ):
             raise ValueError(f"{fraction:%} of the position is below the exchange's minimum order size.")
         DCAOrder.objects.filter(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from trading.execution.prices import Source, prices_fetch, prices_observe, source_of
 from trading.positions import accounting
+from trading.positions.marks import latest_price
 from trading.positions.models import (
     LIVE_ORDER_STATUSES,
     DCAOrder,
@@ -80,10 +81,11 @@ class Snapshot:
 
 
 def group_state(group: PositionGroup, orders: Sequence[DCAOrder], price: Decimal | None) -> risk.GroupState:
-    """One group for trading/risk/decisions.py, marked at `price` (its last price when None)."""
+    """One group for trading/risk/decisions.py, marked at `price` (when None, its symbol's latest
+    tick price: a quiet group's own row is not rewritten every tick)."""
     legs = [o for o in orders if o.role == OrderRole.LEG]
     summary = orders_summary(orders)
-    mark = price if price is not None else group.last_price
+    mark = price if price is not None else latest_price(group)
     amount, percent = (
         accounting.unrealized(summary, mark, short=group.side == "short") if mark else (ZERO, ZERO)
     )
