@@ -70,6 +70,13 @@ AMOUNT = DecimalField(max_digits=36, decimal_places=18)
 
 
 def position_groups(*, user: User | object) -> QuerySet[PositionGroup]:
+    """The user's groups as `_annotated`, their quiet marks first brought to their symbols'
+    latest tick (trading/positions/marks.py)."""
+    marks_freshen(users=[user])
+    return _annotated(user)
+
+
+def _annotated(user: User | object) -> QuerySet[PositionGroup]:
     """The user's groups, newest first, with what the list shows (and sorts on) in the same query.
 
     `legs_total` counts every leg row of every pyramid (whatever its state) and `legs_filled`
@@ -82,7 +89,6 @@ def position_groups(*, user: User | object) -> QuerySet[PositionGroup]:
     fill price of the take-profit and close orders; `duration_seconds` runs to now while the
     group is open; `realized_pnl_percent` is realized PnL over invested (null while nothing was
     bought)."""
-    marks_freshen(users=[user])  # quiet groups: their symbol's latest tick (marks.py)
     legs = DCAOrder.objects.filter(group=OuterRef("pk"), role=OrderRole.LEG)
     exits = DCAOrder.objects.filter(group=OuterRef("pk"), role__in=EXIT_ROLES, filled_quantity__gt=0)
     bought = Q(bought_quantity__gt=0)
@@ -116,9 +122,10 @@ def position_groups(*, user: User | object) -> QuerySet[PositionGroup]:
 
 def deals(*, user: User | object) -> QuerySet[PositionGroup]:
     """The user's closed groups that bought something (a group whose orders were all cancelled
-    before a fill is not a deal), most recently closed first, annotated as `position_groups`."""
+    before a fill is not a deal), most recently closed first, annotated as `position_groups`
+    (closed groups have no mark to bring up to date)."""
     return (
-        position_groups(user=user)
+        _annotated(user)
         .filter(status=GroupStatus.CLOSED, bought_quantity__gt=0)
         .order_by("-closed_at", "-id")
     )

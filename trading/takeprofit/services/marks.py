@@ -1,11 +1,13 @@
-"""The take-profit pass in batches: every open group marked at one shared price per tick, and only
-the groups where something fires evaluated in full.
+"""The take-profit pass in batches: every open group decided at one shared price per tick, and
+only the groups where something fires evaluated in full.
 
-The dispatcher (`take_profit_dispatch`, the `check_take_profits` task) reads which symbols and
-which (account, user) units hold groups to evaluate (two grouped queries), prices every symbol
-once per source (execution/prices.py), marks the groups in their quiet band in SQL
-(quiet_marks.py), stores the tick's prices in the cache and fans the units out in
-batches (`take_profit_batch`). A batch loads its other groups, their orders and pyramids in
+The dispatcher (`take_profit_dispatch`, the `check_take_profits` task) reads which symbols hold
+groups to evaluate (one grouped query), prices every symbol once per source
+(execution/prices.py), stores those prices once per symbol (`SymbolMark`: a group in its quiet
+band is marked from it when read, trading/positions/marks.py) and in the cache, and sends its
+partitions. A partition finds the (account, user) units with groups whose band does not hold
+(quiet_marks.py `undecided`) and fans them out in batches (`take_profit_batch`). A batch loads
+those groups, their orders and pyramids in
 three queries (marks_load.py) and asks the pure `triggers.evaluate` per group. A
 group where nothing fires only gets its mark (last price, unrealized PnL and percent, last
 evaluation) and a new band, written for the whole batch in one UPDATE without a lock; a row that
@@ -15,8 +17,9 @@ Each unit runs in `user_task_run`, so one user's failure never stops the batch.
 
 Every user with an open page then gets one `positions.marked` event with all the marks of the
 tick (trading/takeprofit/events.py): the dispatcher sends those of the accounts it sends no batch
-for, each batch those of its units, quiet marks included. The values come back from the UPDATEs
-that wrote them; nothing is built for users with no socket open.
+for, each batch those of its units, quiet marks included (a partition marks the watching users'
+quiet groups for it, `quiet_marks_watched`). The values come back from the UPDATEs that wrote
+them; nothing is built for users with no socket open.
 """
 
 from __future__ import annotations
@@ -126,8 +129,8 @@ def take_profit_partition_run(
     counts: dict[str, dict[str, int]],
     parts: int = 1,
 ) -> int:
-    """One partition of a take-profit tick: mark the groups of these symbols (None: all) whose
-    quiet band holds, then send the batches that decide the others. Returns the quiet marks."""
+    """One partition of a take-profit tick: send the batches that decide the groups of these
+    symbols (None: all) whose quiet band does not hold. Returns how many groups are quiet."""
     snapshot = snapshot_read(tick)
     if snapshot is None:  # the cache lost the tick: the next one comes within seconds
         logger.warning("take-profit tick %s: its prices are gone from the cache", tick)
@@ -206,7 +209,7 @@ def take_profit_batch_run(
     something fired evaluate those groups in full, each in its own transactions, so no group
     lock waits for the rest of the batch. Last, one UPDATE stamps `last_task_execution` of every
     user whose units all succeeded (a failure is recorded, and stamped, by `user_task_run`).
-    Groups the dispatcher marked in their quiet band at `marked_at` are left out; each mark
+    Groups whose quiet band holds at the tick's prices are left out; each mark
     written here stores the group's new band. Each user then gets one `positions.marked` event
     with the batch's marks, the groups evaluated in full and the units' quiet marks. With
     `symbols` (a partitioned tick), only the units' groups of those symbols."""
@@ -267,9 +270,9 @@ def _rows_beyond_batch(
     watching: set[str] | None,
     symbols: Sequence[str] | None = None,
 ) -> list[MarkRow]:
-    """The marks the batch did not write itself, in one query: the units' groups the dispatcher
-    marked in their quiet band, and the groups evaluated in full (those still open); of the
-    watching users only (None: all)."""
+    """The marks the batch did not write itself, in one query: the units' quiet groups their
+    partition marked for the watching users (`quiet_marks_watched`), and the groups evaluated in
+    full (those still open); of the watching users only (None: all)."""
 
     def watched(user_id: str) -> bool:
         return watching is None or str(user_id) in watching
