@@ -347,8 +347,9 @@ def move_prices(sim: Any, info: Seeded, run: int, down: int, up: int) -> dict[st
 
 
 def just_submitted() -> int:
-    """Resting orders placed since the previous fill tick (take-profits of the last run's fills):
-    the fill monitor checks them once whatever the price did."""
+    """Resting orders placed since the previous fill tick (take-profits of the last run's fills).
+    The fill monitor checks them only when the price crossed them, like any resting order (until
+    2026-12-07 it checked each once whatever the price did)."""
     from datetime import datetime
 
     from django.core.cache import cache

@@ -298,17 +298,12 @@ class DCAOrder(models.Model):
             models.Index(fields=["group", "role"]),
             # The take-profit tick's quiet marks read the rows changed recently (quiet_marks.py).
             models.Index(fields=["updated_at"], name="trading_order_updated"),
-            # The fill monitor reads only the resting orders a price range crossed, market orders
-            # and orders sent since its last tick (execution/services/monitor.py).
+            # The fill monitor reads only the resting orders a price range crossed and market
+            # orders (execution/services/monitor.py).
             models.Index(
                 fields=["symbol", "side", "price"],
                 condition=models.Q(status__in=[s.value for s in RESTING_STATUSES]),
                 name="trading_order_resting_price",
-            ),
-            models.Index(
-                fields=["submitted_at"],
-                condition=models.Q(status__in=[s.value for s in RESTING_STATUSES]),
-                name="trading_order_resting_sent",
             ),
             models.Index(
                 fields=["order_type"],

@@ -23,8 +23,8 @@ D = Decimal
 
 @pytest.fixture(autouse=True)
 def _exact_ticks(monkeypatch):
-    # Orders placed in the last 2 s count as "just submitted" (clock margin); the tests here
-    # place their grids right before the tick they measure.
+    # Orders changed in the last 2 s count as changed since the previous tick (clock margin):
+    # the tests here place their grids right before the tick they measure.
     monkeypatch.setattr(services_monitor, "CLOCK_MARGIN", timedelta(0))
 
 
@@ -87,6 +87,23 @@ def test_an_uncrossed_resting_order_is_not_looked_up(engine):
     tasks.monitor_fills.delay()
     assert _delta(before, _requests(engine)) == {"GET /api/v3/ticker/24hr": 1}
     assert [leg.status for leg in engine.legs()] == ["filled", "open", "open"]
+
+
+def test_a_new_grid_the_price_has_not_reached_costs_no_trades_request(engine):
+    """An order is looked up when the price crossed it, however new it is: a trades request for
+    every new grid and symbol (Binance weighs it 20) spent the whole fleet's request budget at a
+    busy signal rate. A leg the price reaches after the grid was sent is still recorded."""
+    engine.config()
+    engine.price("BTC/USDT", "101")
+    engine.signal(price="100")  # the legs at 100, 99 and 98 all rest under the market
+    assert [leg.status for leg in engine.legs()] == ["open", "open", "open"]
+    before = _requests(engine)
+    tasks.monitor_fills.delay()  # the first tick since the grid was sent
+    assert _delta(before, _requests(engine)) == {"GET /api/v3/ticker/24hr": 1}
+    engine.price("BTC/USDT", "99.5")
+    tasks.monitor_fills.delay()
+    assert [leg.status for leg in engine.legs()] == ["filled", "open", "open"]
+    assert Fill.objects.filter(order=engine.legs()[0]).count() == 1
 
 
 def test_a_dip_between_two_ticks_is_left_to_reconciliation(engine):

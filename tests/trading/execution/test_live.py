@@ -142,5 +142,7 @@ def test_the_fill_monitor_dispatches_one_message_per_account_with_orders(make_en
         engine.price("BTC/USDT", "101")
         engine.signal(price="100")
     # Eager: each account's sync runs inside the dispatcher.
+    assert tasks.monitor_fills.delay().get() == 0  # the price reached no leg: nothing to check
+    first.price("BTC/USDT", "99.5")  # one simulator for both: the leg at 100 of each account
     assert tasks.monitor_fills.delay().get() == 2
     assert tasks.reconcile_all.delay().get() == 2

@@ -2,9 +2,11 @@
 
 The dispatcher (`fills_dispatch`, the `monitor_fills` task) prices every watched symbol once per
 source (execution/prices.py) and keeps the range of prices seen since its last tick. Only orders
-that range crossed (a buy limit at or above its low, a sell limit at or below its high), market
-orders, and orders submitted since the last tick are checked; an order the price never reached
-costs no request. Those, plus accounts with fills not yet stored as trades, go out in batches of
+that range crossed (a buy limit at or above its low, a sell limit at or below its high) and market
+orders are checked; an order the price never reached costs no request, however new it is. (A new
+order is not checked for its own sake: a trades request weighs 20 on Binance, and at 20 signals/s
+one per new grid and symbol spent the whole fleet's request budget. What filled at placement is in
+the placement's answer.) Those, plus accounts with fills not yet stored as trades, go out in batches of
 (user, exchange account) units (`monitor_fill_batch`), each unit isolated by `user_task_run`.
 
 A unit asks the exchange once per symbol for the account's trades since its oldest order in
@@ -50,7 +52,7 @@ TRADES_MARGIN = timedelta(seconds=5)  # clock difference between us and the exch
 LAST_TICK_KEY = "tick:v1:fills:last_at"
 BACKFILL_KEY = "tick:v1:fills:backfill"  # present while the last 6-hour look-back is recent
 WATCHED_KEY = "tick:v1:fills:watched"  # what rests where, as last read in full (`_watched`)
-FIRST_TICK_LOOKBACK = timedelta(seconds=60)  # "just submitted" when no earlier tick is known
+FIRST_TICK_LOOKBACK = timedelta(seconds=60)  # "changed since the last tick" when none is known
 CLOCK_MARGIN = timedelta(seconds=2)
 
 Unit = list[Any]  # [account_id, user_id, [order ids to check], has fills to record]
@@ -132,7 +134,7 @@ def fills_dispatch() -> int:
     cache.set(LAST_TICK_KEY, now.isoformat(), timeout=3600)
 
     units: dict[tuple[str, str], list[str]] = {}
-    for order_id, account_id, user_id in _orders_to_check(ranges, since):
+    for order_id, account_id, user_id in _orders_to_check(ranges):
         units.setdefault((account_id, user_id), []).append(order_id)
     pending = _accounts_with_unrecorded_fills(since)
     for key in pending:
@@ -148,24 +150,20 @@ def fills_dispatch() -> int:
 
 
 def _orders_to_check(
-    ranges: dict[Source, dict[str, tuple[Decimal, Decimal]]], since: Any
+    ranges: dict[Source, dict[str, tuple[Decimal, Decimal]]],
 ) -> Iterable[tuple[str, str, str]]:
-    """(order id, account id, user id) of resting orders the tick's price range crossed, market
-    orders and orders submitted since the last tick. The query asks per symbol with the widest
-    range over its sources; the exact source is checked on the few rows it returns."""
+    """(order id, account id, user id) of resting orders the tick's price range crossed, and
+    market orders. The query asks per symbol with the widest range over its sources; the exact
+    source is checked on the few rows it returns."""
     widest: dict[str, tuple[Decimal, Decimal]] = {}
     for rows in ranges.values():
         for symbol, (low, high) in rows.items():
             old = widest.get(symbol)
             widest[symbol] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
-    rows = (
-        _crossed_rows_postgresql(widest, since)
-        if connection.vendor == "postgresql"
-        else _crossed_rows(widest, since)
-    )
-    for pk, account_id, user_id, symbol, side, price, kind, submitted, exchange, price_source, mode in rows:
+    rows = _crossed_rows_postgresql(widest) if connection.vendor == "postgresql" else _crossed_rows(widest)
+    for pk, account_id, user_id, symbol, side, price, kind, exchange, price_source, mode in rows:
         seen = ranges.get(source_of(exchange, price_source, mode), {}).get(symbol)
-        if kind == "market" or (submitted is not None and submitted >= since) or crossed(side, price, seen):
+        if kind == "market" or crossed(side, price, seen):
             yield str(pk), str(account_id), str(user_id)
 
 
@@ -177,15 +175,14 @@ _CROSSED_FIELDS = (
     "side",
     "price",
     "order_type",
-    "submitted_at",
     "group__exchange",
     "group__account__price_source",
     "group__account__mode",
 )
 
 
-def _crossed_rows(widest: dict[str, tuple[Decimal, Decimal]], since: Any) -> Iterable[tuple[Any, ...]]:
-    wanted = Q(order_type="market") | Q(submitted_at__gte=since)
+def _crossed_rows(widest: dict[str, tuple[Decimal, Decimal]]) -> Iterable[tuple[Any, ...]]:
+    wanted = Q(order_type="market")
     for symbol, (low, high) in widest.items():
         wanted |= Q(symbol=symbol, side="buy", price__gte=low) | Q(
             symbol=symbol, side="sell", price__lte=high
@@ -193,11 +190,9 @@ def _crossed_rows(widest: dict[str, tuple[Decimal, Decimal]], since: Any) -> Ite
     return _resting().filter(wanted).order_by().values_list(*_CROSSED_FIELDS)
 
 
-def _crossed_rows_postgresql(
-    widest: dict[str, tuple[Decimal, Decimal]], since: Any
-) -> Iterable[tuple[Any, ...]]:
+def _crossed_rows_postgresql(widest: dict[str, tuple[Decimal, Decimal]]) -> Iterable[tuple[Any, ...]]:
     """The same rows, each part through its partial index on the resting orders (symbol, side,
-    price; submitted_at; market orders): the cost is the orders found, not the orders resting."""
+    price; market orders): the cost is the orders found, not the orders resting."""
     from brokers.models import ExchangeConfig
 
     order, group, account = (
@@ -207,21 +202,20 @@ def _crossed_rows_postgresql(
     resting = "o.status IN ({})".format(", ".join(f"'{s}'" for s in RESTING_STATUSES))
     ranges = "unnest(%s::text[], %s::numeric[], %s::numeric[]) AS v(symbol, low, high)"
     sql = (
-        "SELECT o.id, g.account_id, o.user_id, o.symbol, o.side, o.price, o.order_type, o.submitted_at, "  # noqa: S608  no user input
+        "SELECT o.id, g.account_id, o.user_id, o.symbol, o.side, o.price, o.order_type, "  # noqa: S608  no user input
         f"g.exchange, a.price_source, a.mode FROM ("
         f"SELECT c.id FROM {ranges} CROSS JOIN LATERAL (SELECT o.id FROM {order} o WHERE {resting} "
         "AND o.symbol = v.symbol AND o.side = 'buy' AND o.price >= v.low) AS c "
         f"UNION SELECT c.id FROM {ranges} CROSS JOIN LATERAL (SELECT o.id FROM {order} o WHERE {resting} "
         "AND o.symbol = v.symbol AND o.side = 'sell' AND o.price <= v.high) AS c "
-        f"UNION SELECT o.id FROM {order} o WHERE {resting} AND o.order_type = 'market' "
-        f"UNION SELECT o.id FROM {order} o WHERE {resting} AND o.submitted_at >= %s"
+        f"UNION SELECT o.id FROM {order} o WHERE {resting} AND o.order_type = 'market'"
         f") AS found JOIN {order} o ON o.id = found.id "
         f"JOIN {group} g ON g.id = o.group_id JOIN {account} a ON a.id = g.account_id WHERE a.is_enabled"
     )
     symbols = list(widest)
     lows, highs = [widest[s][0] for s in symbols], [widest[s][1] for s in symbols]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [symbols, lows, highs, symbols, lows, highs, since])
+        cursor.execute(sql, [symbols, lows, highs, symbols, lows, highs])
         return cursor.fetchall()
 
 
