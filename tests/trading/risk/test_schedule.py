@@ -46,6 +46,15 @@ def test_only_users_with_live_groups_a_running_service_and_the_engine_on_are_due
     assert risk_users_due() == [str(trader.pk)]
 
 
+def test_a_user_with_many_live_groups_is_due_once(trader, other_trader):
+    """One cycle per user and tick, however many groups: a user with 30 live groups was sent
+    30 times (the model's ordering had joined the DISTINCT), 30 cycles over the same groups."""
+    for timeframe in ("1h", "4h", "1d"):
+        PositionGroupFactory(user=trader, timeframe=timeframe)
+        PositionGroupFactory(user=other_trader, timeframe=timeframe)
+    assert risk_users_due() == sorted([str(trader.pk), str(other_trader.pk)])
+
+
 def test_a_cycle_that_acted_is_in_the_task_history_and_one_that_did_nothing_is_not(engine):
     risk_settings(engine.user)
     open_position(engine, "BTC/USDT")

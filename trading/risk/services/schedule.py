@@ -28,6 +28,9 @@ def risk_users_due() -> list[str]:
         PositionGroup.objects.filter(status__in=RISK_STATUSES, strategy="")
         .exclude(user__trading_config__risk_engine_enabled=False)
         .exclude(user__trading_service__running=False)
+        # Without order_by() the model's ordering (opened_at) joins the DISTINCT: one row per
+        # group, and each user's cycle ran once per live group every tick.
+        .order_by()
         .values_list("user_id", flat=True)
         .distinct()
     )
