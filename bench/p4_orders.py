@@ -190,11 +190,47 @@ def cpu_of(pids: list[int]) -> float:
     return total
 
 
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+def every_process() -> dict[int, tuple[str, float]]:
+    """Every process's (name, CPU seconds): with a second reading, what else the machine ran."""
+    out: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+        out[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / CLK_TCK)
+    return out
+
+
+def others_cpu(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], counted: set[int], top: int = 6
+) -> dict[str, float]:
+    """CPU seconds of the processes not counted by name, summed by process name (kernel threads,
+    PostgreSQL's own background processes, the harness, the machine's idle services)."""
+    by_name: dict[str, float] = {}
+    for pid, (name, cpu) in after.items():
+        if pid in counted:
+            continue
+        prev = before.get(pid)
+        spent = cpu - (prev[1] if prev and prev[0] == name else 0.0)
+        if spent > 0:
+            key = name.split("/")[0]  # kworker/1:1H-kblockd -> kworker
+            by_name[key] = by_name.get(key, 0.0) + spent
+    ranked = sorted(by_name.items(), key=lambda kv: -kv[1])
+    out = {name: round(cpu, 2) for name, cpu in ranked[:top]}
+    out["rest"] = round(sum(cpu for _, cpu in ranked[top:]), 2)
+    return out
+
+
+def machine_busy() -> tuple[float, float, float]:
+    """(busy, total, stolen) CPU seconds of the whole machine since boot, all cores. Stolen time
+    (the hypervisor ran another guest) counts as busy: this machine could not use it."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]  # idle + iowait
-    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
+    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK, values[7] / CLK_TCK
 
 
 # --- rows -----------------------------------------------------------------------------------------
@@ -210,6 +246,7 @@ class Run:
     per_order_ms: dict[str, float] = field(default_factory=dict)
     exactly_once: dict[str, Any] = field(default_factory=dict)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    others_cpu: dict[str, float] = field(default_factory=dict)
     db_connections_opened: int = 0
 
     @property
@@ -525,12 +562,14 @@ def run_one(stack: Stack, args: argparse.Namespace, latency: float, workers: int
         }
         spies = profile_start(stack, args, latency, workers) if args.profile else []
         cpu0 = {k: cpu_of(v) for k, v in groups.items()}
-        busy0, total0 = machine_busy()
+        every0 = every_process()
+        busy0, total0, stolen0 = machine_busy()
         started = time.time()
         consumers(names, on=True)
         rows = wait_done(measured, args.timeout, MEASURED_TAG)
-        busy1, total1 = machine_busy()
+        busy1, total1, stolen1 = machine_busy()
         cpu1 = {k: cpu_of(v) for k, v in groups.items()}
+        every1 = every_process()
         profile_stop(spies)
         acked = [r for r in rows.values() if r["acked"]]
         run.acknowledged = len(acked)
@@ -542,8 +581,11 @@ def run_one(stack: Stack, args: argparse.Namespace, latency: float, workers: int
         opened = sorted(set(pg_backends(args.db)) - set(pg))
         run.cpu_seconds["postgres"] = round(run.cpu_seconds["postgres"] + cpu_of(opened), 2)
         run.db_connections_opened = len(opened)
+        counted = {pid for pids in groups.values() for pid in pids} | set(opened)
+        run.others_cpu = others_cpu(every0, every1, counted)
         run.cpu_seconds["window_s"] = round(window, 2)
         run.cpu_seconds["machine_busy_cores"] = round((busy1 - busy0) / window, 2) if window else 0.0
+        run.cpu_seconds["machine_stolen_cores"] = round((stolen1 - stolen0) / window, 2) if window else 0.0
         run.cpu_seconds["machine_cores"] = round((total1 - total0) / window, 2) if window else 0.0
         times = [(r["acked"] - r["submitted"]) * 1000 for r in acked if r["submitted"]]
         run.per_order_ms = {
@@ -632,7 +674,8 @@ def print_table(runs: list[Run]) -> None:
     base = {(r.round, r.latency_ms): r.rate for r in runs if r.workers == 1}
     print(
         "\n| latency ms | workers | orders | seconds | orders/s | ratio | p50 ms | p99 ms | ms/order/process "
-        "| CPU s: simulator / consumer / pool / postgres / redis | machine busy (of cores) | exactly once |"
+        "| CPU s: simulator / consumer / pool / postgres / redis | machine busy (stolen) of cores "
+        "| exactly once |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
@@ -645,10 +688,13 @@ def print_table(runs: list[Run]) -> None:
             f"| {r.latency_ms:g} | {r.workers} | {r.acknowledged}/{r.orders} | {r.seconds:.2f} "
             f"| {r.rate:.1f} | {ratio:.2f}x | {p['p50']} | {p['p99']} | {p['process_ms_per_order']} "
             f"| {c['simulator']} / {c['consumer']} / {c['pool']} / {c['postgres']} / {c['redis']} "
-            f"| {c['machine_busy_cores']} / {c['machine_cores']} | {once} |"
+            f"| {c['machine_busy_cores']} ({c.get('machine_stolen_cores', 0)}) / {c['machine_cores']} "
+            f"| {once} |"
         )
         if r.errors:
             print(f"|   errors: {r.errors} |")
+        if r.others_cpu:
+            print(f"|   CPU s of everything else, by process name: {r.others_cpu} |")
         if r.db_connections_opened:
             print(f"|   database connections opened during the run: {r.db_connections_opened} |")
 

@@ -354,7 +354,13 @@ class MakeRun:
             )
 
     def progress(self) -> dict[str, int]:
-        return {f"groups_{k}": v for k, v in self.groups().items()}
+        # Signals still `received` are the in-process worker's backlog (the memory:// broker has
+        # no list to count): growing, the process does not keep up with the rate.
+        with sqlite3.connect(self.var / "tradefleet.sqlite3", timeout=30) as conn:
+            (waiting,) = conn.execute(
+                "SELECT count(*) FROM trading_signal WHERE status = 'received'"
+            ).fetchone()
+        return {"signals_received": int(waiting), **{f"groups_{k}": v for k, v in self.groups().items()}}
 
     def signals(self) -> dict[str, int]:
         with sqlite3.connect(self.var / "tradefleet.sqlite3", timeout=30) as conn:
