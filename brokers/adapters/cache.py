@@ -4,12 +4,18 @@ Building a ccxt client costs ~3 ms (50 ms for the first of a class in a process)
 HTTP connection per task; an order path that has a 25 ms budget cannot pay that on every
 message. Adapters are not thread-safe, so each worker thread keeps its own; an edited account
 (new key, new mode) has a new `updated_at` and gets a new adapter.
+
+Public adapters (market data, no account) are leased from one pool per process instead
+(`public_adapter_lease`): web requests read markets too, and under ASGI each request runs in a
+thread that ends with it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from .base import BrokerAdapter
@@ -20,6 +26,10 @@ if TYPE_CHECKING:
 
 MAX_ADAPTERS_PER_THREAD = 64
 _local = threading.local()
+# Public adapters not in use, per (exchange, testnet): as many as threads used one at once.
+MAX_IDLE_PUBLIC_ADAPTERS = 16
+_public_idle: dict[tuple[str, bool], list[BrokerAdapter]] = {}
+_public_lock = threading.Lock()
 
 
 def cached_adapter_for(config: ExchangeConfig) -> BrokerAdapter:
@@ -38,25 +48,40 @@ def cached_adapter_for(config: ExchangeConfig) -> BrokerAdapter:
     return adapter
 
 
-def cached_public_adapter(exchange_id: str, *, testnet: bool = False) -> BrokerAdapter:
-    """This thread's adapter for an exchange's public market data (markets, tickers): the
-    webhook and the grid preview read markets on every request, and a new ccxt client per
-    request costs milliseconds."""
-    public: dict[tuple[str, bool], BrokerAdapter] = getattr(_local, "public", None) or {}
-    _local.public = public
+@contextmanager
+def public_adapter_lease(exchange_id: str, *, testnet: bool = False) -> Iterator[BrokerAdapter]:
+    """An adapter for an exchange's public market data (markets, tickers), this thread's alone
+    for the `with` block. The webhook and the grid preview read markets on every request, and a
+    new ccxt client costs milliseconds; so adapters are kept in one pool per process, not per
+    thread: under ASGI (`make run`) each request runs in a thread of its own, which a per-thread
+    cache never saw again."""
     key = (exchange_id.strip().lower(), testnet)
-    adapter = public.get(key)
+    with _public_lock:
+        idle = _public_idle.get(key)
+        adapter = idle.pop() if idle else None
     if adapter is None:
-        adapter = public[key] = public_adapter(key[0], testnet=testnet)
-    return adapter
+        adapter = public_adapter(key[0], testnet=testnet)
+    try:
+        yield adapter
+    finally:
+        with _public_lock:
+            idle = _public_idle.setdefault(key, [])
+            if len(idle) < MAX_IDLE_PUBLIC_ADAPTERS:
+                idle.append(adapter)
+                adapter = None
+        if adapter is not None:
+            adapter.close()
 
 
 def forget_adapters() -> None:
-    """Close this thread's adapters and their clients' sessions (tests; a worker shutting down)."""
+    """Close this thread's adapters, the idle public ones and their clients' sessions (tests; a
+    worker shutting down)."""
     from .ccxt_clients import forget_clients
 
-    for adapter in [*getattr(_local, "adapters", {}).values(), *getattr(_local, "public", {}).values()]:
+    with _public_lock:
+        idle = [adapter for adapters in _public_idle.values() for adapter in adapters]
+        _public_idle.clear()
+    for adapter in [*getattr(_local, "adapters", {}).values(), *idle]:
         adapter.close()
     _local.adapters = OrderedDict()
-    _local.public = {}
     forget_clients()

@@ -85,9 +85,10 @@ def market_for(*, exchange: str, symbol: str) -> Market:
 
 
 def public_adapter_market(exchange: str, symbol: str) -> Market:
-    from brokers.adapters.cache import cached_public_adapter  # ccxt loads lazily, only when needed
+    from brokers.adapters.cache import public_adapter_lease  # ccxt loads lazily, only when needed
 
-    return cached_public_adapter(exchange).market(symbol)
+    with public_adapter_lease(exchange) as adapter:
+        return adapter.market(symbol)
 
 
 def _text(value: Decimal) -> str:
@@ -337,10 +338,11 @@ def _preview_field(message: str) -> str:
 
 def ticker_price(*, exchange: str, symbol: str) -> Decimal:
     """The last traded price from the exchange's public ticker (the preview's default entry)."""
-    from brokers.adapters.cache import cached_public_adapter
+    from brokers.adapters.cache import public_adapter_lease
 
     try:
-        return cached_public_adapter(exchange).fetch_ticker(symbol).last
+        with public_adapter_lease(exchange) as adapter:
+            return adapter.fetch_ticker(symbol).last
     except (ExchangeUnavailable, RateLimited) as exc:
         raise MarketDataUnavailable(
             f"{exchange} cannot be reached for the {symbol} price; type one."

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 
-from brokers.adapters.cache import cached_public_adapter
+from brokers.adapters.cache import public_adapter_lease
 from brokers.errors import BrokerError
 from brokers.symbols import normalize_symbol
 
@@ -69,14 +69,14 @@ def prices_fetch(wanted: Mapping[Source, Iterable[str]]) -> PriceMap:
     prices: PriceMap = {}
     for source, symbols in sorted(wanted.items()):
         try:
-            adapter = cached_public_adapter(source.exchange, testnet=source.testnet)
-            markets = adapter.load_markets()
-            known = {s: normalize_symbol(s, markets) for s in set(symbols)}
-            missing = sorted(s for s, unified in known.items() if unified is None)
-            if missing:
-                logger.warning("%s has no market %s: not priced", source.scope, ", ".join(missing))
-            with _one_fetch_at_a_time(source):
-                tickers = adapter.fetch_tickers(sorted({u for u in known.values() if u}))
+            with public_adapter_lease(source.exchange, testnet=source.testnet) as adapter:
+                markets = adapter.load_markets()
+                known = {s: normalize_symbol(s, markets) for s in set(symbols)}
+                missing = sorted(s for s, unified in known.items() if unified is None)
+                if missing:
+                    logger.warning("%s has no market %s: not priced", source.scope, ", ".join(missing))
+                with _one_fetch_at_a_time(source):
+                    tickers = adapter.fetch_tickers(sorted({u for u in known.values() if u}))
         except BrokerError as exc:
             logger.warning("no prices from %s this tick: %s", source.scope, exc.message)
             continue

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.services import webhook_url
-from brokers.adapters.cache import cached_public_adapter
+from brokers.adapters.cache import public_adapter_lease
 from brokers.errors import BrokerError
 from brokers.models import ExchangeConfig
 from trading.dca.models import DCAConfig
@@ -185,9 +185,9 @@ def alert_filled(setup: AlertSetup, *, kind: Kind, closing: bool, now: datetime)
         )
     config, account = setup.dca_config, setup.account
     try:
-        adapter = cached_public_adapter(account.exchange, testnet=account.mode == "testnet")
-        market = adapter.market(config.symbol)
-        price = adapter.fetch_ticker(market.symbol).last
+        with public_adapter_lease(account.exchange, testnet=account.mode == "testnet") as adapter:
+            market = adapter.market(config.symbol)
+            price = adapter.fetch_ticker(market.symbol).last
     except BrokerError as exc:
         message = f"{account.exchange} did not give a price for {config.symbol}: {exc.message or exc}"
         raise ValidationError({"account": [message]}) from exc
