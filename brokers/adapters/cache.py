@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from .base import BrokerAdapter
+from .base import BrokerAdapter, Market
 from .registry import adapter_for, public_adapter
 
 if TYPE_CHECKING:
@@ -71,6 +71,14 @@ def public_adapter_lease(exchange_id: str, *, testnet: bool = False) -> Iterator
                 adapter = None
         if adapter is not None:
             adapter.close()
+
+
+def public_market(exchange_id: str, symbol: str, *, testnet: bool = False) -> Market:
+    """The market `symbol` names on an exchange (`BTC/USDT` or `BTCUSDT`), from a leased public
+    adapter over the fleet-wide market cache. Raises BadSymbol, or another BrokerError when the
+    markets cannot be loaded."""
+    with public_adapter_lease(exchange_id, testnet=testnet) as adapter:
+        return adapter.market(symbol)
 
 
 def forget_adapters() -> None:

@@ -72,8 +72,10 @@ class MarketDataUnavailable(Exception):
 
 
 def market_for(*, exchange: str, symbol: str) -> Market:
+    from brokers.adapters.cache import public_market  # ccxt loads lazily, only when needed
+
     try:
-        return public_adapter_market(exchange, symbol)
+        return public_market(exchange, symbol)
     except BadSymbol as exc:
         raise ValidationError({"symbol": [f"{exchange} has no market {symbol}."]}) from exc
     except (ExchangeUnavailable, RateLimited) as exc:
@@ -82,13 +84,6 @@ def market_for(*, exchange: str, symbol: str) -> Market:
         ) from exc
     except BrokerError as exc:
         raise ValidationError({"exchange": [exc.message or f"Unknown exchange {exchange}."]}) from exc
-
-
-def public_adapter_market(exchange: str, symbol: str) -> Market:
-    from brokers.adapters.cache import public_adapter_lease  # ccxt loads lazily, only when needed
-
-    with public_adapter_lease(exchange) as adapter:
-        return adapter.market(symbol)
 
 
 def _text(value: Decimal) -> str:

@@ -44,7 +44,7 @@ from prometheus_client import Counter
 
 from accounts.models import User
 from brokers.adapters.base import Market
-from brokers.adapters.cache import public_adapter_lease
+from brokers.adapters.cache import public_market
 from brokers.errors import BadSymbol, BrokerError
 from brokers.models import ExchangeConfig
 from config.encryption import DecryptionError
@@ -392,6 +392,5 @@ def _insert_unless_duplicate(row: dict[str, Any]) -> bool:
 def market_of(account: AccountRoute | ExchangeConfig, symbol: str) -> Market:
     """The market `symbol` names on the account's exchange (testnet markets for a testnet
     account on a real exchange). Raises BadSymbol, or another BrokerError when the markets cannot
-    be loaded. The adapter is leased from the process's pool, over the fleet-wide market cache."""
-    with public_adapter_lease(account.exchange, testnet=account.mode == "testnet") as adapter:
-        return adapter.market(symbol)
+    be loaded."""
+    return public_market(account.exchange, symbol, testnet=account.mode == "testnet")
