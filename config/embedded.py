@@ -42,13 +42,17 @@ logger = logging.getLogger("tradefleet.embedded")
 WORKER_START_TIMEOUT = 30.0
 WORKER_STOP_TIMEOUT = 10.0
 BEAT_STOP_TIMEOUT = 5.0
+# Worker threads. Most of a task's time is spent waiting (the exchange, the database's one writer),
+# not in the interpreter: with 2 threads `make run` kept up with about 15 webhooks/s and left a
+# fifth of a core idle, with 4 it keeps up with 20/s (docs/benchmarks.md, "make run keeps up").
+WORKER_THREADS = 4
 
 
 def describe_mode(*, concurrency: int) -> str:
     """One line saying what this process runs and on what (never a credential)."""
     db = settings.DATABASES["default"]
-    engine = db["ENGINE"].rsplit(".", 1)[-1]
-    if engine == "sqlite3":
+    engine = connections["default"].vendor
+    if engine == "sqlite":
         database = f"SQLite {db['NAME']}"
     else:
         database = (
@@ -82,7 +86,7 @@ class EmbeddedWorker:
     by the consumer loop in the worker's thread), so no Celery object is touched across threads.
     """
 
-    def __init__(self, *, concurrency: int = 2, hostname: str | None = None) -> None:
+    def __init__(self, *, concurrency: int = WORKER_THREADS, hostname: str | None = None) -> None:
         self.concurrency = concurrency
         self.hostname = hostname or f"embedded@{socket.gethostname()}"
         self._thread: threading.Thread | None = None
@@ -328,7 +332,7 @@ def serve(
     *,
     host: str,
     port: int,
-    concurrency: int = 2,
+    concurrency: int = WORKER_THREADS,
     before_start: Callable[[], None] | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> int:

@@ -131,7 +131,9 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite, with this process's writers queued on a lock instead of SQLite's
+            # busy sleeps (config/sqlite_backend/base.py).
+            "ENGINE": "config.sqlite_backend",
             "NAME": var_dir() / "tradefleet.sqlite3",
             # WAL lets readers run beside the worker threads' writes; IMMEDIATE takes the write
             # lock at BEGIN so concurrent writers wait (busy timeout) instead of failing.
