@@ -59,7 +59,12 @@ class Command(BaseCommand):
             default=int(os.environ.get("PORT") or 8000),
             help="Port (default $PORT or 8000).",
         )
-        parser.add_argument("--concurrency", type=int, default=2, help="Worker threads in embedded mode.")
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=embedded.WORKER_THREADS,
+            help="Worker threads in embedded mode.",
+        )
         parser.add_argument("--no-demo-users", action="store_true", help="Do not create the demo users.")
 
     def handle(
