@@ -16,6 +16,13 @@ from dataclasses import dataclass
 
 from bench import loadgen
 
+# A connection idle longer than this is closed, not reused. uvicorn (`make run`) closes an idle
+# keep-alive connection after 5 s, and a request written into one it has just closed fails with
+# no answer: the client's race, not the server's failure (clients such as urllib3 retry it).
+# Bursts open connections that then sit idle at the bottom of the stack. (gunicorn's sync workers,
+# the production web process, close every connection after its answer.)
+IDLE_REUSE_SECONDS = 2.0
+
 
 @dataclass
 class Record:
@@ -64,7 +71,7 @@ async def run(
 ) -> tuple[list[Record], int]:
     """Send `requests` at `rate` per second. Returns (records in index order, late starts)."""
     records: list[Record | None] = [None] * len(requests)
-    idle: list[BodyConnection] = []
+    idle: list[tuple[BodyConnection, float]] = []  # with when each was last answered
     open_count = 0
     late = 0
     loop = asyncio.get_running_loop()
@@ -76,7 +83,13 @@ async def run(
         scheduled = start + i / rate
         rec = Record(index=i, scheduled=wall_start + i / rate, latency_ms=0.0, status=0)
         records[i] = rec
-        conn = idle.pop() if idle else None
+        conn = None
+        while idle and conn is None:
+            conn, answered = idle.pop()
+            if loop.time() - answered > IDLE_REUSE_SECONDS:
+                conn.writer.close()
+                open_count -= 1
+                conn = None
         try:
             if conn is None:
                 if open_count >= max_connections:
@@ -100,7 +113,7 @@ async def run(
         if conn.closed:
             open_count -= 1
         else:
-            idle.append(conn)
+            idle.append((conn, loop.time()))
 
     tasks = []
     for i, raw in enumerate(requests):
@@ -111,6 +124,6 @@ async def run(
             late += 1
         tasks.append(asyncio.ensure_future(one(i, raw)))
     await asyncio.gather(*tasks)
-    for conn in idle:
+    for conn, _ in idle:
         conn.writer.close()
     return [r for r in records if r is not None], late
