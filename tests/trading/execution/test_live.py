@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 from brokers.adapters.base import OrderType, Side
 from brokers.adapters.cache import cached_adapter_for
 from notifications.events import group_for_user
 from trading.execution import tasks
 from trading.execution.services.reconcile import account_reconcile, accounts_to_reconcile
-from trading.positions.models import DCAOrder, UnknownExchangeOrder
+from trading.positions.models import DCAOrder, OrderStatus, UnknownExchangeOrder
 from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -146,3 +148,35 @@ def test_the_fill_monitor_dispatches_one_message_per_account_with_orders(make_en
     first.price("BTC/USDT", "99.5")  # one simulator for both: the leg at 100 of each account
     assert tasks.monitor_fills.delay().get() == 2
     assert tasks.reconcile_all.delay().get() == 2
+
+
+def test_a_reconcile_asks_the_exchange_only_about_orders_whose_send_may_have_been_lost(engine):
+    """An order not sent yet (its placement message waits in the queue) cannot be on the exchange,
+    and one a worker is sending right now is recorded by that worker. Looking each of them up cost
+    a request per order: during a burst of signals in `make run`, the reconcile's lookups held
+    every worker thread in the rate limiter while the placements waited behind them."""
+    engine.config()
+    engine.price("BTC/USDT", "101")
+    engine.signal(price="100")  # three legs rest on the book
+    now = timezone.now()
+
+    def copy(n: int, status: str, lease_until=None) -> None:
+        for _ in range(n):
+            row = engine.legs()[2]
+            row.pk, row.client_order_id, row.exchange_order_id = None, f"copy-{DCAOrder.objects.count()}", ""
+            row.status, row.lease_until = status, lease_until
+            row.save()
+
+    copy(5, OrderStatus.PENDING)  # waiting for their placement message
+    copy(3, OrderStatus.SUBMITTING, now + timedelta(seconds=30))  # being sent now
+    copy(1, OrderStatus.SUBMITTING, now - timedelta(seconds=1))  # its worker died mid-send
+    by_endpoint = engine.control.state()["counters"]["by_endpoint"]
+    before = dict(by_endpoint)
+    account_reconcile(account_id=str(engine.account.pk))
+    after = engine.control.state()["counters"]["by_endpoint"]
+    asked = {route: n - before.get(route, 0) for route, n in after.items() if n != before.get(route, 0)}
+    lookups = {r: n for r, n in asked.items() if "openOrders" not in r and "myTrades" not in r}
+    assert lookups == {"GET /api/v3/order": 1}
+    # Nothing was changed on the strength of a lookup that was not made.
+    statuses = DCAOrder.objects.values_list("status", flat=True)
+    assert sorted(statuses) == ["open"] * 3 + ["pending"] * 5 + ["submitting"] * 4

@@ -6,8 +6,12 @@ reconcile spends the exchange's rate limit that order placement needs. For each 
 live orders:
 - an order of ours resting on the exchange gets its latest state;
 - an order of ours no longer on the book is looked up and recorded (filled, cancelled);
-- an order we think unsent or in flight is looked up; if the exchange has it, it is recorded
-  (the sweeper sends the ones it has never seen);
+- an order whose send may have reached the exchange without our hearing back (`submitting`, its
+  worker's lease over) is looked up; if the exchange has it, it is recorded (the sweeper sends
+  the ones it has never seen). An order not sent yet (`pending`: nothing moves a sent order back
+  there) or being sent right now (`submitting` within its lease; that worker records the answer)
+  costs no request: during a burst of signals, looking each of them up spent the exchange's
+  request budget and held the workers in its rate limiter while the placements waited;
 - an open order on the exchange that we did not place is recorded as an UnknownExchangeOrder
   and shown to its owner; we never touch it.
 """
@@ -32,6 +36,7 @@ from trading.positions.models import (
     OPEN_GROUP_STATUSES,
     RESTING_STATUSES,
     DCAOrder,
+    OrderStatus,
     UnknownExchangeOrder,
 )
 
@@ -100,7 +105,14 @@ def account_reconcile(*, account_id: str) -> dict[str, int]:
         return {}
     adapter = cached_adapter_for(account)
     on_book = {o.client_order_id: o for o in adapter.fetch_open_orders()}
-    ours = list(DCAOrder.objects.filter(group__account=account, status__in=LIVE_ORDER_STATUSES))
+    now = timezone.now()
+    ours = list(
+        DCAOrder.objects.filter(group__account=account).filter(
+            Q(status__in=RESTING_STATUSES)
+            | Q(status=OrderStatus.SUBMITTING, lease_until__isnull=True)
+            | Q(status=OrderStatus.SUBMITTING, lease_until__lte=now)
+        )
+    )
     known = set(
         DCAOrder.objects.filter(group__account=account, client_order_id__in=list(on_book)).values_list(
             "client_order_id", flat=True
@@ -124,7 +136,6 @@ def account_reconcile(*, account_id: str) -> dict[str, int]:
         ):
             order_apply(order_id=order.pk, exchange_order=seen)
             counts["updated"] += 1
-    now = timezone.now()
     for client_id, seen in on_book.items():
         if client_id in known:
             continue
