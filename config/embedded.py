@@ -44,7 +44,8 @@ WORKER_STOP_TIMEOUT = 10.0
 BEAT_STOP_TIMEOUT = 5.0
 # Worker threads. Most of a task's time is spent waiting (the exchange, the database's one writer),
 # not in the interpreter: with 2 threads `make run` kept up with about 15 webhooks/s and left a
-# fifth of a core idle, with 4 it keeps up with 20/s (docs/benchmarks.md, "make run keeps up").
+# fifth of a core idle; with 4 it handled 20/s for an hour, about a minute behind (docs/benchmarks.md,
+# "`make run`'s hour at 20 webhooks/s").
 WORKER_THREADS = 4
 
 

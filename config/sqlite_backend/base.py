@@ -2,10 +2,11 @@
 
 SQLite lets one connection write at a time. A writer that finds the file locked waits in SQLite's
 busy handler, which polls by sleeping: 1, 2, 5, 10 ... then 25 to 100 ms at a time. In `make run`
-the web requests, the worker threads, beat and the log writer all write to one file, so most
-writers found it locked and slept long after it was free: at 20 webhooks/s the worker threads
-spent half their time in those sleeps while the interpreter sat half idle (docs/benchmarks.md,
-"SQLite's busy sleeps").
+the web requests, the worker threads, beat and the log writer all write to one file, and a
+writer that found it locked could sleep on well after it was free: at 20 webhooks/s the worker
+threads spent half their time in SQLite's `execute`. Queued on a lock instead, the slowest
+webhook answer of a trial fell from 1.2 to 0.57 s (docs/benchmarks.md, "`make run`'s hour at 20
+webhooks/s").
 
 Here every writer of this process takes one lock per database file first: at `BEGIN` (Django's
 `atomic`, which opens with `BEGIN IMMEDIATE`, settings.py) until its commit or rollback, and
