@@ -45,29 +45,32 @@ class WriterConnection(sqlite3.Connection):
     wait_seconds: float
     holds_writer = False
 
-    def take_writer(self) -> bool:
-        """Wait for the writer lock (at most the busy timeout). False when it was not taken."""
+    def take_writer(self) -> None:
+        """Wait for the writer lock, at most the busy timeout (then go on without it)."""
         self.holds_writer = self.writer.acquire(timeout=self.wait_seconds)
-        return self.holds_writer
 
     def release_writer(self) -> None:
         if self.holds_writer:
             self.holds_writer = False
             self.writer.release()
 
+    def release_if_done(self) -> None:
+        """Release the lock once no transaction is open: after a commit or rollback, a write in
+        autocommit, a failed BEGIN, or a COMMIT run as a statement."""
+        if self.holds_writer and not self.in_transaction:
+            self.release_writer()
+
     def commit(self) -> None:
         try:
             super().commit()
         finally:
-            if not self.in_transaction:
-                self.release_writer()
+            self.release_if_done()
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
-            if not self.in_transaction:
-                self.release_writer()
+            self.release_if_done()
 
     def close(self) -> None:
         try:
@@ -83,24 +86,18 @@ class WriterCursor(base.SQLiteCursorWrapper):
     connection: WriterConnection
 
     def execute(self, query: str, params: Any = None) -> Any:
-        conn = self.connection
         self._gate(query)
         try:
             return super().execute(query, params)
         finally:
-            # Released as soon as no transaction is open: after a write in autocommit, a failed
-            # BEGIN, or a COMMIT run as a statement.
-            if conn.holds_writer and not conn.in_transaction:
-                conn.release_writer()
+            self.connection.release_if_done()
 
     def executemany(self, query: str, param_list: Any) -> Any:
-        conn = self.connection
         self._gate(query)
         try:
             return super().executemany(query, param_list)
         finally:
-            if conn.holds_writer and not conn.in_transaction:
-                conn.release_writer()
+            self.connection.release_if_done()
 
     def _gate(self, query: str) -> None:
         conn = self.connection
