@@ -5,13 +5,14 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-trading test-platform test-web lint format migrate check-deploy clean help frontend test-frontend e2e
+.PHONY: run test test-trading test-platform test-web lint format migrate check-deploy check-compose clean help frontend test-frontend e2e
 
 help:
 	@echo "make run    - the whole platform on http://$(HOST):$(PORT) (embedded mode unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   - create the venv, install, run the whole suite"
 	@echo "make lint   - ruff check, format check, mypy (strict) on the pure domain modules, import contracts"
 	@echo "make frontend - build the web app (frontend/dist) if its sources changed"
+	@echo "make check-compose - docker compose config on the one-host, core-host and worker-host files"
 
 # The venv is rebuilt only when the requirements change, so a second `make run` starts in seconds.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -80,6 +81,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
+
+# Compose v2 is fetched from Debian into .cache/compose when this machine has none (deploy/check-compose).
+check-compose:
+	deploy/check-compose
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -1,10 +1,10 @@
 """The production process layout as shipped: Compose (with PgBouncer, and the several-hosts files in
 deploy/), the proxy, Procfile, Dockerfile, gunicorn.
 
-There is no Docker engine in CI; these checks catch what `docker compose config` would (a
-service named in depends_on that does not exist, a mount of a missing file) and what it would
-not (a scaled service with a fixed name, the proxy and the servers disagreeing on a port). The
-gunicorn process itself is started and served a webhook in the last test.
+CI has no Docker engine; `.ci/run` runs Compose's own `docker compose config` (deploy/check-compose).
+These checks catch what it would not: a scaled service with a fixed name, the proxy and the
+servers disagreeing on a port, a process that bypasses PgBouncer. The gunicorn process itself is
+started and served a webhook.
 """
 
 from __future__ import annotations
