@@ -2,6 +2,7 @@
 
     python -m bench.p5_embedded --host 127.0.0.1 --port 8796     # = manage.py run_embedded ...
     .venv/bin/python -m bench.p5_soak --target make-run --tracemalloc ...
+    .venv/bin/python -m bench.p5_soak --target make-run --census ...     # bench/p5_census.py instead
 
 The same command in the same process, plus bench/p5_worker.py's snapshot thread: tracemalloc
 starts once Django and the task modules are imported; snapshots go to $P5_WORK_DIR every
@@ -27,10 +28,15 @@ def main() -> None:
     # Traced from here: the imports (~150 MB, measured apart) would make a busy machine's start
     # minutes long, and the leak hunt wants the growth, not the baseline.
     app.loader.import_default_modules()
-    tracemalloc.start(int(os.environ.get("P5_TRACE_FRAMES", "10")))
-    from bench import p5_worker
+    if os.environ.get("P5_CENSUS"):  # bench/p5_census.py instead of tracemalloc
+        from bench import p5_census
 
-    threading.Thread(target=p5_worker.snapshots, daemon=True, name="p5-tracemalloc").start()
+        p5_census.start()
+    else:
+        tracemalloc.start(int(os.environ.get("P5_TRACE_FRAMES", "10")))
+        from bench import p5_worker
+
+        threading.Thread(target=p5_worker.snapshots, daemon=True, name="p5-tracemalloc").start()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["manage.py", "run_embedded", *sys.argv[1:]])

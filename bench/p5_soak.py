@@ -324,9 +324,10 @@ class MakeRun:
         subprocess.run(
             [py, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=ROOT, env=self.env, check=True
         )
-        command = (
-            [py, "-m", "bench.p5_embedded"] if self.args.tracemalloc else [py, "manage.py", "run_embedded"]
-        )
+        traced = self.args.tracemalloc or self.args.census
+        command = [py, "-m", "bench.p5_embedded"] if traced else [py, "manage.py", "run_embedded"]
+        if self.args.census:
+            self.env["P5_CENSUS"] = "1"
         log = open(self.work / "make-run.log", "ab")  # kept open for the process's life
         self.proc = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(self.args.port)],
@@ -503,6 +504,11 @@ def main() -> None:
         "--tracemalloc",
         action="store_true",
         help="snapshots: bench.p5_worker (stack pool) / bench.p5_embedded",
+    )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="make-run: bench.p5_census every 5 min instead (RSS split, heap, live objects by type)",
     )
     args = parser.parse_args()
     args.port = args.port or (8795 if args.target == "stack" else 8796)
