@@ -9,7 +9,9 @@ $P5_WORK_DIR/census.jsonl: the process's RSS split into anonymous and file-backe
 (/proc/self/smaps_rollup), glibc's heap (`mallinfo2`: bytes in use and bytes free inside the
 arenas, so allocator fragmentation shows apart from live data), CPython's live memory blocks
 (`sys.getallocatedblocks`) and the number of live objects of every type with more than 1,000
-(gc.get_objects: about a second with the GIL held, hence every five minutes). Live data that
+(gc.get_objects and a count: ~0.1 s per million objects with the GIL held, and a transient
+list of them, 10-20 MB at 2.5 million; hence every five minutes, and the harness's own RSS
+samples are the figures to quote). Live data that
 grows shows in the blocks and a type's count; fragmentation shows in the arenas' free bytes.
 """
 

@@ -324,8 +324,8 @@ class MakeRun:
         subprocess.run(
             [py, "manage.py", "migrate", "--noinput", "--verbosity", "0"], cwd=ROOT, env=self.env, check=True
         )
-        traced = self.args.tracemalloc or self.args.census
-        command = [py, "-m", "bench.p5_embedded"] if traced else [py, "manage.py", "run_embedded"]
+        instrumented = self.args.tracemalloc or self.args.census
+        command = [py, "-m", "bench.p5_embedded"] if instrumented else [py, "manage.py", "run_embedded"]
         if self.args.census:
             self.env["P5_CENSUS"] = "1"
         log = open(self.work / "make-run.log", "ab")  # kept open for the process's life
