@@ -61,6 +61,24 @@ def test_one_tick_over_several_users_and_symbols_asks_for_prices_once_and_trades
     assert sent == {}  # no open-orders sweep, no lookup of an order the price never reached
 
 
+def test_a_disabled_accounts_crossed_orders_are_not_checked(make_engine, trader):
+    """The crossed orders are found per symbol, then their accounts: a disabled account's orders
+    cost no request and stay as they were, the others' fill."""
+    engines = _traders(make_engine, trader, 2)
+    disabled = engines[1].account
+    disabled.is_enabled = False
+    disabled.save(update_fields=["is_enabled", "updated_at"])
+    before = _requests(engines[0])
+    engines[0].price("BTC/USDT", "98.5")
+    assert tasks.monitor_fills.delay().get() == 1
+    assert _delta(before, _requests(engines[0]))["GET /api/v3/myTrades"] == 1
+    legs = {
+        engine.user.pk: DCAOrder.objects.get(user=engine.user, symbol="BTC/USDT", role="leg", level=1).status
+        for engine in engines
+    }
+    assert legs == {engines[0].user.pk: "filled", engines[1].user.pk: "open"}
+
+
 def test_a_crossed_orders_fill_is_recorded_and_its_take_profit_placed(engine):
     engine.config()
     engine.signal(price="100")

@@ -191,32 +191,49 @@ def _crossed_rows(widest: dict[str, tuple[Decimal, Decimal]]) -> Iterable[tuple[
 
 
 def _crossed_rows_postgresql(widest: dict[str, tuple[Decimal, Decimal]]) -> Iterable[tuple[Any, ...]]:
-    """The same rows, each part through its partial index on the resting orders (symbol, side,
-    price; market orders): the cost is the orders found, not the orders resting."""
-    from brokers.models import ExchangeConfig
+    """The same rows in two statements: the crossed orders, each symbol's part through its
+    partial index on the resting orders (symbol, side, price; market orders), then their groups
+    and accounts by primary key. The cost is the orders found, not the orders resting.
 
-    order, group, account = (
-        connection.ops.quote_name(m._meta.db_table) for m in (DCAOrder, PositionGroup, ExchangeConfig)
-    )
+    Each lateral part is fenced with `OFFSET 0`: without it PostgreSQL flattens the lateral
+    subquery into a hash join over every resting order, and it cannot estimate how few rows a
+    price range per symbol keeps, so it also joined the groups and accounts by scanning all of
+    them (0.2-0.4 s of PostgreSQL's CPU per tick at 270,000 resting orders, against ~2 ms,
+    docs/benchmarks.md)."""
+    order = connection.ops.quote_name(DCAOrder._meta.db_table)
     # Literal statuses (constants of ours), so the planner sees each partial index applies.
     resting = "o.status IN ({})".format(", ".join(f"'{s}'" for s in RESTING_STATUSES))
     ranges = "unnest(%s::text[], %s::numeric[], %s::numeric[]) AS v(symbol, low, high)"
+    columns = "o.id, o.group_id, o.user_id, o.symbol, o.side, o.price, o.order_type"
     sql = (
-        "SELECT o.id, g.account_id, o.user_id, o.symbol, o.side, o.price, o.order_type, "  # noqa: S608  no user input
-        f"g.exchange, a.price_source, a.mode FROM ("
-        f"SELECT c.id FROM {ranges} CROSS JOIN LATERAL (SELECT o.id FROM {order} o WHERE {resting} "
-        "AND o.symbol = v.symbol AND o.side = 'buy' AND o.price >= v.low) AS c "
-        f"UNION SELECT c.id FROM {ranges} CROSS JOIN LATERAL (SELECT o.id FROM {order} o WHERE {resting} "
-        "AND o.symbol = v.symbol AND o.side = 'sell' AND o.price <= v.high) AS c "
-        f"UNION SELECT o.id FROM {order} o WHERE {resting} AND o.order_type = 'market'"
-        f") AS found JOIN {order} o ON o.id = found.id "
-        f"JOIN {group} g ON g.id = o.group_id JOIN {account} a ON a.id = g.account_id WHERE a.is_enabled"
+        f"SELECT c.* FROM {ranges} CROSS JOIN LATERAL (SELECT {columns} FROM {order} o "  # noqa: S608  no user input
+        f"WHERE {resting} AND o.symbol = v.symbol AND o.side = 'buy' AND o.price >= v.low OFFSET 0) AS c "
+        f"UNION ALL SELECT c.* FROM {ranges} CROSS JOIN LATERAL (SELECT {columns} FROM {order} o "
+        f"WHERE {resting} AND o.symbol = v.symbol AND o.side = 'sell' AND o.price <= v.high OFFSET 0) AS c "
+        f"UNION SELECT {columns} FROM {order} o WHERE {resting} AND o.order_type = 'market'"
     )
     symbols = list(widest)
     lows, highs = [widest[s][0] for s in symbols], [widest[s][1] for s in symbols]
     with connection.cursor() as cursor:
         cursor.execute(sql, [symbols, lows, highs, symbols, lows, highs])
-        return cursor.fetchall()
+        found = cursor.fetchall()
+    if not found:
+        return []
+    groups = {
+        pk: rest
+        for pk, *rest in PositionGroup.objects.filter(
+            pk__in={row[1] for row in found}, account__is_enabled=True
+        )
+        .order_by()
+        .values_list("pk", "account_id", "exchange", "account__price_source", "account__mode")
+    }
+    rows = []
+    for pk, group_id, user_id, symbol, side, price, kind in found:
+        group = groups.get(group_id)
+        if group is not None:  # its account is disabled
+            account_id, exchange, price_source, mode = group
+            rows.append((pk, account_id, user_id, symbol, side, price, kind, exchange, price_source, mode))
+    return rows
 
 
 # --- a batch of units ------------------------------------------------------------------------
