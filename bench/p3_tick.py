@@ -17,14 +17,17 @@ users x groups / symbols groups. Each group: a 3-leg grid at 0/-1/-2 % (40/30/30
 the entry filled (with its Fill row), the other two legs resting on the simulator; take-profit
 rules mixed: 60 % per leg (the entry's take-profit resting at +1 %), 10 % aggregate at +1 %, 10 %
 hybrid at +2 %, 10 % aggregate per pyramid at +3 %, 10 % aggregate +1 % trailing 0.5 %; a third
-with a 5 % stop loss, a quarter with cancel-beyond at 3 %.
+with a 5 % stop loss, a quarter with cancel-beyond at 3 %. The rows are dated as last changed
+`--seed-age` minutes ago (60: a fleet in steady state; 0: all of them just now, as after a bulk
+import), then vacuumed and analysed.
 
 Each run: every symbol's price moves a little (±0.3 %, crosses nothing), then `--down` symbols
 fall 1.2 % (their -1 % legs trade) and `--up` symbols rise 1.2 % (their +1 % take-profits trade,
 their aggregate targets are reached). Then `monitor_fills` and `check_take_profits` are sent at
 the same moment, as beat does when the 10 s and 15 s schedules meet, and the clock runs until
 the last batch task of both ticks has finished (the orders they caused, take-profits placed and
-positions closed, are timed apart). The simulator counts every request it receives.
+positions closed, are timed apart). The simulator counts every request it receives, and each
+run records the CPU time of the workers, PostgreSQL, Redis and this harness with the simulator.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import random
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -114,7 +117,9 @@ class Seeded:
     modes: Counter[str] = field(default_factory=Counter)
 
 
-def seed(sim: Any, users: int, groups_per_user: int, cross_share: float = 1.0) -> Seeded:
+def seed(
+    sim: Any, users: int, groups_per_user: int, cross_share: float = 1.0, age_minutes: int = 60
+) -> Seeded:
     """(Inside Django.) Users, accounts, service rows, groups, pyramids, orders and fills in bulk;
     the resting orders placed on the simulator's engine directly (no HTTP, not counted)."""
     from django.contrib.auth.hashers import make_password
@@ -301,8 +306,16 @@ def seed(sim: Any, users: int, groups_per_user: int, cross_share: float = 1.0) -
         model.objects.bulk_create(rows[name], batch_size=2000)
     from django.db import connection
 
-    with connection.cursor() as cursor:  # planner statistics, as autovacuum keeps them on a live database
-        cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        # A fleet in steady state: its rows last changed a while ago, not all within the take-profit
+        # tick's band window (`band_floor`, ~16 min), whose void pass reads every order, pyramid and
+        # account changed within it (0.43 s of PostgreSQL per tick with all 370,000 rows fresh,
+        # docs/benchmarks.md; `--seed-age 0` measures that). The ticks' own changes are fresh.
+        for model in (ExchangeConfig, PositionGroup, Pyramid, DCAOrder):
+            table = connection.ops.quote_name(model._meta.db_table)
+            sql = f"UPDATE {table} SET updated_at = updated_at - %s * interval '1 minute'"  # noqa: S608
+            cursor.execute(sql, [age_minutes])
+        cursor.execute("VACUUM ANALYZE")  # planner statistics, as autovacuum keeps them on a live database
     return info
 
 
@@ -433,7 +446,7 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         sim.app.requests.clear()
         sim.app.statuses.clear()
     time.sleep(0.2)
-    cpu0, machine0 = time.process_time(), _machine_cpu()
+    cpu0, machine0, kinds0 = time.process_time(), _machine_cpu(), _cpu_by_kind()
     t0 = time.time()
     from django.conf import settings
 
@@ -441,7 +454,7 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         beat = settings.CELERY_BEAT_SCHEDULE[entry]
         task_named(beat["task"]).apply_async(**beat["options"])
     runs = wait_done(r, t0)
-    cpu1, machine1 = time.process_time(), _machine_cpu()
+    cpu1, machine1, kinds1 = time.process_time(), _machine_cpu(), _cpu_by_kind()
     requests = dict(sim.app.requests)
     ends = {
         name: max((x["t1"] for x in runs if x["task"] == name), default=t0)
@@ -484,6 +497,8 @@ def measure(sim: Any, info: Seeded, run: int, args: argparse.Namespace) -> dict[
         # second): the simulator and this harness (one process), and the whole machine.
         "harness_and_simulator_cpu_s": round(cpu1 - cpu0, 3),
         "machine_cpu_s": round(machine1 - machine0, 3),
+        "worker_pids": len({x["pid"] for x in runs}),  # more than --concurrency: a process was replaced
+        "cpu_by_kind_s": {k: round(kinds1.get(k, 0) - kinds0.get(k, 0), 3) for k in sorted(kinds1)},
     }
 
 
@@ -492,6 +507,37 @@ def _machine_cpu() -> float:
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[:7])
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by each kind of process on the machine: the workers (celery),
+    PostgreSQL's backends, Redis, this harness with the simulator, and the rest. A process's own
+    time plus that of its children that ended (a pool process Celery replaced, a backend that
+    closed), so two readings around a tick compare."""
+    tick, me, kinds = os.sysconf("SC_CLK_TCK"), os.getpid(), defaultdict[str, float](float)
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        used = sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if int(proc.name) == me:
+            kind = "harness_and_simulator"
+        elif b"celery" in cmd:
+            kind = "workers"
+        elif comm.startswith("postgres") or cmd.startswith(b"postgres"):
+            kind = "postgresql"
+        elif comm.startswith("redis"):
+            kind = "redis"
+        else:
+            kind = "other"
+        kinds[kind] += used
+    return dict(kinds)
 
 
 def check(info: Seeded, moved: dict[str, tuple[D, D]]) -> dict[str, int]:
@@ -551,6 +597,12 @@ def main() -> None:
     parser.add_argument(
         "--warmups", type=int, default=1, help="warm-up ticks (a large fleet needs more to store every band)"
     )
+    parser.add_argument(
+        "--seed-age",
+        type=int,
+        default=60,
+        help="minutes since the seeded rows last changed (0: all changed just now, as after a bulk import)",
+    )
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--sim-port", type=int, default=9063)
     parser.add_argument("--burst", type=float, default=60, help="RATELIMIT_BURST_SECONDS (see env())")
@@ -591,7 +643,7 @@ def main() -> None:
     results = []
     try:
         clock = time.monotonic()
-        info = seed(sim, args.users, args.groups, args.cross_share)
+        info = seed(sim, args.users, args.groups, args.cross_share, args.seed_age)
         seeded_at = time.monotonic()
         print(
             f"seeded {args.users} users, {info.groups} groups on {len(info.symbols)} symbols, "

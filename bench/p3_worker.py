@@ -5,7 +5,7 @@
 Same app, same settings, same tasks. With P3_PROBE_KEY set, every task run appends one JSON line
 to that Redis list (the broker's database): `{"task", "t0", "t1", "pid", "result"}` (wall-clock
 seconds, the task's return value when it is a number or a small dict). One RPUSH per task.
-With P3_PROFILE_DIR set too, each batch task runs under cProfile and leaves
+With P3_PROFILE_DIR set too, each task runs under cProfile and leaves
 `<dir>/<task>-<pid>-<n>.prof` (slower: for finding where the time goes, not for timing).
 With P3_NOTIFICATIONS=off, notify() does nothing in the worker (P3 without notifications, to
 compare the tick with and without them: docs/benchmarks.md).
@@ -59,7 +59,7 @@ if PROBE_KEY:
     @signals.task_prerun.connect
     def _prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
         _started[task_id] = time.time()
-        if PROFILE_DIR and getattr(task, "name", "").endswith("_batch"):
+        if PROFILE_DIR:
             import cProfile
 
             _profiles[task_id] = profile = cProfile.Profile()
