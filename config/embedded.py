@@ -34,6 +34,7 @@ from brokers.kotak_simulator import KotakSimulatorServer
 from brokers.simulator import EmbeddedSimulator
 from notifications import events
 
+from . import allocator
 from .celery import app
 from .env import local_secret
 
@@ -352,6 +353,9 @@ def serve(
         server.should_exit = True
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    trimmer = allocator.PeriodicTrim(settings.EMBEDDED_MALLOC_TRIM_SECONDS if settings.EMBEDDED else 0)
+    if settings.EMBEDDED:
+        allocator.limit_arenas()  # before the simulators', worker's and beat's threads start
     worker: EmbeddedWorker | None = None
     scheduler: EmbeddedBeat | None = None
     simulator: EmbeddedSimulator | None = None
@@ -369,6 +373,7 @@ def serve(
             worker.start()
             scheduler = EmbeddedBeat()
             scheduler.start()
+            trimmer.start()
             _send_startup_heartbeat()
         # The event loop thread must not hold a database connection; requests use their own.
         connections.close_all()
@@ -377,6 +382,7 @@ def serve(
                 runner.run(_serve(server, sock, on_ready))
     finally:
         logger.info("stopping: web server closed%s", "; stopping beat and the worker" if worker else "")
+        trimmer.stop()
         # Both are asked at once, then awaited: beat wakes within 1 s, the worker within 2 s.
         for service in (scheduler, worker):
             if service is not None:

@@ -22,6 +22,8 @@ from .logging import logging_config
 REDIS_URL: str = env.str("REDIS_URL", default="")
 EMBEDDED: bool = not REDIS_URL
 MODE = "embedded" if EMBEDDED else "production"
+# Embedded mode gives glibc's free memory back every this many seconds (config/allocator.py); 0: never.
+EMBEDDED_MALLOC_TRIM_SECONDS = env.float("EMBEDDED_MALLOC_TRIM_SECONDS", default=300.0)
 
 DEBUG = env.bool("DEBUG", default=False)
 # Production refuses to start without a real key; embedded mode generates one and keeps it.
