@@ -10,12 +10,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from accounts.export.services import export_path, export_request, export_run
 from trading.positions.marks import marks_freshen, symbol_marks_store
 from trading.positions.models import DCAOrder, PositionGroup, Pyramid, SymbolMark
+from trading.takeprofit.services import quiet_marks as services_quiet_marks
 from trading.takeprofit.services.marks import take_profit_dispatch as take_profit_tick
 
 pytestmark = [
@@ -157,6 +159,41 @@ def test_a_band_older_than_the_changes_floor_is_not_trusted(engine, stopped, loa
     take_profit_tick()
     assert loaded == [str(stopped.pk)]
     assert engine.group().last_price == D("99")
+
+
+def test_a_late_batch_writes_the_mark_without_a_band(engine, stopped, loaded, monkeypatch):
+    # Its rows were read too long before the write for the void pass's window to cover them.
+    monkeypatch.setattr(services_quiet_marks, "BAND_WRITE_SECONDS", -1)
+    PositionGroup.objects.filter(pk=stopped.pk).update(quiet_seen=None)  # decided in Python now
+    engine.price("BTC/USDT", "99")
+    take_profit_tick()
+    group = engine.group()
+    assert (group.last_price, group.quiet_seen) == (D("99"), None)
+    engine.price("BTC/USDT", "99.5")
+    take_profit_tick()
+    assert loaded == [str(stopped.pk)] * 2  # no band: the next tick reads it again
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["after-a-pass", "cold-cache"])
+def test_the_void_pass_reads_the_changes_since_the_last_pass_or_back_to_the_floor(
+    engine, stopped, loaded, recorded
+):
+    """A change older than the last pass's start less the overlap was that pass's to see: it is
+    not read again. With no pass on record, every change back to the floor is."""
+    now = timezone.now()
+    PositionGroup.objects.filter(pk=stopped.pk).update(quiet_from=now - timedelta(seconds=300))
+    changed = now - timedelta(seconds=200)  # after the band's rows were read, before the last pass
+    DCAOrder.objects.filter(group=stopped).update(updated_at=changed)
+    Pyramid.objects.filter(group=stopped).update(updated_at=changed)
+    type(stopped.account).objects.filter(pk=stopped.account_id).update(updated_at=changed)
+    if recorded:
+        cache.set(services_quiet_marks.VOIDED_KEY, (now - timedelta(seconds=1)).isoformat())
+    else:
+        cache.delete(services_quiet_marks.VOIDED_KEY)
+    engine.price("BTC/USDT", "99")
+    take_profit_tick()
+    assert loaded == ([] if recorded else [str(stopped.pk)])
+    assert cache.get(services_quiet_marks.VOIDED_KEY) > now.isoformat()  # this pass, on record
 
 
 def test_a_partitioned_tick_marks_each_symbol_in_its_own_task_and_decides_only_its_own(

@@ -351,9 +351,11 @@ def marks_write(
     now = timezone.now()
     if connection.vendor == "postgresql":
         since = (loaded_at or now) - timedelta(seconds=settings.TRADING_QUIET_MARGIN_SECONDS)
+        # A late write stores no bands: the void pass counts on their reads being recent.
+        bands = now - (loaded_at or now) <= timedelta(seconds=services_quiet_marks.BAND_WRITE_SECONDS)
         for start in range(0, len(marks), MARKS_PER_UPDATE):
             chunk = marks[start : start + MARKS_PER_UPDATE]
-            done = _write_postgresql(chunk, now, since, marked, watching)
+            done = _write_postgresql(chunk, now, since, marked, watching, bands=bands)
             written += len(done)
             raced.extend(mark for mark in chunk if mark.item.pk not in done)
         return written, raced
@@ -399,6 +401,8 @@ def _write_postgresql(
     since: datetime,
     marked: list[MarkRow] | None = None,
     watching: Collection[str] | None = None,
+    *,
+    bands: bool = True,
 ) -> set[Any]:
     """One UPDATE ... FROM unnest(arrays) for the chunk; returns the ids it wrote, and appends
     the watching users' marks to `marked` (events.returning_watched). (The ORM's CASE per
@@ -417,7 +421,7 @@ def _write_postgresql(
         "AS v(id, seen, price, pnl, pct, scope, low, high, quantity, offset_, cost, until) "
         "WHERE g.id = v.id AND g.updated_at = v.seen AND g.status = ANY(%s)"
     )
-    bands = [m.quiet for m in chunk]
+    quiet = [m.quiet if bands else None for m in chunk]
     zero = Decimal(0)
     params = [
         now,
@@ -430,11 +434,11 @@ def _write_postgresql(
         [m.verdict.unrealized_pnl for m in chunk],
         [m.verdict.unrealized_pnl_percent for m in chunk],
         [m.item.scope for m in chunk],
-        [b.low if b else None for b in bands],
-        [b.high if b else None for b in bands],
-        [b.quantity if b else zero for b in bands],
-        [b.offset if b else zero for b in bands],
-        [b.cost if b else zero for b in bands],
+        [b.low if b else None for b in quiet],
+        [b.high if b else None for b in quiet],
+        [b.quantity if b else zero for b in quiet],
+        [b.offset if b else zero for b in quiet],
+        [b.cost if b else zero for b in quiet],
         [services_quiet_marks.quiet_until(m.item.pk, now) for m in chunk],
         [str(status) for status in EVALUATED_GROUP_STATUSES],
     ]
