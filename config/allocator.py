@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import threading
@@ -23,6 +24,7 @@ logger = logging.getLogger("tradefleet.embedded")
 M_ARENA_MAX = -8  # glibc's malloc.h
 
 
+@functools.cache  # find_library runs `ldconfig -p`: once per process
 def _glibc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     try:
