@@ -73,7 +73,8 @@ def test_a_real_worker_trains_reports_progress_and_registers_the_model(
     started = next(line["message"] for line in job.log if line["message"].startswith("Started on "))
     # A worker of the ml queue alone trains below the order workers: its process and its group.
     assert started.endswith("CPU priority lowered for training (nice 19, its scheduling group too)"), started
-    assert job.task_id in ml_worker.output()  # this worker ran it
+    # This worker ran it; its log line may land a moment after the job's row says succeeded.
+    ml_worker.wait_for(lambda: job.task_id in ml_worker.output(), timeout=15)
 
     updates = [e["data"] for e in take() if e["type"] == "ml.job.updated" and e["data"]["id"] == str(job.pk)]
     progress = [u["progress"] for u in updates]
