@@ -12,16 +12,24 @@ from config import allocator
 pytestmark = pytest.mark.skipif(allocator._glibc() is None, reason="glibc only; a no-op elsewhere")
 
 
+def _counted(calls: int, *, fail: bool = False) -> tuple[list[int], threading.Event, object]:
+    """A stand-in for trim(): counts its calls, sets the event at the `calls`-th, may raise."""
+    seen: list[int] = []
+    reached = threading.Event()
+
+    def trim() -> None:
+        seen.append(1)
+        if len(seen) == calls:
+            reached.set()
+        if fail:
+            raise OSError("boom")
+
+    return seen, reached, trim
+
+
 def test_the_periodic_trim_runs_on_its_schedule_and_stops(monkeypatch):
-    calls: list[int] = []
-    third = threading.Event()
-
-    def counted() -> None:
-        calls.append(1)
-        if len(calls) == 3:
-            third.set()
-
-    monkeypatch.setattr(allocator, "trim", counted)
+    _, third, trim = _counted(3)
+    monkeypatch.setattr(allocator, "trim", trim)
     trimmer = allocator.PeriodicTrim(0.02)
     trimmer.start()
     assert third.wait(5)
@@ -31,16 +39,8 @@ def test_the_periodic_trim_runs_on_its_schedule_and_stops(monkeypatch):
 
 
 def test_a_trim_that_fails_is_logged_and_the_next_one_still_runs(monkeypatch, caplog):
-    calls: list[int] = []
-    second = threading.Event()
-
-    def failing() -> None:
-        calls.append(1)
-        if len(calls) == 2:
-            second.set()
-        raise OSError("boom")
-
-    monkeypatch.setattr(allocator, "trim", failing)
+    _, second, trim = _counted(2, fail=True)
+    monkeypatch.setattr(allocator, "trim", trim)
     trimmer = allocator.PeriodicTrim(0.02)
     trimmer.start()
     assert second.wait(5)
